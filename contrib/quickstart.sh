@@ -1,0 +1,69 @@
+#!/bin/bash
+# quickstart.sh demo|test -- the README's two commands, on a fresh Debian 12 (as root).
+#   demo: install what is needed, build, run the demo (contrib/demo.sh) and
+#         leave umsbcd running in the foreground until Ctrl-C.
+#   test: install what is needed, build with -Werror under AddressSanitizer and
+#         UndefinedBehaviorSanitizer, run the whole test suite (unit tests and
+#         integration tests against real peers), then make distcheck.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+PKGS="build-essential autoconf automake libtool pkg-config
+      libevent-dev libssl-dev libsrtp2-dev libsofia-sip-ua-dev libconfig-dev check
+      sip-tester stunnel4 tshark socat openssl iproute2 procps util-linux"
+
+install_deps() {
+	local missing=()
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "== installing: ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "quickstart: packages missing and not root; run as root (or: sudo $0 $*)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# build DIR CONFIGURE-ARGS...: out-of-tree build, so demo and test builds coexist.
+build() {
+	local dir=$1; shift
+	[ -x configure ] || autoreconf -fi
+	mkdir -p "$dir"
+	(cd "$dir" && { [ -f Makefile ] || "$top/configure" "$@"; } && make -j"$(nproc)")
+}
+
+case "${1:-}" in
+demo)
+	install_deps
+	build build/demo --quiet
+	exec contrib/demo.sh "$top/build/demo"
+	;;
+test)
+	install_deps
+	autoreconf -fi
+	rm -rf build/test
+	build build/test --quiet --enable-werror --enable-sanitizers
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	if ! make -C build/test check; then
+		for f in build/test/tests/unit/*.log build/test/tests/integration/*.log; do
+			[ -f "$f" ] && grep -q '^FAIL' "${f%.log}.trs" 2>/dev/null && { echo "==== $f"; tail -60 "$f"; }
+		done
+		exit 1
+	fi
+	grep -h 'Checks:' build/test/tests/unit/*.log || true
+	pass=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: PASS' || true)
+	fail=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: FAIL' || true)
+	make -C build/test distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-integration-tests --enable-werror"
+	echo "quickstart: the whole suite passed, and make distcheck"
+	echo "$pass passed, $fail failed"
+	;;
+*)
+	echo "usage: $0 demo|test" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,527 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
+
+#include "conf.h"
+#include "log.h"
+
+/* Validation context: the first error wins and carries file:line. */
+struct ctx {
+	struct conf *c;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int
+fail(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	if (x->failed)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	int line = s ? config_setting_source_line(s) : 0;
+	snprintf(x->err, x->errlen, "%s:%d: %s", file ? file : x->c->file,
+	    line, reason);
+	x->failed = 1;
+	return -1;
+}
+
+const char *
+security_name(enum security s)
+{
+	static const char *names[] = { "unsecured", "sip-secured", "secured" };
+	return names[s];
+}
+
+const char *
+transport_name(enum transport t)
+{
+	static const char *names[] = { "udp", "tcp", "tls" };
+	return names[t];
+}
+
+const char *
+side_name(enum side s)
+{
+	return s == SIDE_OUTSIDE ? "outside" : "inside";
+}
+
+int
+sockaddr_parse(const char *host, uint16_t port, struct sockaddr_any *out)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&out->ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&out->ss;
+	char buf[64];
+	size_t n = strlen(host);
+
+	memset(out, 0, sizeof(*out));
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		host = buf;
+	}
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		out->len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		out->len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
+int
+sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return 0;
+}
+
+uint16_t
+sockaddr_port(const struct sockaddr *a)
+{
+	if (a->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)a)->sin_port);
+	if (a->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	return 0;
+}
+
+int
+sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return sockaddr_same_host(a, b) && sockaddr_port(a) == sockaddr_port(b);
+}
+
+const char *
+sockaddr_str(const struct sockaddr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (a->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, sockaddr_port(a));
+	} else if (a->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, sockaddr_port(a));
+	} else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static int
+parse_enum(const char *v, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcasecmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Optional typed lookups: absent keeps the default, wrong type is an error. */
+static int
+get_int(struct ctx *x, const config_setting_t *grp, const char *key, int *out,
+    int min, int max)
+{
+	config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT)
+		return fail(x, s, "%s: expected an integer", key);
+	int v = config_setting_get_int(s);
+	if (v < min || v > max)
+		return fail(x, s, "%s: %d is out of range %d..%d", key, v, min, max);
+	*out = v;
+	return 0;
+}
+
+static int
+get_str(struct ctx *x, const config_setting_t *grp, const char *key,
+    const char **out, int required)
+{
+	config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
+
+	if (!s)
+		return required ? fail(x, grp, "missing \"%s\"", key) : 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail(x, s, "%s: expected a string", key);
+	*out = config_setting_get_string(s);
+	if (required && **out == '\0')
+		return fail(x, s, "%s: must not be empty", key);
+	return 0;
+}
+
+static config_setting_t *
+get_list(struct ctx *x, const char *key, int *count)
+{
+	config_setting_t *s = config_lookup(&x->c->lc, key);
+
+	*count = 0;
+	if (!s)
+		return NULL;
+	if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
+		fail(x, s, "%s: expected a list ( ... )", key);
+		return NULL;
+	}
+	*count = config_setting_length(s);
+	return s;
+}
+
+static const char *const security_names[] = { "unsecured", "sip-secured", "secured" };
+static const char *const transport_names[] = { "udp", "tcp", "tls" };
+static const char *const side_names[] = { "outside", "inside" };
+
+static int
+load_node(struct ctx *x)
+{
+	struct conf *c = x->c;
+	config_setting_t *node = config_lookup(&c->lc, "node");
+	static char hostname[256];
+
+	if (gethostname(hostname, sizeof(hostname) - 1) != 0)
+		strcpy(hostname, "localhost");
+	c->fqdn = hostname;
+	c->workers = 0;
+	get_str(x, node, "fqdn", &c->fqdn, 0);
+	get_int(x, node, "workers", &c->workers, 0, 256);
+
+	config_setting_t *lg = config_lookup(&c->lc, "log");
+	const char *level = "info";
+	get_str(x, lg, "level", &level, 0);
+	c->log_level = log_level_from_name(level);
+	if (c->log_level < 0)
+		fail(x, config_setting_get_member(lg, "level"),
+		    "level: \"%s\" is not one of debug, info, notice, warning, err", level);
+	return x->failed ? -1 : 0;
+}
+
+static int
+load_listen(struct ctx *x)
+{
+	struct conf *c = x->c;
+	config_setting_t *l = get_list(x, "listen", &c->n_listen);
+
+	if (x->failed)
+		return -1;
+	if (c->n_listen == 0)
+		return fail(x, l, "listen: at least one listener is needed");
+	c->listen = calloc(c->n_listen, sizeof(*c->listen));
+	for (int i = 0; i < c->n_listen && !x->failed; i++) {
+		config_setting_t *e = config_setting_get_elem(l, i);
+		struct conf_listen *li = &c->listen[i];
+		const char *side = NULL, *tp = NULL;
+		int port = -1, v;
+
+		li->line = config_setting_source_line(e);
+		if (get_str(x, e, "side", &side, 1) || get_str(x, e, "transport", &tp, 1) ||
+		    get_str(x, e, "address", &li->address, 1) ||
+		    get_int(x, e, "port", &port, 1, 65535))
+			break;
+		if ((v = parse_enum(side, side_names, 2)) < 0)
+			return fail(x, config_setting_get_member(e, "side"),
+			    "side: \"%s\" is not outside or inside", side);
+		li->side = v;
+		if ((v = parse_enum(tp, transport_names, 3)) < 0)
+			return fail(x, config_setting_get_member(e, "transport"),
+			    "transport: \"%s\" is not udp, tcp or tls", tp);
+		li->tp = v;
+		if (li->tp == TP_TLS && li->side == SIDE_INSIDE)
+			return fail(x, e, "transport tls is only for the outside: the UM servers speak plain SIP");
+		li->port = port > 0 ? port : (li->tp == TP_TLS ? 5061 : 5060);
+		if (sockaddr_parse(li->address, li->port, &li->sa) != 0)
+			return fail(x, config_setting_get_member(e, "address"),
+			    "address: \"%s\" is not an IPv4 or IPv6 address", li->address);
+		for (int j = 0; j < i; j++)
+			if ((c->listen[j].tp == TP_UDP) == (li->tp == TP_UDP) &&
+			    sockaddr_equal((struct sockaddr *)&c->listen[j].sa.ss, (struct sockaddr *)&li->sa.ss))
+				return fail(x, e, "listener %s %s:%u is given twice",
+				    transport_name(li->tp), li->address, li->port);
+	}
+	return x->failed ? -1 : 0;
+}
+
+static int
+load_tls(struct ctx *x)
+{
+	struct conf *c = x->c;
+	config_setting_t *t = config_lookup(&c->lc, "tls");
+	const char *minv = "1.2";
+
+	c->tls.cert_store = "/etc/umsbc/certs";
+	c->tls.trust_store = "/etc/umsbc/trust";
+	c->tls.handshake_timeout = 5;
+	c->tls.max_connections = 1024;
+	get_str(x, t, "cert_store", &c->tls.cert_store, 0);
+	get_str(x, t, "trust_store", &c->tls.trust_store, 0);
+	get_str(x, t, "min_version", &minv, 0);
+	get_int(x, t, "handshake_timeout", &c->tls.handshake_timeout, 1, 300);
+	get_int(x, t, "max_connections", &c->tls.max_connections, 1, 1000000);
+	if (x->failed)
+		return -1;
+	if (strcmp(minv, "1.2") == 0)
+		c->tls.min_version = TLS1_2_VERSION;
+	else if (strcmp(minv, "1.3") == 0)
+		c->tls.min_version = TLS1_3_VERSION;
+	else
+		return fail(x, config_setting_get_member(t, "min_version"),
+		    "min_version: \"%s\" is not \"1.2\" or \"1.3\"", minv);
+
+	get_int(x, config_root_setting(&c->lc), "start_secured", &c->start_secured, 0, 1);
+
+	config_setting_t *sip = config_lookup(&c->lc, "sip");
+	c->sip.max_forwards = 70;
+	c->sip.failover_timeout = 4;
+	c->sip.max_message_size = 65535;
+	get_int(x, sip, "max_forwards", &c->sip.max_forwards, 1, 255);
+	get_int(x, sip, "failover_timeout", &c->sip.failover_timeout, 1, 32);
+	get_int(x, sip, "max_message_size", &c->sip.max_message_size, 1500, 1 << 20);
+	return x->failed ? -1 : 0;
+}
+
+static int
+find_name(const config_setting_t *list, int upto, const char *name)
+{
+	for (int i = 0; i < upto; i++) {
+		const char *n = NULL;
+		config_setting_t *e = config_setting_get_elem(list, i);
+		if (config_setting_lookup_string(e, "name", &n) && strcmp(n, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int
+load_um(struct ctx *x)
+{
+	struct conf *c = x->c;
+	config_setting_t *l = get_list(x, "um_servers", &c->n_um);
+
+	if (x->failed)
+		return -1;
+	c->um = calloc(c->n_um ? c->n_um : 1, sizeof(*c->um));
+	for (int i = 0; i < c->n_um && !x->failed; i++) {
+		config_setting_t *e = config_setting_get_elem(l, i);
+		struct conf_um *u = &c->um[i];
+
+		if (get_str(x, e, "name", &u->name, 1) || get_str(x, e, "uri", &u->uri, 1))
+			break;
+		if (find_name(l, i, u->name) >= 0)
+			return fail(x, e, "um_servers: name \"%s\" is used twice", u->name);
+		su_home_t home[1] = { SU_HOME_INIT(home) };
+		url_t *url = url_make(home, u->uri);
+		char tp[16] = "udp";
+		int ok = url && url->url_type == url_sip && url->url_host &&
+		    strlen(url->url_host) < sizeof(u->host);
+		if (ok) {
+			snprintf(u->host, sizeof(u->host), "%s", url->url_host);
+			u->port = url->url_port ? (uint16_t)atoi(url->url_port) : 5060;
+			if (url->url_params)
+				url_param(url->url_params, "transport", tp, sizeof(tp));
+		}
+		su_home_deinit(home);
+		if (!ok)
+			return fail(x, config_setting_get_member(e, "uri"),
+			    "uri: \"%s\" is not sip:ADDRESS[:PORT][;transport=udp|tcp]", u->uri);
+		int t = parse_enum(tp, transport_names, 2);
+		if (t < 0)
+			return fail(x, config_setting_get_member(e, "uri"),
+			    "uri: transport \"%s\": UM servers are reached over udp or tcp", tp);
+		u->tp = t;
+		if (sockaddr_parse(u->host, u->port, &u->sa) != 0)
+			return fail(x, config_setting_get_member(e, "uri"),
+			    "uri: host \"%s\" must be an IP address (umsbcd does no DNS on the inside)", u->host);
+	}
+	return x->failed ? -1 : 0;
+}
+
+static int
+load_dialplans(struct ctx *x)
+{
+	struct conf *c = x->c;
+	config_setting_t *l = get_list(x, "dialplans", &c->n_dialplans);
+	config_setting_t *uml = config_lookup(&c->lc, "um_servers");
+
+	if (x->failed)
+		return -1;
+	c->dialplans = calloc(c->n_dialplans ? c->n_dialplans : 1, sizeof(*c->dialplans));
+	for (int i = 0; i < c->n_dialplans && !x->failed; i++) {
+		config_setting_t *e = config_setting_get_elem(l, i);
+		struct conf_dialplan *d = &c->dialplans[i];
+		const char *sec = "unsecured";
+
+		if (get_str(x, e, "name", &d->name, 1) || get_str(x, e, "security", &sec, 0))
+			break;
+		if (find_name(l, i, d->name) >= 0)
+			return fail(x, e, "dialplans: name \"%s\" is used twice", d->name);
+		int v = parse_enum(sec, security_names, 3);
+		if (v < 0)
+			return fail(x, config_setting_get_member(e, "security"),
+			    "security: \"%s\" is not unsecured, sip-secured or secured", sec);
+		d->security = v;
+		config_setting_t *ul = config_setting_get_member(e, "um_servers");
+		if (!ul || !config_setting_is_aggregate(ul) || config_setting_length(ul) == 0)
+			return fail(x, ul ? ul : e, "dial plan \"%s\": um_servers must list at least one UM server", d->name);
+		d->n_um = config_setting_length(ul);
+		d->um = calloc(d->n_um, sizeof(int));
+		for (int j = 0; j < d->n_um; j++) {
+			config_setting_t *ue = config_setting_get_elem(ul, j);
+			const char *n = config_setting_get_string(ue);
+			int k = n ? find_name(uml, c->n_um, n) : -1;
+			if (k < 0)
+				return fail(x, ue, "dial plan \"%s\": unknown UM server \"%s\"",
+				    d->name, n ? n : "(not a string)");
+			d->um[j] = k;
+			if (!c->um[k].in_dialplan || c->um[k].mode < d->security)
+				c->um[k].mode = d->security;
+			c->um[k].in_dialplan = 1;
+		}
+	}
+	for (int i = 0; i < c->n_um; i++)
+		if (!c->um[i].in_dialplan)
+			c->um[i].mode = c->start_secured ? SEC_SECURED : SEC_UNSECURED;
+	return x->failed ? -1 : 0;
+}
+
+static int
+load_gateways(struct ctx *x)
+{
+	struct conf *c = x->c;
+	config_setting_t *l = get_list(x, "gateways", &c->n_gateways);
+	config_setting_t *dpl = config_lookup(&c->lc, "dialplans");
+
+	if (x->failed)
+		return -1;
+	c->gateways = calloc(c->n_gateways ? c->n_gateways : 1, sizeof(*c->gateways));
+	for (int i = 0; i < c->n_gateways && !x->failed; i++) {
+		config_setting_t *e = config_setting_get_elem(l, i);
+		struct conf_gateway *g = &c->gateways[i];
+		const char *dp = NULL;
+		int port = 0;
+
+		if (get_str(x, e, "name", &g->name, 1) || get_str(x, e, "fqdn", &g->fqdn, 1) ||
+		    get_str(x, e, "dialplan", &dp, 0) || get_int(x, e, "port", &port, 1, 65535))
+			break;
+		if (find_name(l, i, g->name) >= 0)
+			return fail(x, e, "gateways: name \"%s\" is used twice", g->name);
+		for (int j = 0; j < i; j++)
+			if (strcasecmp(c->gateways[j].fqdn, g->fqdn) == 0)
+				return fail(x, config_setting_get_member(e, "fqdn"),
+				    "gateways: fqdn \"%s\" is used by \"%s\" too", g->fqdn, c->gateways[j].name);
+		g->dialplan = -1;
+		g->mode = c->start_secured ? SEC_SECURED : SEC_UNSECURED;
+		if (dp) {
+			g->dialplan = find_name(dpl, c->n_dialplans, dp);
+			if (g->dialplan < 0)
+				return fail(x, config_setting_get_member(e, "dialplan"),
+				    "gateway \"%s\": unknown dial plan \"%s\"", g->name, dp);
+			g->mode = c->dialplans[g->dialplan].security;
+		}
+		g->port = port ? port : (g->mode == SEC_UNSECURED ? 5060 : 5061);
+		config_setting_t *al = config_setting_get_member(e, "addresses");
+		g->n_addr = al ? config_setting_length(al) : 0;
+		if (al && !config_setting_is_aggregate(al))
+			return fail(x, al, "addresses: expected a list ( \"ADDRESS\", ... )");
+		if (g->mode == SEC_UNSECURED && g->n_addr == 0)
+			return fail(x, e, "gateway \"%s\" is unsecured: it needs addresses, the only way it is recognised", g->name);
+		g->addr = calloc(g->n_addr ? g->n_addr : 1, sizeof(*g->addr));
+		for (int j = 0; j < g->n_addr; j++) {
+			config_setting_t *ae = config_setting_get_elem(al, j);
+			const char *a = config_setting_get_string(ae);
+			if (!a || sockaddr_parse(a, g->port, &g->addr[j]) != 0)
+				return fail(x, ae, "gateway \"%s\": \"%s\" is not an IP address",
+				    g->name, a ? a : "(not a string)");
+		}
+	}
+	return x->failed ? -1 : 0;
+}
+
+int
+conf_has_tls(const struct conf *c)
+{
+	for (int i = 0; i < c->n_listen; i++)
+		if (c->listen[i].tp == TP_TLS)
+			return 1;
+	for (int i = 0; i < c->n_gateways; i++)
+		if (c->gateways[i].mode != SEC_UNSECURED)
+			return 1;
+	return 0;
+}
+
+struct conf *
+conf_load(const char *file, char *err, size_t errlen)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	struct ctx x = { c, err, errlen, 0 };
+
+	if (!c) {
+		snprintf(err, errlen, "%s:0: out of memory", file);
+		return NULL;
+	}
+	c->file = strdup(file);
+	config_init(&c->lc);
+	if (!config_read_file(&c->lc, file)) {
+		if (config_error_type(&c->lc) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s:0: cannot read: %s", file, strerror(errno));
+		else
+			snprintf(err, errlen, "%s:%d: %s",
+			    config_error_file(&c->lc) ? config_error_file(&c->lc) : file,
+			    config_error_line(&c->lc), config_error_text(&c->lc));
+		conf_free(c);
+		return NULL;
+	}
+	if (load_node(&x) || load_listen(&x) || load_tls(&x) || load_um(&x) ||
+	    load_dialplans(&x) || load_gateways(&x)) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->n_dialplans && c->dialplans; i++)
+		free(c->dialplans[i].um);
+	for (int i = 0; i < c->n_gateways && c->gateways; i++)
+		free(c->gateways[i].addr);
+	free(c->dialplans);
+	free(c->gateways);
+	free(c->um);
+	free(c->listen);
+	config_destroy(&c->lc);
+	free(c->file);
+	free(c);
+}

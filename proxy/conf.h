@@ -1,0 +1,104 @@
+/* The daemon's configuration (libconfig), validated as a whole: a loaded
+ * struct conf is always consistent, so a reload either swaps in a complete
+ * new one or keeps the old one. */
+#ifndef UMSBC_CONF_H
+#define UMSBC_CONF_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <libconfig.h>
+
+enum security { SEC_UNSECURED, SEC_SIP_SECURED, SEC_SECURED };
+enum side { SIDE_OUTSIDE, SIDE_INSIDE };
+enum transport { TP_UDP, TP_TCP, TP_TLS };
+
+struct sockaddr_any {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+struct conf_listen {
+	enum side side;
+	enum transport tp;
+	const char *address;
+	uint16_t port;
+	struct sockaddr_any sa;
+	int line;
+};
+
+struct conf_um {
+	const char *name;
+	const char *uri;
+	enum transport tp;
+	char host[64];		/* literal address from the URI */
+	uint16_t port;
+	struct sockaddr_any sa;
+	enum security mode;	/* strongest mode of its dial plans, or start_secured */
+	int in_dialplan;
+};
+
+struct conf_dialplan {
+	const char *name;
+	enum security security;
+	int n_um;
+	int *um;		/* indexes into conf.um */
+	unsigned next;		/* round-robin position */
+};
+
+struct conf_gateway {
+	const char *name;
+	const char *fqdn;
+	int n_addr;
+	struct sockaddr_any *addr;
+	uint16_t port;
+	int dialplan;		/* index into conf.dialplans, -1 = none */
+	enum security mode;
+};
+
+struct conf {
+	config_t lc;		/* owns every string below */
+	char *file;
+	const char *fqdn;
+	int workers;
+	int n_listen;
+	struct conf_listen *listen;
+	struct {
+		const char *cert_store;
+		const char *trust_store;
+		int min_version;	/* TLS1_2_VERSION or TLS1_3_VERSION */
+		int handshake_timeout;
+		int max_connections;
+	} tls;
+	int start_secured;
+	struct {
+		int max_forwards;
+		int failover_timeout;
+		int max_message_size;
+	} sip;
+	int log_level;
+	int n_um, n_dialplans, n_gateways;
+	struct conf_um *um;
+	struct conf_dialplan *dialplans;
+	struct conf_gateway *gateways;
+};
+
+/* Loads and validates FILE. On error returns NULL and writes
+ * "FILE:LINE: reason" into err. */
+struct conf *conf_load(const char *file, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+int conf_has_tls(const struct conf *c);
+const char *security_name(enum security s);
+const char *transport_name(enum transport t);
+const char *side_name(enum side s);
+
+/* Address helpers shared by the config and the packet path. */
+int sockaddr_parse(const char *host, uint16_t port, struct sockaddr_any *out);
+int sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b);
+int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
+uint16_t sockaddr_port(const struct sockaddr *a);
+/* "1.2.3.4:5060" or "[::1]:5060" */
+const char *sockaddr_str(const struct sockaddr *a, char *buf, size_t len);
+#define SOCKADDR_STRLEN 64
+
+#endif

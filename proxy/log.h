@@ -1,0 +1,42 @@
+/* Logging with stable event IDs (docs/EVENTS.md): syslog, or stderr in the foreground. */
+#ifndef UMSBC_LOG_H
+#define UMSBC_LOG_H
+
+#include <syslog.h>
+
+enum log_event {
+	EV_STARTING = 1000,
+	EV_DIALPLAN_MODE = 1001,
+	EV_UM_DEFAULT_MODE = 1002,
+	EV_LISTENING = 1003,
+	EV_CERT_IN_USE = 1004,
+	EV_READY = 1005,
+	EV_RELOAD_DONE = 1010,
+	EV_RELOAD_FAILED = 1011,
+	EV_STOPPING = 1020,
+	EV_STOPPED = 1021,
+	EV_TLS_FAILED = 2001,
+	EV_PEER_REFUSED = 2002,
+	EV_REFUSALS_SUPPRESSED = 2003,
+	EV_MALFORMED = 2010,
+	EV_UM_UNREACHABLE = 3001,
+	EV_UM_BACK = 3002,
+	EV_GW_UNREACHABLE = 3003,
+	EV_CONFIG_ERROR = 9001,
+	EV_INTERNAL = 9002,
+};
+
+void log_open(int foreground);
+void log_set_level(int prio);
+int log_level_from_name(const char *name);	/* -1 when unknown */
+void log_event(int prio, enum log_event id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Refusal and malformed-message events go through a rate limit so that a
+ * flood cannot flood the log: at most LOG_BURST lines per LOG_WINDOW s. */
+#define LOG_BURST 10
+#define LOG_WINDOW 10
+void log_limited(int prio, enum log_event id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

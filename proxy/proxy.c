@@ -1,0 +1,654 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+
+#include "log.h"
+#include "proxy.h"
+#include "route.h"
+#include "sipmsg.h"
+#include "txn.h"
+
+#define TICK_MS 250
+#define T1_MS 500
+#define T2_MS 4000
+#define TIMER_B_MS (64 * T1_MS)		/* no answer at all */
+#define TIMER_C_MS (180 * 1000)		/* INVITE ringing too long */
+#define LINGER_INVITE_MS (64 * T1_MS)	/* absorb retransmissions, relay 2xx ones (RFC 6026) */
+#define LINGER_OTHER_MS (4 * T2_MS / 2)
+
+static struct {
+	struct event_base *base;
+	struct conf *conf;
+	int draining;
+	unsigned char um_down[256];
+} P;
+
+static long
+ms_since(const struct timeval *then)
+{
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	return (now.tv_sec - then->tv_sec) * 1000L + (now.tv_usec - then->tv_usec) / 1000L;
+}
+
+static void
+arm(struct txn *t, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	evtimer_add(&t->timer, &tv);
+}
+
+static const char *
+peer_str(const struct inbound *in, char *buf)
+{
+	return sockaddr_str((const struct sockaddr *)&in->peer.ss, buf, SOCKADDR_STRLEN);
+}
+
+static void
+reply(const struct inbound *in, msg_t *req, int status, const char *phrase, const char *extra)
+{
+	size_t n;
+	char *text = sipmsg_response(req, status, phrase, extra, &n);
+
+	if (text)
+		transport_reply(in, text, n);
+	free(text);
+}
+
+/* ---- building the forwarded request ---- */
+
+static int
+add_header(msg_t *msg, msg_header_t *h)
+{
+	return h ? msg_header_insert(msg, msg_object(msg), h) : -1;
+}
+
+/* Our Via on top, and the two Record-Route entries when the request may
+ * create a dialog (RFC 5658: in on one side, out on the other). */
+static int
+stamp(struct txn *t, const struct listener *out, int record_route)
+{
+	msg_t *msg = t->req;
+	sip_t *sip = sip_object(msg);
+	su_home_t *home = msg_home(msg);
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s:%u;branch=%s", out->tp == TP_UDP ? "UDP" :
+	    out->tp == TP_TCP ? "TCP" : "TLS", out->host, out->port, t->branch);
+	if (add_header(msg, (msg_header_t *)sip_via_make(home, buf)) < 0)
+		return -1;
+	if (!record_route)
+		return 0;
+	const struct listener *in = t->in.li;
+	snprintf(buf, sizeof(buf), "<sip:%s:%u;transport=%s;lr>", in->host, in->port,
+	    transport_name(in->tp));
+	if (add_header(msg, (msg_header_t *)sip_record_route_make(home, buf)) < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "<sip:%s:%u;transport=%s;lr>", out->host, out->port,
+	    transport_name(out->tp));
+	(void)sip;
+	return add_header(msg, (msg_header_t *)sip_record_route_make(home, buf));
+}
+
+static int
+creates_dialog(sip_t const *sip)
+{
+	sip_method_t m = sip->sip_request->rq_method;
+	return !sip->sip_to->a_tag && (m == sip_method_invite || m == sip_method_subscribe ||
+	    m == sip_method_refer || m == sip_method_notify);
+}
+
+/* Sends t->req (already stamped) to t->dst and starts its timers. */
+static int
+send_out(struct txn *t)
+{
+	free(t->out);
+	t->out = NULL;
+	char *text = sipmsg_print(t->req, &t->out_len);
+	if (!text || !(t->out = malloc(t->out_len)))
+		return -1;
+	memcpy(t->out, text, t->out_len);
+	gettimeofday(&t->last_try, NULL);
+	t->started = t->last_try;	/* last (re)transmission */
+	t->rtx_ms = T1_MS;
+	t->state = TXN_CALLING;
+	t->conn = transport_send(&t->dst, t->out, t->out_len);
+	arm(t, TICK_MS);
+	return t->conn < 0 ? -1 : 0;
+}
+
+/* ---- choosing the next hop ---- */
+
+static int
+um_dest(const struct conf_um *u, url_t const *uri, struct dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->side = SIDE_INSIDE;
+	d->tp = uri ? route_uri_transport(uri, u->tp) : u->tp;
+	if (d->tp == TP_TLS)
+		d->tp = TP_TCP;		/* the inside speaks plain SIP only */
+	uint16_t port = uri && uri->url_port ? (uint16_t)atoi(uri->url_port) : u->port;
+	return sockaddr_parse(u->host, port, &d->addr);
+}
+
+/* The gateway a request from the inside goes to, and how. Returns 0 or a status. */
+static int
+gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
+{
+	int gw = route_gateway_by_host(P.conf, uri->url_host);
+
+	memset(d, 0, sizeof(*d));
+	*gw_out = gw;
+	if (gw < 0) {
+		*why = "Not Found (no such gateway)";
+		return 404;
+	}
+	const struct conf_gateway *g = &P.conf->gateways[gw];
+	struct sockaddr_any lit;
+	int literal = sockaddr_parse(uri->url_host, 0, &lit) == 0;
+	uint16_t port = uri->url_port ? (uint16_t)atoi(uri->url_port) : g->port;
+
+	d->side = SIDE_OUTSIDE;
+	if (g->mode == SEC_UNSECURED) {
+		d->tp = route_uri_transport(uri, TP_UDP);
+		if (d->tp == TP_TLS)
+			d->tp = TP_TCP;
+	} else {
+		d->tp = TP_TLS;
+		d->verify_name = g->fqdn;
+		d->conn = transport_conn_for_gateway(gw);
+	}
+	if (literal)
+		sockaddr_parse(uri->url_host, port, &d->addr);
+	else if (g->n_addr > 0) {
+		d->addr = g->addr[0];
+		sockaddr_parse(uri->url_host, 0, &lit);
+		if (d->addr.ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&d->addr.ss)->sin_port = htons(g->port);
+		else
+			((struct sockaddr_in6 *)&d->addr.ss)->sin6_port = htons(g->port);
+	} else {
+		*why = "Service Unavailable (gateway has no address; list its addresses)";
+		return 503;
+	}
+	return 0;
+}
+
+/* ---- responses toward upstream ---- */
+
+static void
+complete(struct txn *t)
+{
+	t->state = TXN_COMPLETED;
+	arm(t, t->method == sip_method_invite ? LINGER_INVITE_MS : LINGER_OTHER_MS);
+}
+
+static void
+answer_upstream(struct txn *t, int status, const char *phrase)
+{
+	size_t n;
+	msg_t *orig = t->req;
+	/* Build the answer against the request as it came in: drop our Via first. */
+	sip_t *sip = sip_object(orig);
+	if (sip->sip_via && sip->sip_via->v_branch && strcmp(sip->sip_via->v_branch, t->branch) == 0)
+		msg_header_remove(orig, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
+	char *text = sipmsg_response(orig, status, phrase, NULL, &n);
+	if (text) {
+		transport_reply(&t->in, text, n);
+		free(t->last);
+		t->last = text;
+		t->last_len = n;
+	}
+	t->best = status;
+	complete(t);
+}
+
+static void
+um_mark(int um, int down, const char *why)
+{
+	if (um < 0 || um >= (int)sizeof(P.um_down) || um >= P.conf->n_um)
+		return;
+	if (down && !P.um_down[um])
+		log_event(LOG_ERR, EV_UM_UNREACHABLE, "UM server %s (%s) unreachable: %s",
+		    P.conf->um[um].name, P.conf->um[um].uri, why);
+	else if (!down && P.um_down[um])
+		log_event(LOG_INFO, EV_UM_BACK, "UM server %s (%s) reachable again",
+		    P.conf->um[um].name, P.conf->um[um].uri);
+	P.um_down[um] = (unsigned char)down;
+}
+
+/* Sends to the current UM candidate; moves on while sending fails. */
+static int
+forward_to_um(struct txn *t)
+{
+	msg_t *msg = t->req;
+	sip_t *sip = sip_object(msg);
+
+	for (; t->cur_um < t->n_um; t->cur_um++) {
+		const struct conf_um *u = &P.conf->um[t->um[t->cur_um]];
+		if (um_dest(u, NULL, &t->dst) != 0)
+			continue;
+		const struct listener *out = transport_listener(SIDE_INSIDE, t->dst.tp);
+		if (!out)
+			continue;
+		if (sip->sip_via && strcmp(sip->sip_via->v_branch ? sip->sip_via->v_branch : "", t->branch) == 0) {
+			/* Failover: new branch and new stamps for the new hop. */
+			msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
+			if (creates_dialog(sip) && sip->sip_record_route) {
+				msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_record_route);
+				msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_record_route);
+			}
+			txn_rebranch(t);
+		}
+		if (stamp(t, out, creates_dialog(sip)) == 0 && send_out(t) == 0)
+			return 0;
+		um_mark(t->um[t->cur_um], 1, "cannot send");
+	}
+	return -1;
+}
+
+static int
+can_fail_over(const struct txn *t)
+{
+	return t->n_um > 0 && t->cur_um + 1 < t->n_um && t->best <= 100 &&
+	    t->state != TXN_COMPLETED;
+}
+
+static void
+fail_over(struct txn *t, const char *why)
+{
+	um_mark(t->um[t->cur_um], 1, why);
+	t->cur_um++;
+	if (forward_to_um(t) != 0)
+		answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
+}
+
+static void
+txn_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct txn *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (t->state == TXN_COMPLETED) {
+		txn_free(t);
+		return;
+	}
+	long since_try = ms_since(&t->last_try);
+	if (t->state == TXN_CALLING && since_try >= P.conf->sip.failover_timeout * 1000L &&
+	    can_fail_over(t)) {
+		fail_over(t, "no response");
+		return;
+	}
+	long limit = t->state == TXN_PROCEEDING && t->method == sip_method_invite ?
+	    TIMER_C_MS : TIMER_B_MS;
+	if (since_try >= limit) {
+		if (t->method == sip_method_invite && t->state == TXN_PROCEEDING) {
+			size_t n;
+			char *c = sipmsg_cancel(t->req, &n);
+			if (c)
+				transport_send(&t->dst, c, n);
+			free(c);
+		}
+		if (t->n_um)
+			um_mark(t->um[t->cur_um], 1, "request timed out");
+		answer_upstream(t, 408, "Request Timeout");
+		return;
+	}
+	/* UDP: Timer A / E retransmissions until a response arrives. */
+	if (t->dst.tp == TP_UDP && (t->state == TXN_CALLING ||
+	    (t->state == TXN_PROCEEDING && t->method != sip_method_invite)) &&
+	    since_try >= 0 && ms_since(&t->started) >= (long)t->rtx_ms) {
+		transport_send(&t->dst, t->out, t->out_len);
+		gettimeofday(&t->started, NULL);
+		t->rtx_ms = t->method == sip_method_invite ? t->rtx_ms * 2 :
+		    (t->rtx_ms * 2 > T2_MS ? T2_MS : t->rtx_ms * 2);
+	}
+	arm(t, TICK_MS);
+}
+
+/* ---- requests ---- */
+
+static void
+refuse(const struct inbound *in, msg_t *msg, const char *reason)
+{
+	char p[SOCKADDR_STRLEN], l[SOCKADDR_STRLEN];
+
+	log_limited(LOG_WARNING, EV_PEER_REFUSED,
+	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(in, p),
+	    sockaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),
+	    transport_name(in->tp), reason);
+	if (sip_object(msg)->sip_request && sip_object(msg)->sip_request->rq_method != sip_method_ack)
+		reply(in, msg, 403, "Forbidden", NULL);
+}
+
+/* Pops the Route entries that name us (both of a double Record-Route). */
+static void
+pop_own_routes(msg_t *msg, sip_t *sip)
+{
+	while (sip->sip_route && route_is_us(P.conf, sip->sip_route->r_url))
+		msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_route);
+}
+
+static void
+hop_count(msg_t *msg, sip_t *sip)
+{
+	if (sip->sip_max_forwards) {
+		sip->sip_max_forwards->mf_count--;
+		sip_fragment_clear(sip->sip_max_forwards->mf_common);
+	} else {
+		char mf[8];
+		snprintf(mf, sizeof(mf), "%d", P.conf->sip.max_forwards);
+		msg_header_insert(msg, (msg_pub_t *)sip,
+		    (msg_header_t *)sip_max_forwards_make(msg_home(msg), mf));
+	}
+}
+
+static void
+handle_cancel(const struct inbound *in, msg_t *msg, sip_t *sip)
+{
+	struct txn *t = txn_by_upstream(sip->sip_via->v_branch, sip_method_invite);
+
+	if (!t) {
+		reply(in, msg, 481, "Call/Transaction Does Not Exist", NULL);
+		return;
+	}
+	reply(in, msg, 200, "OK", NULL);
+	if (t->state != TXN_COMPLETED && t->best < 200) {
+		size_t n;
+		char *c = sipmsg_cancel(t->req, &n);
+		if (c)
+			transport_send(&t->dst, c, n);
+		free(c);
+	}
+}
+
+/* A request without a transaction of ours: ACK for a 2xx (RFC 3261 16.7). */
+static void
+forward_stateless(const struct inbound *in, msg_t *msg, const struct dest *d)
+{
+	sip_t *sip = sip_object(msg);
+	const struct listener *out = transport_listener(d->side, d->tp == TP_TLS &&
+	    !transport_listener(d->side, TP_TLS) ? TP_TCP : d->tp);
+	char buf[256], branch[48];
+	size_t n;
+
+	(void)in;
+	if (!out)
+		return;
+	/* Same ACK, same branch: derive it from the upstream one. */
+	snprintf(branch, sizeof(branch), "z9hG4bK-a%08lx",
+	    msg_hash_string(sip->sip_via->v_branch ? sip->sip_via->v_branch : sip->sip_call_id->i_id));
+	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s:%u;branch=%s", out->tp == TP_UDP ? "UDP" :
+	    out->tp == TP_TCP ? "TCP" : "TLS", out->host, out->port, branch);
+	add_header(msg, (msg_header_t *)sip_via_make(msg_home(msg), buf));
+	char *text = sipmsg_print(msg, &n);
+	if (text)
+		transport_send(d, text, n);
+}
+
+static void
+handle_request(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	const char *phrase, *unsupported;
+	char p[SOCKADDR_STRLEN], extra[300];
+	int status;
+
+	if (in->adm.verdict != ADMIT_OK) {
+		refuse(in, msg, in->adm.reason);
+		goto done;
+	}
+	status = sipmsg_check_request(sip, msg_has_error(msg), &phrase, &unsupported);
+	if (status) {
+		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s)",
+		    peer_str(in, p), status, phrase);
+		if (!sip->sip_request || sip->sip_request->rq_method != sip_method_ack) {
+			const char *x = NULL;
+			if (status == 420) {
+				snprintf(extra, sizeof(extra), "Unsupported: %s", unsupported);
+				x = extra;
+			} else if (status == 501)
+				x = "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY, SUBSCRIBE, MESSAGE";
+			reply(in, msg, status, phrase, x);
+		}
+		goto done;
+	}
+	sip_method_t method = sip->sip_request->rq_method;
+	const char *branch = sip->sip_via->v_branch;
+
+	/* A retransmission of a request we already have. */
+	struct txn *t = method == sip_method_ack ? txn_by_upstream(branch, sip_method_invite) :
+	    txn_by_upstream(branch, method);
+	if (t && method != sip_method_ack) {
+		if (t->last)
+			transport_reply(in, t->last, t->last_len);
+		else if (method == sip_method_invite)
+			reply(in, msg, 100, "Trying", NULL);
+		goto done;
+	}
+	if (t && method == sip_method_ack && t->best >= 300)
+		goto done;	/* ACK of a non-2xx final: ours to absorb, we acked downstream */
+	if (method == sip_method_cancel) {
+		handle_cancel(in, msg, sip);
+		goto done;
+	}
+	int initial = !sip->sip_to->a_tag;
+	if (P.draining && initial && method != sip_method_ack) {
+		reply(in, msg, 503, "Service Unavailable (shutting down)", "Retry-After: 30");
+		goto done;
+	}
+
+	pop_own_routes(msg, sip);
+	url_t const *next = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
+	struct dest d;
+	int cands[ROUTE_MAX_CANDIDATES], n_cands = 0;
+	status = 0;
+	phrase = NULL;
+	if (in->side == SIDE_OUTSIDE) {
+		if (initial && !sip->sip_route && method != sip_method_ack) {
+			n_cands = route_um_candidates(P.conf, in->adm.gateway, cands, ROUTE_MAX_CANDIDATES);
+			if (n_cands == 0) {
+				status = 503;
+				phrase = "Service Unavailable (no UM server for this gateway)";
+			}
+		} else {
+			int um = next && next->url_host ? route_um_by_host(P.conf, next->url_host, 0) : -1;
+			if (um < 0) {
+				status = 403;
+				phrase = "Forbidden (destination is no UM server)";
+			} else
+				um_dest(&P.conf->um[um], next, &d);
+		}
+	} else {
+		int gw;
+		if (!next || !next->url_host) {
+			status = 400;
+			phrase = "Bad Request (no host to route to)";
+		} else
+			status = gateway_dest(next, &d, &gw, &phrase);
+	}
+	if (status) {
+		if (method != sip_method_ack)
+			reply(in, msg, status, phrase, NULL);
+		goto done;
+	}
+	hop_count(msg, sip);
+	if (method == sip_method_ack) {
+		forward_stateless(in, msg, &d);
+		goto done;
+	}
+
+	if (!(t = txn_new(P.base, txn_tick)))
+		goto done;
+	t->up_branch = strdup(branch ? branch : sip->sip_call_id->i_id);
+	t->method = method;
+	t->in = *in;
+	t->req = msg;
+	txn_index(t);
+	msg = NULL;
+	if (method == sip_method_invite)
+		reply(in, t->req, 100, "Trying", NULL);
+	if (n_cands) {
+		memcpy(t->um, cands, sizeof(int) * (size_t)n_cands);
+		t->n_um = n_cands;
+		if (forward_to_um(t) != 0)
+			answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
+		return;
+	}
+	t->dst = d;
+	const struct listener *out = transport_listener(d.side, d.tp);
+	if (!out && d.tp == TP_TLS)
+		out = transport_listener(d.side, TP_TCP);
+	if (!out || stamp(t, out, creates_dialog(sip_object(t->req))) != 0) {
+		answer_upstream(t, 500, "Server Internal Error (no listener for that transport)");
+		return;
+	}
+	if (send_out(t) != 0)
+		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
+	return;
+done:
+	if (msg)
+		msg_destroy(msg);
+}
+
+/* ---- responses ---- */
+
+static void
+handle_response(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	struct txn *t;
+	size_t n;
+
+	if (in->adm.verdict != ADMIT_OK || sipmsg_check_response(sip) != 0 ||
+	    !(t = txn_by_branch(sip->sip_via->v_branch)) ||
+	    sip->sip_cseq->cs_method != t->method) {
+		msg_destroy(msg);	/* not ours to route: RFC 3261 16.7 drops it */
+		return;
+	}
+	int status = sip->sip_status->st_status;
+	if (t->n_um)
+		um_mark(t->um[t->cur_um], status == 503 ? 1 : 0, "503 Service Unavailable");
+	if (t->state == TXN_COMPLETED && !(status >= 200 && status < 300 &&
+	    t->method == sip_method_invite)) {
+		msg_destroy(msg);	/* a retransmission; our ACK went already */
+		return;
+	}
+	if (status < 200) {
+		if (t->state == TXN_CALLING)
+			t->state = TXN_PROCEEDING;
+		if (status == 100) {
+			msg_destroy(msg);	/* hop by hop: we sent our own */
+			return;
+		}
+	} else if (t->method == sip_method_invite && status >= 300) {
+		char *ack = sipmsg_ack(t->req, sip, &n);
+		if (ack)
+			transport_send(&t->dst, ack, n);
+		free(ack);
+		if (status == 503 && can_fail_over(t)) {
+			msg_destroy(msg);
+			fail_over(t, "503 Service Unavailable");
+			return;
+		}
+	} else if (status == 503 && can_fail_over(t)) {
+		msg_destroy(msg);
+		fail_over(t, "503 Service Unavailable");
+		return;
+	}
+	msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
+	char *text = sipmsg_print(msg, &n);
+	if (text) {
+		transport_reply(&t->in, text, n);
+		if (status >= 200 && t->state != TXN_COMPLETED) {
+			free(t->last);
+			t->last = malloc(n);
+			if (t->last)
+				memcpy(t->last, text, n);
+			t->last_len = t->last ? n : 0;
+		}
+	}
+	if (status > t->best)
+		t->best = status;
+	if (status >= 200 && t->state != TXN_COMPLETED)
+		complete(t);
+	msg_destroy(msg);
+}
+
+void
+proxy_rx(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+
+	if (sip && sip->sip_status)
+		handle_response(in, msg);
+	else
+		handle_request(in, msg);
+}
+
+static void
+conn_lost(struct txn *t)
+{
+	if (t->state == TXN_COMPLETED)
+		return;
+	if (can_fail_over(t))
+		fail_over(t, "connection failed");
+	else {
+		if (t->n_um)
+			um_mark(t->um[t->cur_um], 1, "connection failed");
+		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
+	}
+}
+
+void
+proxy_conn_down(uint64_t conn, int failed)
+{
+	(void)failed;
+	txn_foreach_conn(conn, conn_lost);
+}
+
+void
+proxy_init(struct event_base *base, struct conf *c)
+{
+	P.base = base;
+	P.conf = c;
+}
+
+static void
+forget_failover(struct txn *t)
+{
+	t->n_um = 0;
+}
+
+void
+proxy_reconf(struct conf *c)
+{
+	/* UM indexes of transactions in flight belong to the old config: those
+	 * requests finish where they are, without failover. */
+	txn_foreach(forget_failover);
+	P.conf = c;
+	memset(P.um_down, 0, sizeof(P.um_down));
+}
+
+unsigned
+proxy_drain(void)
+{
+	P.draining = 1;
+	return txn_count();
+}
+
+void
+proxy_shutdown(void)
+{
+	txn_free_all();
+}

@@ -1,0 +1,113 @@
+#include "config.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "route.h"
+
+int
+route_um_candidates(struct conf *c, int gw, int *out, int max)
+{
+	int n = 0;
+
+	if (gw >= 0 && c->gateways[gw].dialplan >= 0) {
+		struct conf_dialplan *d = &c->dialplans[c->gateways[gw].dialplan];
+		unsigned start = d->next++ % (unsigned)d->n_um;
+		for (int i = 0; i < d->n_um && n < max; i++)
+			out[n++] = d->um[(start + i) % d->n_um];
+		return n;
+	}
+	/* A gateway in no dial plan reaches the UM servers in no dial plan. */
+	for (int i = 0; i < c->n_um && n < max; i++)
+		if (!c->um[i].in_dialplan)
+			out[n++] = i;
+	return n;
+}
+
+int
+route_gateway_by_host(const struct conf *c, const char *host)
+{
+	struct sockaddr_any sa;
+	int literal = sockaddr_parse(host, 0, &sa) == 0;
+
+	for (int i = 0; i < c->n_gateways; i++) {
+		const struct conf_gateway *g = &c->gateways[i];
+		if (strcasecmp(g->fqdn, host) == 0 || strcasecmp(g->name, host) == 0)
+			return i;
+		for (int j = 0; literal && j < g->n_addr; j++)
+			if (sockaddr_same_host((struct sockaddr *)&g->addr[j].ss, (struct sockaddr *)&sa.ss))
+				return i;
+	}
+	return -1;
+}
+
+int
+route_um_by_host(const struct conf *c, const char *host, uint16_t port)
+{
+	struct sockaddr_any sa;
+
+	if (sockaddr_parse(host, 0, &sa) != 0)
+		return -1;
+	for (int i = 0; i < c->n_um; i++)
+		if (sockaddr_same_host((struct sockaddr *)&c->um[i].sa.ss, (struct sockaddr *)&sa.ss) &&
+		    (port == 0 || port == c->um[i].port))
+			return i;
+	return -1;
+}
+
+static int
+is_wildcard(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (sa->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &in6addr_any, 16) == 0;
+	return 0;
+}
+
+const char *
+route_listen_host(const struct conf *c, const struct conf_listen *li)
+{
+	return is_wildcard((const struct sockaddr *)&li->sa.ss) ? c->fqdn : li->address;
+}
+
+enum transport
+route_uri_transport(url_t const *u, enum transport dflt)
+{
+	char tp[16];
+
+	if (u->url_type == url_sips)
+		return TP_TLS;
+	if (u->url_params && url_param(u->url_params, "transport", tp, sizeof(tp)) > 0) {
+		if (strcasecmp(tp, "udp") == 0)
+			return TP_UDP;
+		if (strcasecmp(tp, "tcp") == 0)
+			return TP_TCP;
+		if (strcasecmp(tp, "tls") == 0)
+			return TP_TLS;
+	}
+	return dflt;
+}
+
+int
+route_is_us(const struct conf *c, url_t const *u)
+{
+	if (!u || !u->url_host)
+		return 0;
+	uint16_t port = u->url_port ? (uint16_t)atoi(u->url_port) : 0;
+	for (int i = 0; i < c->n_listen; i++) {
+		const struct conf_listen *li = &c->listen[i];
+		uint16_t want = port ? port : (li->tp == TP_TLS ? 5061 : 5060);
+		if (want != li->port)
+			continue;
+		if (strcasecmp(u->url_host, route_listen_host(c, li)) == 0)
+			return 1;
+		struct sockaddr_any sa;
+		if (sockaddr_parse(u->url_host, 0, &sa) == 0 &&
+		    sockaddr_same_host((struct sockaddr *)&sa.ss, (struct sockaddr *)&li->sa.ss))
+			return 1;
+	}
+	return strcasecmp(u->url_host, c->fqdn) == 0 && !u->url_user;
+}

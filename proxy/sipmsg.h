@@ -1,0 +1,47 @@
+/* SIP messages through sofia-sip: framing, validation (RFC 3261 16.3),
+ * locally generated responses and serialisation. No socket in here. */
+#ifndef UMSBC_SIPMSG_H
+#define UMSBC_SIPMSG_H
+
+#include <stddef.h>
+#include <sofia-sip/msg.h>
+#include <sofia-sip/sip.h>
+
+enum sipmsg_parse {
+	SIPMSG_INCOMPLETE = 0,	/* stream: wait for more bytes */
+	SIPMSG_OK = 1,
+	SIPMSG_BAD = -1,	/* unparsable: *out may still hold what was read */
+};
+
+/* Parses the first message in buf. eos = 1 for a datagram (all of it is one
+ * message). On SIPMSG_OK, *used is the number of bytes the message took. */
+enum sipmsg_parse sipmsg_parse(const void *buf, size_t len, int eos,
+    msg_t **out, size_t *used);
+
+/* Checks a request per RFC 3261 16.3 (and 8.2.2). Returns 0 when it may be
+ * proxied, else the status code to answer with and *phrase. *unsupported gets
+ * the option tags of a 420 (a static buffer, valid until the next call). */
+int sipmsg_check_request(sip_t const *sip, int has_errors, const char **phrase,
+    const char **unsupported);
+
+/* Checks a response enough to route it: Via, CSeq, Call-ID present. */
+int sipmsg_check_response(sip_t const *sip);
+
+/* Builds the text of a response to req. extra: a header line without CRLF,
+ * or NULL. Returns a malloc'ed string (caller frees) or NULL. */
+char *sipmsg_response(msg_t *req, int status, const char *phrase,
+    const char *extra, size_t *len);
+
+/* The ACK for a non-2xx final response (rsp) to the INVITE we forwarded
+ * (req), and the CANCEL of it: same Request-URI, top Via, Route, Call-ID
+ * and CSeq number (RFC 3261 9.1, 17.1.1.3). malloc'ed text. */
+char *sipmsg_ack(msg_t *req, sip_t const *rsp, size_t *len);
+char *sipmsg_cancel(msg_t *req, size_t *len);
+
+/* Serialises msg after edits. Returns memory of msg's home (freed with it). */
+char *sipmsg_print(msg_t *msg, size_t *len);
+
+/* Whether the branch of the top Via carries the RFC 3261 magic cookie. */
+const char *sipmsg_top_branch(sip_t const *sip);
+
+#endif

@@ -1,0 +1,128 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "certs/store.h"
+#include "log.h"
+#include "tls.h"
+
+/* Modern AEAD suites only for TLS 1.2; TLS 1.3 suites are OpenSSL's defaults. */
+static const char cipher_list[] =
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+
+static SSL_CTX *
+make_ctx(const SSL_METHOD *m, const struct conf *c, struct cert_identity *id,
+    X509_STORE *trust)
+{
+	SSL_CTX *ctx = SSL_CTX_new(m);
+
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, c->tls.min_version);
+	SSL_CTX_set_cipher_list(ctx, cipher_list);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_NO_COMPRESSION);
+	if (SSL_CTX_use_certificate(ctx, id->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, id->key) != 1 ||
+	    SSL_CTX_set1_chain(ctx, id->chain) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	X509_STORE_up_ref(trust);
+	SSL_CTX_set_cert_store(ctx, trust);
+	SSL_CTX_set_verify_depth(ctx, 8);
+	return ctx;
+}
+
+int
+tls_ctx_load(const struct conf *c, struct tls_ctx *t, char *err, size_t errlen)
+{
+	struct cert_identity id;
+	X509_STORE *trust;
+
+	memset(t, 0, sizeof(*t));
+	if (certs_load_identity(c->tls.cert_store, &id, err, errlen) != 0)
+		return -1;
+	if (!(trust = certs_load_trust(c->tls.trust_store, err, errlen))) {
+		certs_identity_free(&id);
+		return -1;
+	}
+	t->server = make_ctx(TLS_server_method(), c, &id, trust);
+	t->client = make_ctx(TLS_client_method(), c, &id, trust);
+	if (t->server) {
+		/* Mutual TLS: a gateway without a certificate never gets in. */
+		SSL_CTX_set_verify(t->server, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+		SSL_CTX_set_session_id_context(t->server, (const unsigned char *)"umsbc", 5);
+	}
+	if (t->client)
+		SSL_CTX_set_verify(t->client, SSL_VERIFY_PEER, NULL);
+	if (t->server && t->client) {
+		char desc[1024];
+		certs_describe(id.cert, desc, sizeof(desc));
+		log_event(LOG_INFO, EV_CERT_IN_USE, "certificate in use: %s file=%s", desc, id.path);
+	} else {
+		snprintf(err, errlen, "%s: OpenSSL refused the certificate or key: %s", id.path,
+		    ERR_reason_error_string(ERR_peek_last_error()));
+		tls_ctx_free(t);
+	}
+	X509_STORE_free(trust);
+	certs_identity_free(&id);
+	ERR_clear_error();
+	return t->server ? 0 : -1;
+}
+
+void
+tls_ctx_free(struct tls_ctx *t)
+{
+	SSL_CTX_free(t->server);
+	SSL_CTX_free(t->client);
+	t->server = t->client = NULL;
+}
+
+int
+tls_peer_names(SSL *ssl, char names[][TLS_NAME_LEN], int max)
+{
+	X509 *x = SSL_get0_peer_certificate(ssl);
+	int n = 0;
+
+	if (!x)
+		return 0;
+	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans) && n < max; i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+		if (g->type != GEN_DNS)
+			continue;
+		const unsigned char *s = ASN1_STRING_get0_data(g->d.dNSName);
+		int len = ASN1_STRING_length(g->d.dNSName);
+		if (len <= 0 || len >= TLS_NAME_LEN || memchr(s, '\0', len))
+			continue;
+		memcpy(names[n], s, len);
+		names[n++][len] = '\0';
+	}
+	GENERAL_NAMES_free(sans);
+	if (n == 0 && max > 0 &&
+	    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+	    names[0], TLS_NAME_LEN) > 0)
+		n = 1;
+	return n;
+}
+
+const char *
+tls_failure_reason(SSL *ssl, unsigned long err, char *buf, size_t len)
+{
+	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+
+	if (v != X509_V_OK)
+		snprintf(buf, len, "certificate verification: %s", X509_verify_cert_error_string(v));
+	else if (err)
+		snprintf(buf, len, "%s", ERR_reason_error_string(err) ? ERR_reason_error_string(err) : "TLS error");
+	else
+		snprintf(buf, len, "connection closed during the handshake");
+	return buf;
+}

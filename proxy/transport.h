@@ -1,0 +1,67 @@
+/* Sockets: UDP listeners, TCP/TLS listeners and connections (libevent,
+ * bufferevent_openssl), message framing and sending. Hands every parsed,
+ * admitted message to the proxy through one callback. */
+#ifndef UMSBC_TRANSPORT_H
+#define UMSBC_TRANSPORT_H
+
+#include <stdint.h>
+#include <event2/event.h>
+#include <sofia-sip/msg.h>
+
+#include "admit.h"
+#include "conf.h"
+#include "tls.h"
+
+struct listener {
+	enum side side;
+	enum transport tp;
+	struct sockaddr_any sa;
+	char host[64];		/* for Via and Record-Route */
+	uint16_t port;
+	int fd;			/* UDP */
+	struct event *ev;	/* UDP */
+	struct evconnlistener *el;	/* TCP, TLS */
+};
+
+struct inbound {
+	struct listener *li;
+	enum side side;
+	enum transport tp;
+	struct sockaddr_any peer;
+	uint64_t conn;			/* 0 for UDP */
+	struct admission adm;
+};
+
+struct dest {
+	enum side side;
+	enum transport tp;
+	struct sockaddr_any addr;
+	const char *verify_name;	/* TLS: name the peer certificate must carry */
+	uint64_t conn;			/* a connection to prefer, 0 for none */
+};
+
+typedef void (*transport_rx_fn)(const struct inbound *in, msg_t *msg);
+/* A connection went away; failed = it never got established. */
+typedef void (*transport_down_fn)(uint64_t conn, int failed);
+
+int transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *tls,
+    transport_rx_fn rx, transport_down_fn down);
+/* New config (and TLS contexts) for new connections; existing ones stay. */
+void transport_reconf(const struct conf *c, struct tls_ctx *tls);
+void transport_stop_listening(void);
+void transport_shutdown(void);
+
+/* The listener of a side and transport, or NULL. */
+struct listener *transport_listener(enum side side, enum transport tp);
+
+/* Sends a response to where the request came from. */
+int transport_reply(const struct inbound *in, const char *buf, size_t len);
+/* Sends to d, reusing or opening a connection. Returns the connection id,
+ * 0 for UDP, or -1 on failure. */
+int64_t transport_send(const struct dest *d, const char *buf, size_t len);
+/* The connection a gateway last used (TLS or TCP), or 0. */
+uint64_t transport_conn_for_gateway(int gateway);
+/* Whether a connection is still open. */
+int transport_conn_alive(uint64_t id);
+
+#endif

@@ -1,0 +1,152 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/rand.h>
+#include <sofia-sip/msg.h>
+
+#include "txn.h"
+
+#define TXN_BUCKETS 4096
+
+LIST_HEAD(txn_list, txn);
+static struct txn_list ours[TXN_BUCKETS], theirs[TXN_BUCKETS], everyone;
+static unsigned n_txn;
+
+static unsigned
+bucket(const char *s)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
+	return h % TXN_BUCKETS;
+}
+
+static void
+new_branch(char out[32])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[10];
+
+	RAND_bytes(r, sizeof(r));
+	memcpy(out, "z9hG4bK-u", 9);
+	for (int i = 0; i < 10; i++) {
+		out[9 + 2 * i] = hex[r[i] >> 4];
+		out[10 + 2 * i] = hex[r[i] & 15];
+	}
+	out[29] = '\0';
+}
+
+struct txn *
+txn_new(struct event_base *base, event_callback_fn cb)
+{
+	struct txn *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	new_branch(t->branch);
+	evtimer_assign(&t->timer, base, cb, t);
+	LIST_INSERT_HEAD(&everyone, t, all);
+	n_txn++;
+	return t;
+}
+
+void
+txn_index(struct txn *t)
+{
+	LIST_INSERT_HEAD(&ours[bucket(t->branch)], t, by_ours);
+	LIST_INSERT_HEAD(&theirs[bucket(t->up_branch)], t, by_theirs);
+}
+
+void
+txn_rebranch(struct txn *t)
+{
+	LIST_REMOVE(t, by_ours);
+	new_branch(t->branch);
+	LIST_INSERT_HEAD(&ours[bucket(t->branch)], t, by_ours);
+}
+
+void
+txn_free(struct txn *t)
+{
+	evtimer_del(&t->timer);
+	if (t->up_branch) {
+		LIST_REMOVE(t, by_ours);
+		LIST_REMOVE(t, by_theirs);
+	}
+	LIST_REMOVE(t, all);
+	n_txn--;
+	if (t->req)
+		msg_destroy(t->req);
+	free(t->up_branch);
+	free(t->out);
+	free(t->last);
+	free(t);
+}
+
+struct txn *
+txn_by_branch(const char *b)
+{
+	struct txn *t;
+
+	if (!b)
+		return NULL;
+	LIST_FOREACH(t, &ours[bucket(b)], by_ours)
+		if (strcmp(t->branch, b) == 0)
+			return t;
+	return NULL;
+}
+
+struct txn *
+txn_by_upstream(const char *b, sip_method_t method)
+{
+	struct txn *t;
+
+	if (!b)
+		return NULL;
+	/* Branches compare case-insensitively (RFC 3261 20.42 token). */
+	LIST_FOREACH(t, &theirs[bucket(b)], by_theirs)
+		if (t->method == method && strcasecmp(t->up_branch, b) == 0)
+			return t;
+	return NULL;
+}
+
+void
+txn_foreach_conn(uint64_t conn, void (*fn)(struct txn *t))
+{
+	struct txn *t, *next;
+
+	for (t = LIST_FIRST(&everyone); t; t = next) {
+		next = LIST_NEXT(t, all);
+		if (t->conn > 0 && (uint64_t)t->conn == conn)
+			fn(t);
+	}
+}
+
+void
+txn_foreach(void (*fn)(struct txn *t))
+{
+	struct txn *t, *next;
+
+	for (t = LIST_FIRST(&everyone); t; t = next) {
+		next = LIST_NEXT(t, all);
+		fn(t);
+	}
+}
+
+unsigned
+txn_count(void)
+{
+	return n_txn;
+}
+
+void
+txn_free_all(void)
+{
+	while (!LIST_EMPTY(&everyone))
+		txn_free(LIST_FIRST(&everyone));
+}

@@ -1,0 +1,215 @@
+/* umsbcd: the daemon's start-up, signals and reload. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "conf.h"
+#include "log.h"
+#include "proxy.h"
+#include "tls.h"
+#include "transport.h"
+
+#define DEFAULT_CONF SYSCONFDIR "/umsbc/umsbc.conf"
+#define DRAIN_SECONDS 5
+
+static struct {
+	struct event_base *base;
+	struct conf *conf;
+	struct tls_ctx tls;
+	const char *file;
+	struct event *drain_timer;
+	int drain_ticks;
+} D;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: umsbcd [-c FILE] [-f] [-t] [-V] [-h]\n"
+	    "SIP session border controller in front of legacy unified-messaging servers.\n\n"
+	    "  -c FILE  configuration file (default " DEFAULT_CONF ")\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -t       check the configuration (and the certificate store) and exit:\n"
+	    "           0 if it is good, 1 with FILE:LINE: reason if not\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       this help\n\n"
+	    "Signals: HUP reloads the configuration without dropping calls or TLS\n"
+	    "connections (a broken file is logged and the running one kept);\n"
+	    "TERM/INT stop taking new calls, finish transactions (at most %d s), exit.\n"
+	    "See umsbcd(8) and umsbc.conf(5).\n", DRAIN_SECONDS);
+}
+
+static void
+announce_modes(const struct conf *c)
+{
+	for (int i = 0; i < c->n_dialplans; i++)
+		log_event(LOG_INFO, EV_DIALPLAN_MODE, "dial plan %s started in %s mode (%d UM servers)",
+		    c->dialplans[i].name, security_name(c->dialplans[i].security), c->dialplans[i].n_um);
+	for (int i = 0; i < c->n_um; i++)
+		if (!c->um[i].in_dialplan)
+			log_event(LOG_INFO, EV_UM_DEFAULT_MODE,
+			    "UM server %s is in no dial plan: %s mode from start_secured=%d",
+			    c->um[i].name, security_name(c->um[i].mode), c->start_secured);
+}
+
+/* The config and the TLS contexts it names, loaded together or not at all. */
+static struct conf *
+load_all(const char *file, struct tls_ctx *tls, char *err, size_t errlen)
+{
+	struct conf *c = conf_load(file, err, errlen);
+
+	memset(tls, 0, sizeof(*tls));
+	if (!c)
+		return NULL;
+	if (conf_has_tls(c)) {
+		char why[600];
+		if (tls_ctx_load(c, tls, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s:0: tls: %s", file, why);
+			conf_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+static void
+on_hup(evutil_socket_t fd, short what, void *arg)
+{
+	struct tls_ctx tls;
+	char err[1024];
+
+	(void)fd; (void)what; (void)arg;
+	struct conf *c = load_all(D.file, &tls, err, sizeof(err));
+	if (!c) {
+		log_event(LOG_ERR, EV_RELOAD_FAILED, "reload failed: %s; running configuration kept", err);
+		return;
+	}
+	for (int i = 0; i < c->n_listen; i++) {
+		if (i >= D.conf->n_listen || c->listen[i].tp != D.conf->listen[i].tp ||
+		    strcmp(c->listen[i].address, D.conf->listen[i].address) != 0 ||
+		    c->listen[i].port != D.conf->listen[i].port) {
+			log_event(LOG_WARNING, EV_RELOAD_DONE,
+			    "listen changes take effect at the next restart (%s:%d)", c->file, c->listen[i].line);
+			break;
+		}
+	}
+	log_set_level(c->log_level);
+	transport_reconf(c, &tls);
+	proxy_reconf(c);
+	tls_ctx_free(&D.tls);
+	D.tls = tls;
+	transport_reconf(c, &D.tls);
+	conf_free(D.conf);
+	D.conf = c;
+	announce_modes(c);
+	log_event(LOG_INFO, EV_RELOAD_DONE, "reload done: %d gateways, %d dial plans, %d UM servers",
+	    c->n_gateways, c->n_dialplans, c->n_um);
+}
+
+static void
+drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tick = { 0, 100000 };
+
+	(void)fd; (void)what; (void)arg;
+	if (proxy_drain() == 0 || ++D.drain_ticks >= DRAIN_SECONDS * 10) {
+		event_base_loopexit(D.base, NULL);
+		return;
+	}
+	evtimer_add(D.drain_timer, &tick);
+}
+
+static void
+on_term(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what; (void)arg;
+	if (D.drain_timer) {
+		event_base_loopexit(D.base, NULL);	/* second signal: now */
+		return;
+	}
+	log_event(LOG_INFO, EV_STOPPING, "stopping (signal %s), %u transactions in flight",
+	    sig == SIGINT ? "INT" : "TERM", proxy_drain());
+	transport_stop_listening();
+	D.drain_timer = evtimer_new(D.base, drain_tick, NULL);
+	drain_tick(-1, 0, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	int foreground = 0, check = 0, ch;
+	char err[1024];
+
+	D.file = DEFAULT_CONF;
+	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
+		switch (ch) {
+		case 'c': D.file = optarg; break;
+		case 'f': foreground = 1; break;
+		case 't': check = 1; break;
+		case 'V': printf("umsbcd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	log_open(foreground || check);
+	if (check)
+		log_set_level(LOG_WARNING);
+	D.conf = load_all(D.file, &D.tls, err, sizeof(err));
+	if (!D.conf) {
+		if (check)
+			fprintf(stderr, "%s\n", err);
+		else
+			log_event(LOG_ERR, EV_CONFIG_ERROR, "configuration error: %s", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK\n", D.file);
+		tls_ctx_free(&D.tls);
+		conf_free(D.conf);
+		return 0;
+	}
+	log_set_level(D.conf->log_level);
+	log_event(LOG_INFO, EV_STARTING, "umsbcd %s starting, config %s", PACKAGE_VERSION, D.file);
+	if (!foreground && daemon(0, 0) != 0) {
+		perror("daemon");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	D.base = event_base_new();
+	proxy_init(D.base, D.conf);
+	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
+		return 1;
+	announce_modes(D.conf);
+	struct event *hup = evsignal_new(D.base, SIGHUP, on_hup, NULL);
+	struct event *term = evsignal_new(D.base, SIGTERM, on_term, NULL);
+	struct event *intr = evsignal_new(D.base, SIGINT, on_term, NULL);
+	event_add(hup, NULL);
+	event_add(term, NULL);
+	event_add(intr, NULL);
+	log_event(LOG_INFO, EV_READY, "ready");
+	event_base_dispatch(D.base);
+
+	proxy_shutdown();
+	transport_shutdown();
+	event_free(hup);
+	event_free(term);
+	event_free(intr);
+	if (D.drain_timer)
+		event_free(D.drain_timer);
+	event_base_free(D.base);
+	tls_ctx_free(&D.tls);
+	conf_free(D.conf);
+	log_event(LOG_INFO, EV_STOPPED, "stopped");
+	return 0;
+}

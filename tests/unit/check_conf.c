@@ -1,0 +1,179 @@
+/* Config parsing and its errors: every error names file:line. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "suites.h"
+
+#define BASE \
+	"node = { fqdn = \"sbc.example.test\"; workers = 0; };\n" \
+	"listen = ( { side = \"outside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; },\n" \
+	"           { side = \"outside\"; transport = \"tls\"; address = \"127.0.0.1\"; port = 5061; },\n" \
+	"           { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.2\"; port = 5060; } );\n" \
+	"um_servers = ( { name = \"um1\"; uri = \"sip:10.0.0.20:5060;transport=tcp\"; },\n" \
+	"               { name = \"um2\"; uri = \"sip:10.0.0.21\"; },\n" \
+	"               { name = \"um3\"; uri = \"sip:10.0.0.22\"; } );\n"
+
+static struct conf *
+load(const char *text, char *err, size_t n)
+{
+	const char *path = write_temp(text);
+	struct conf *c = conf_load(path, err, n);
+	unlink(path);
+	return c;
+}
+
+/* Expects a load failure at line `line` whose reason contains `what`. */
+static void
+expect_error(const char *text, int line, const char *what)
+{
+	char err[1024] = "", want[32];
+	struct conf *c = load(text, err, sizeof(err));
+
+	ck_assert_msg(c == NULL, "config was accepted, expected an error about %s", what);
+	snprintf(want, sizeof(want), ":%d: ", line);
+	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" does not name line %d", err, line);
+	ck_assert_msg(strstr(err, what) != NULL, "error \"%s\" does not mention \"%s\"", err, what);
+	ck_assert_msg(strncmp(err, "/tmp/umsbc-test-", 16) == 0, "error \"%s\" does not name the file", err);
+}
+
+START_TEST(full_config_loads)
+{
+	char err[1024] = "";
+	struct conf *c = load(BASE
+	    "start_secured = 1;\n"
+	    "dialplans = ( { name = \"main\"; security = \"secured\"; um_servers = ( \"um1\", \"um2\" ); },\n"
+	    "              { name = \"branch\"; security = \"unsecured\"; um_servers = ( \"um2\" ); } );\n"
+	    "gateways = ( { name = \"gw1\"; fqdn = \"gw1.example.test\"; addresses = ( \"198.51.100.7\" ); dialplan = \"main\"; },\n"
+	    "             { name = \"gw2\"; fqdn = \"gw2.example.test\"; addresses = ( \"198.51.100.8\" ); port = 5070; dialplan = \"branch\"; } );\n",
+	    err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->n_listen, 3);
+	ck_assert_int_eq(c->listen[1].tp, TP_TLS);
+	ck_assert_int_eq(c->listen[2].side, SIDE_INSIDE);
+	ck_assert_int_eq(c->n_um, 3);
+	ck_assert_int_eq(c->um[0].tp, TP_TCP);
+	ck_assert_int_eq(c->um[1].tp, TP_UDP);
+	ck_assert_int_eq(c->um[1].port, 5060);
+	/* um2 serves a secured and an unsecured plan: the stronger mode shows. */
+	ck_assert_int_eq(c->um[1].mode, SEC_SECURED);
+	/* um3 is in no dial plan: start_secured decides. */
+	ck_assert_int_eq(c->um[2].in_dialplan, 0);
+	ck_assert_int_eq(c->um[2].mode, SEC_SECURED);
+	ck_assert_int_eq(c->gateways[0].mode, SEC_SECURED);
+	ck_assert_int_eq(c->gateways[0].port, 5061);	/* default for secured */
+	ck_assert_int_eq(c->gateways[1].port, 5070);
+	ck_assert_int_eq(c->dialplans[0].n_um, 2);
+	ck_assert_int_eq(c->dialplans[0].um[1], 1);
+	ck_assert_int_eq(c->tls.handshake_timeout, 5);
+	ck_assert_int_eq(c->sip.max_forwards, 70);
+	ck_assert(conf_has_tls(c));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(syntax_error_names_line)
+{
+	expect_error(BASE "gateways = ( { name = \"gw1\" \n", 9, "syntax error");
+}
+END_TEST
+
+START_TEST(unknown_security)
+{
+	expect_error(BASE "dialplans = ( { name = \"d\";\n security = \"strong\"; um_servers = ( \"um1\" ); } );\n",
+	    9, "security");
+}
+END_TEST
+
+START_TEST(unknown_dialplan)
+{
+	expect_error(BASE "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" ); } );\n"
+	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; addresses = ( \"1.2.3.4\" );\n"
+	    "  dialplan = \"nope\"; } );\n", 10, "unknown dial plan \"nope\"");
+}
+END_TEST
+
+START_TEST(unknown_um_server)
+{
+	expect_error(BASE "dialplans = ( { name = \"d\"; um_servers = (\n \"um9\" ); } );\n",
+	    9, "unknown UM server \"um9\"");
+}
+END_TEST
+
+START_TEST(bad_address)
+{
+	expect_error(BASE "gateways = ( { name = \"g\"; fqdn = \"g.test\";\n addresses = ( \"not-an-ip\" ); } );\n",
+	    9, "not an IP address");
+}
+END_TEST
+
+START_TEST(unsecured_gateway_needs_addresses)
+{
+	expect_error(BASE "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" ); } );\n"
+	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; dialplan = \"d\"; } );\n", 9, "needs addresses");
+}
+END_TEST
+
+START_TEST(tls_inside_refused)
+{
+	expect_error("listen = ( { side = \"inside\"; transport = \"tls\"; address = \"127.0.0.1\"; port = 5061; } );\n",
+	    1, "only for the outside");
+}
+END_TEST
+
+START_TEST(bad_um_uri)
+{
+	expect_error("listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; } );\n"
+	    "um_servers = ( { name = \"um1\";\n uri = \"http://x\"; } );\n", 3, "uri");
+	expect_error("listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; } );\n"
+	    "um_servers = ( { name = \"um1\";\n uri = \"sip:um.example.test\"; } );\n", 3, "IP address");
+}
+END_TEST
+
+START_TEST(out_of_range)
+{
+	expect_error(BASE "tls = {\n handshake_timeout = 0; };\n", 9, "out of range");
+	expect_error(BASE "tls = {\n min_version = \"1.0\"; };\n", 9, "min_version");
+}
+END_TEST
+
+START_TEST(duplicate_names)
+{
+	expect_error(BASE "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" ); },\n"
+	    " { name = \"d\"; um_servers = ( \"um1\" ); } );\n", 9, "used twice");
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	char err[512];
+	ck_assert_ptr_null(conf_load("/nonexistent/umsbc.conf", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "/nonexistent/umsbc.conf:0: cannot read") != NULL, "%s", err);
+}
+END_TEST
+
+Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_test(tc, full_config_loads);
+	tcase_add_test(tc, syntax_error_names_line);
+	tcase_add_test(tc, unknown_security);
+	tcase_add_test(tc, unknown_dialplan);
+	tcase_add_test(tc, unknown_um_server);
+	tcase_add_test(tc, bad_address);
+	tcase_add_test(tc, unsecured_gateway_needs_addresses);
+	tcase_add_test(tc, tls_inside_refused);
+	tcase_add_test(tc, bad_um_uri);
+	tcase_add_test(tc, out_of_range);
+	tcase_add_test(tc, duplicate_names);
+	tcase_add_test(tc, missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}

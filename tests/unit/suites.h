@@ -1,0 +1,14 @@
+#ifndef UMSBC_TEST_SUITES_H
+#define UMSBC_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *conf_suite(void);
+Suite *admit_suite(void);
+Suite *route_suite(void);
+Suite *sipmsg_suite(void);
+
+/* Writes text to a fresh temporary file; returns its path (static buffer). */
+const char *write_temp(const char *text);
+
+#endif
