@@ -33,6 +33,8 @@ install_deps() {
 build() {
 	local dir=$1; shift
 	[ -x configure ] || autoreconf -fi
+	# An in-tree build (./configure && make) would block VPATH builds.
+	[ ! -f config.status ] || make distclean >/dev/null
 	mkdir -p "$dir"
 	(cd "$dir" && { [ -f Makefile ] || "$top/configure" "$@"; } && make -j"$(nproc)")
 }
@@ -51,7 +53,7 @@ test)
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	if ! make -C build/test check; then
 		for f in build/test/tests/unit/*.log build/test/tests/integration/*.log; do
-			[ -f "$f" ] && grep -q '^FAIL' "${f%.log}.trs" 2>/dev/null && { echo "==== $f"; tail -60 "$f"; }
+			[ -f "$f" ] && grep -q ':test-result: FAIL' "${f%.log}.trs" 2>/dev/null && { echo "==== $f"; tail -60 "$f"; }
 		done
 		exit 1
 	fi

@@ -17,6 +17,7 @@
 
 /* Not in sofia-sip's public headers, exported by the library. */
 msg_t *msg_next(msg_t *msg);
+void msg_set_next(msg_t *msg, msg_t *next);
 
 enum sipmsg_parse
 sipmsg_parse(const void *buf, size_t len, int eos, msg_t **out, size_t *used)
@@ -44,7 +45,13 @@ sipmsg_parse(const void *buf, size_t len, int eos, msg_t **out, size_t *used)
 		return SIPMSG_BAD;
 	}
 	msg_t *next = msg_next(msg);
-	size_t rest = next ? msg_buf_committed(next) : 0;
+	size_t rest = 0;
+	if (next) {
+		/* The parser's copy of the rest; the caller keeps its own. */
+		rest = msg_buf_committed(next);
+		msg_set_next(msg, NULL);
+		msg_destroy(next);
+	}
 	*used = len - rest;
 	*out = msg;
 	return SIPMSG_OK;
