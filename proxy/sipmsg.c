@@ -134,8 +134,9 @@ sipmsg_response(msg_t *req, int status, const char *phrase, const char *extra,
 	sip_t *rs;
 	char *text = NULL, *out = NULL;
 
-	if (!sip || !sip->sip_via || !sip->sip_cseq || !sip->sip_call_id ||
-	    !sip->sip_from || !sip->sip_to)
+	/* Only the Via is needed to send it; a 400 for a request missing other
+	 * headers copies what there is. */
+	if (!sip || !sip->sip_via)
 		return NULL;
 	if (!(rsp = msg_create(sip_default_mclass(), 0)))
 		return NULL;
@@ -146,7 +147,7 @@ sipmsg_response(msg_t *req, int status, const char *phrase, const char *extra,
 	    SIPTAG_TO(sip->sip_to), SIPTAG_CALL_ID(sip->sip_call_id),
 	    SIPTAG_CSEQ(sip->sip_cseq), TAG_END()) < 0)
 		goto done;
-	if (status > 100 && !rs->sip_to->a_tag) {
+	if (status > 100 && rs->sip_to && !rs->sip_to->a_tag) {
 		char tag[24];
 		msg_random_token(tag, 16, NULL, 0);
 		sip_to_tag(home, rs->sip_to, tag);
@@ -168,7 +169,12 @@ char *
 sipmsg_print(msg_t *msg, size_t *len)
 {
 	msg_pub_t *pub = msg_object(msg);
+	sip_t *sip = sip_object(msg);
 
+	/* Messages we build have no empty line yet; streams need it. */
+	if (sip && !sip->sip_separator &&
+	    msg_header_insert(msg, pub, (msg_header_t *)sip_separator_create(msg_home(msg))) < 0)
+		return NULL;
 	if (msg_serialize(msg, pub) < 0)
 		return NULL;
 	return msg_as_string(msg_home(msg), msg, pub, 0, len);

@@ -105,10 +105,31 @@ START_TEST(response_copies_dialog_headers)
 	ck_assert_ptr_nonnull(strstr(r, "CSeq: 1 INVITE\r\n"));
 	ck_assert_ptr_nonnull(strstr(r, "Unsupported: foo\r\n"));
 	ck_assert_ptr_nonnull(strstr(r, "To: <sip:123@127.0.0.1>;tag="));
+	/* Ends with the empty line: on a stream the next message follows. */
+	ck_assert_msg(n > 4 && strcmp(r + n - 4, "\r\n\r\n") == 0, "no empty line after headers: %s", r);
 	free(r);
 	r = sipmsg_response(msg, 100, "Trying", NULL, &n);
 	ck_assert_ptr_null(strstr(r, "tag="  "x") );
 	ck_assert_ptr_nonnull(strstr(r, "To: <sip:123@127.0.0.1>\r\n"));	/* no tag on 100 */
+	free(r);
+	msg_destroy(msg);
+}
+END_TEST
+
+START_TEST(bad_request_still_answered)
+{
+	static const char nocallid[] = "INVITE sip:a@b SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK-2\r\nFrom: <sip:a@b>;tag=1\r\n"
+	    "To: <sip:a@b>\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	msg_t *msg;
+	size_t used, n;
+
+	sipmsg_parse(nocallid, strlen(nocallid), 1, &msg, &used);
+	ck_assert_ptr_nonnull(msg);
+	char *r = sipmsg_response(msg, 400, "Bad Request", NULL, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(strncmp(r, "SIP/2.0 400 Bad Request\r\n", 25) == 0, "%s", r);
+	ck_assert_ptr_nonnull(strstr(r, "CSeq: 1 INVITE\r\n"));
 	free(r);
 	msg_destroy(msg);
 }
@@ -151,6 +172,7 @@ sipmsg_suite(void)
 	tcase_add_test(tc, validation_codes);
 	tcase_add_test(tc, stream_framing);
 	tcase_add_test(tc, response_copies_dialog_headers);
+	tcase_add_test(tc, bad_request_still_answered);
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);
 	suite_add_tcase(s, tc);
 	return s;
