@@ -11,7 +11,8 @@ cd "$top"
 
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libssl-dev libsrtp2-dev libsofia-sip-ua-dev libconfig-dev check
-      sip-tester stunnel4 tshark socat openssl iproute2 procps util-linux"
+      sip-tester stunnel4 tshark socat openssl iproute2 procps util-linux
+      clang libclang-rt-14-dev"
 
 install_deps() {
 	local missing=()
@@ -60,6 +61,8 @@ test)
 	grep -h 'Checks:' build/test/tests/unit/*.log || true
 	pass=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: PASS' || true)
 	fail=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: FAIL' || true)
+	# Every parser entry point that sees network bytes, under libFuzzer.
+	tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
 	make -C build/test distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-integration-tests --enable-werror"
 	echo "quickstart: the whole suite passed, and make distcheck"
 	echo "$pass passed, $fail failed"
