@@ -1,0 +1,71 @@
+#!/bin/bash
+# signaling.sh [udp|tls|both] -- the highest SIPp call rate through umsbcd with
+# < 0.1 % failed calls, and umsbcd's CPU time per call. A benchmark, not a test:
+# it prints figures and never fails on a slow machine.
+#
+#   udp: gw2 (unsecured) SIPp UAC -t u1 -> umsbcd 127.0.0.1:5060 -> SIPp UAS um1 (udp)
+#   tls: gw1 SIPp UAC -t t1 -> stunnel (client cert gw1) == one persistent mutual-TLS
+#        connection ==> umsbcd 127.0.0.1:5061 -> SIPp UAS um1 (udp)
+# Each step runs RATE cps for STEP_SECONDS (default 10) s with calls held 1 s;
+# the rate doubles until a step loses more than 0.1 % of its calls or cannot
+# keep the rate. Uses the umsbcd given in UMSBCD (build without sanitizers).
+IT_LIMIT=0
+. "$(dirname "$0")/../integration/lib.sh"
+need sipp stunnel
+MODE=${1:-both}
+STEP=${STEP_SECONDS:-10}
+RATES=${RATES:-"200 400 800 1600 3200 6400 12800"}
+HZ=$(getconf CLK_TCK)
+ulimit -n 65536 2>/dev/null || true
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+write_conf "$TD"
+start_umsbcd "$TD"
+echo "umsbcd: $UMSBCD ($(file -b "$UMSBCD" | cut -d, -f1)); $(nproc) cores; $(date -u +%F)"
+sipp -sf "$SCEN/uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin \
+	-max_socket 60000 -timeout 3600 >"$TD/uas.out" 2>&1 &
+track $!
+wait_port udp 127.0.0.20 5060 5 || fail "UAS did not start"
+
+run_mode() {
+	local mode=$1 dest t from port rate best=0 best_cpu=
+	if [ "$mode" = tls ]; then
+		gw1_tls_client
+		tls_scen "$SCEN/uac.xml" "$TD/uac_bench.xml"
+		dest=127.0.0.7:15061 t=t1 from=127.0.0.7 port=5070
+	else
+		cp "$SCEN/uac.xml" "$TD/uac_bench.xml"
+		dest=127.0.0.1:5060 t=u1 from=127.0.0.8 port=5060
+	fi
+	printf '%-4s %8s %10s %8s %8s %12s %14s\n' mode cps_asked cps_done calls failed "fail%" "cpu_us/call"
+	for rate in $RATES; do
+		local total=$((rate * STEP)) c0 c1 t0 t1 out=$TD/uac-$mode-$rate.out
+		c0=$(cpu_ticks "$UMSBCD_PID"); t0=$(now_ms)
+		timeout $((STEP * 4 + 30)) sipp -sf "$TD/uac_bench.xml" -s 123 "$dest" -t $t -i $from -p $port \
+			-mi $from -r "$rate" -m "$total" -l $((rate * 3)) -d 1000 -nostdin -max_socket 60000 \
+			-timeout $((STEP * 4 + 20)) >"$out" 2>&1
+		t1=$(now_ms); c1=$(cpu_ticks "$UMSBCD_PID")
+		local ok fl
+		ok=$(grep -a 'Successful call' "$out" | tail -1 | awk -F'|' '{print $3+0}')
+		fl=$(grep -a 'Failed call' "$out" | tail -1 | awk -F'|' '{print $3+0}')
+		ok=${ok:-0}; fl=${fl:-0}
+		local done_rate=$(( ok * 1000 / (t1 - t0 > 1 ? t1 - t0 - 1000 : 1) ))
+		local cpu_us=$(( (c1 - c0) * 1000000 / HZ / (ok > 0 ? ok : 1) ))
+		local pct
+		pct=$(awk -v f="$fl" -v o="$ok" 'BEGIN{ printf "%.3f", (f+o) ? 100*f/(f+o) : 100 }')
+		printf '%-4s %8d %10d %8d %8d %12s %14d\n' "$mode" "$rate" "$done_rate" "$ok" "$fl" "$pct" "$cpu_us"
+		if awk -v p="$pct" 'BEGIN{exit !(p >= 0.1)}' || [ "$ok" -lt $((total * 99 / 100)) ]; then
+			break
+		fi
+		best=$rate best_cpu=$cpu_us
+	done
+	echo "RESULT $mode: highest clean rate ${best} cps (< 0.1 % failed), umsbcd CPU ${best_cpu:-?} us per call"
+}
+
+case $MODE in
+udp) run_mode udp ;;
+tls) run_mode tls ;;
+both) run_mode udp; run_mode tls ;;
+esac
+finish 2>/dev/null || true
