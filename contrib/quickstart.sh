@@ -58,6 +58,11 @@ test)
 		done
 		exit 1
 	fi
+	# The threaded paths (workers own TCP/TLS connections) under ThreadSanitizer.
+	rm -rf build/tsan
+	build build/tsan --quiet --enable-werror --enable-sanitizers=thread
+	export TSAN_OPTIONS=halt_on_error=1:exitcode=66
+	make -C build/tsan check || { tail -80 build/tsan/tests/*/*.log; exit 1; }
 	grep -h 'Checks:' build/test/tests/unit/*.log || true
 	pass=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: PASS' || true)
 	fail=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: FAIL' || true)

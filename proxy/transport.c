@@ -10,9 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <openssl/err.h>
 #include <sofia-sip/sip.h>
@@ -22,16 +19,18 @@
 #include "route.h"
 #include "sipmsg.h"
 #include "transport.h"
+#include "worker.h"
 
 struct conn {
 	TAILQ_ENTRY(conn) link;
 	uint64_t id;
-	struct listener *li;	/* local side and transport */
+	int worker;		/* the thread that owns its socket */
+	struct listener *li;	/* local side */
 	enum transport tp;
 	struct sockaddr_any peer;
-	struct bufferevent *bev;
 	int outbound;
 	int established;
+	int closing;
 	int gateway;		/* last admitted gateway, -1 */
 	char verify_name[TLS_NAME_LEN];	/* outbound TLS */
 	int n_names;
@@ -135,25 +134,14 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* ---- connections ---- */
+/* ---- connections: the core's view; the bytes live in a worker ---- */
 
 static void
-conn_free(struct conn *c, int notify)
+conn_free(struct conn *c)
 {
-	int failed = !c->established;
-	uint64_t id = c->id;
-
 	TAILQ_REMOVE(&T.conns, c, link);
 	T.n_conns--;
-	if (c->bev) {
-		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-		if (ssl)
-			SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
-		bufferevent_free(c->bev);
-	}
 	free(c);
-	if (notify && T.down)
-		T.down(id, failed);
 }
 
 static struct conn *
@@ -179,111 +167,88 @@ transport_conn_for_gateway(int gateway)
 	struct conn *c;
 
 	TAILQ_FOREACH(c, &T.conns, link)
-		if (c->gateway == gateway && c->li->side == SIDE_OUTSIDE)
+		if (c->gateway == gateway && c->li->side == SIDE_OUTSIDE && !c->closing)
 			return c->id;
 	return 0;
 }
 
 static void
-conn_read(struct bufferevent *bev, void *arg)
+on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names)
 {
-	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t max = (size_t)T.conf->sip.max_message_size;
+	struct conn *c = conn_find(id);
 
-	for (;;) {
-		size_t len = evbuffer_get_length(in);
-		/* CRLF keep-alives (RFC 5626) between messages. */
-		while (len > 0) {
-			unsigned char ch;
-			evbuffer_copyout(in, &ch, 1);
-			if (ch != '\r' && ch != '\n')
-				break;
-			evbuffer_drain(in, 1);
-			len--;
-		}
-		if (len == 0)
-			return;
-		size_t take = len < max + 1 ? len : max + 1;
-		unsigned char *p = evbuffer_pullup(in, (ssize_t)take);
-		msg_t *msg;
-		size_t used;
-		enum sipmsg_parse r = sipmsg_parse(p, take, 0, &msg, &used);
-		if (r == SIPMSG_INCOMPLETE) {
-			if (take > max) {
-				/* Too large: answer 413 where we can, then close. */
-				log_limited(LOG_NOTICE, EV_MALFORMED,
-				    "malformed SIP from peer=%s: message over %zu bytes, connection closed",
-				    peer_str(&c->peer, (char[SOCKADDR_STRLEN]){0}), max);
-				sipmsg_parse(p, take, 1, &msg, &used);
-				if (msg) {
-					size_t n;
-					char *rsp = sipmsg_response(msg, 413, "Request Entity Too Large", NULL, &n);
-					if (rsp && sip_object(msg)->sip_request)
-						bufferevent_write(bev, rsp, n);
-					free(rsp);
-					msg_destroy(msg);
-				}
-				conn_free(c, 1);
-			}
-			return;
-		}
-		struct admission adm = admit(c->li, &c->peer, c);
-		if (r == SIPMSG_BAD) {
-			/* The stream cannot be resynchronised: answer what we can, then close. */
-			if (msg)
-				deliver(c->li, &c->peer, c, adm, msg);
-			conn_free(c, 1);
-			return;
-		}
-		evbuffer_drain(in, used);
-		deliver(c->li, &c->peer, c, adm, msg);
-	}
+	if (!c)
+		return;
+	c->established = 1;
+	c->n_names = n_names;
+	for (int i = 0; i < n_names; i++)
+		memcpy(c->names[i], names[i], TLS_NAME_LEN);
 }
 
 static void
-conn_event(struct bufferevent *bev, short what, void *arg)
+on_message(uint64_t id, msg_t *msg, int status)
 {
-	struct conn *c = arg;
+	struct conn *c = conn_find(id);
 	char p[SOCKADDR_STRLEN];
 
-	if (what & BEV_EVENT_CONNECTED) {
-		c->established = 1;
-		SSL *ssl = bufferevent_openssl_get_ssl(bev);
-		if (ssl)
-			c->n_names = tls_peer_names(ssl, c->names, TLS_MAX_NAMES);
-		/* Past the handshake: idle connections stay (RFC 5923 reuse). */
-		bufferevent_set_timeouts(bev, NULL, NULL);
+	if (!c || c->closing) {
+		if (msg)
+			msg_destroy(msg);
 		return;
 	}
-	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-	if (ssl && !c->established) {
-		unsigned long e = bufferevent_get_openssl_error(bev);
-		char why[256];
-		if (what & BEV_EVENT_TIMEOUT)
-			snprintf(why, sizeof(why), "handshake timeout");
-		else
-			tls_failure_reason(ssl, e, why, sizeof(why));
-		log_limited(LOG_WARNING, EV_TLS_FAILED, "TLS negotiation failed: peer=%s %s reason=%s",
-		    peer_str(&c->peer, p), c->outbound ? "direction=out" : "direction=in", why);
-	} else if (c->outbound && !c->established) {
-		log_limited(LOG_WARNING, EV_GW_UNREACHABLE, "connection to peer=%s failed: %s",
-		    peer_str(&c->peer, p), (what & BEV_EVENT_TIMEOUT) ? "timeout" :
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if (status) {
+		/* Garbage or an over-long message: answer what we can, then close. */
+		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d, connection closed",
+		    peer_str(&c->peer, p), status);
+		if (msg && sip_object(msg) && sip_object(msg)->sip_request) {
+			size_t n;
+			char *rsp = sipmsg_response(msg, status, status == 413 ?
+			    "Request Entity Too Large" : "Bad Request", NULL, &n);
+			if (rsp)
+				worker_write(c->worker, c->id, rsp, n);
+			free(rsp);
+		}
+		if (msg)
+			msg_destroy(msg);
+		c->closing = 1;
+		worker_close(c->worker, c->id);
+		return;
 	}
-	conn_free(c, 1);
+	deliver(c->li, &c->peer, c, admit(c->li, &c->peer, c), msg);
 }
 
+static void
+on_down(uint64_t id, int established, const char *why)
+{
+	struct conn *c = conn_find(id);
+	char p[SOCKADDR_STRLEN];
+
+	if (!c)
+		return;
+	if (c->tp == TP_TLS && !established)
+		log_limited(LOG_WARNING, EV_TLS_FAILED, "TLS negotiation failed: peer=%s direction=%s reason=%s",
+		    peer_str(&c->peer, p), c->outbound ? "out" : "in", why);
+	else if (c->outbound && !established)
+		log_limited(LOG_WARNING, EV_GW_UNREACHABLE, "connection to peer=%s failed: %s",
+		    peer_str(&c->peer, p), why);
+	conn_free(c);
+	if (T.down)
+		T.down(id, !established);
+}
+
+static const struct worker_ops ops = { on_up, on_message, on_down };
+
 static struct conn *
-conn_new(struct listener *li, const struct sockaddr_any *peer, int outbound)
+conn_new(struct listener *li, enum transport tp, const struct sockaddr_any *peer, int outbound)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->id = ++T.next_id;
+	c->worker = workers_pick();
 	c->li = li;
-	c->tp = li->tp;
+	c->tp = tp;
 	c->peer = *peer;
 	c->outbound = outbound;
 	c->gateway = -1;
@@ -293,23 +258,12 @@ conn_new(struct listener *li, const struct sockaddr_any *peer, int outbound)
 }
 
 static void
-conn_arm(struct conn *c)
-{
-	struct timeval hs = { T.conf->tls.handshake_timeout, 0 };
-
-	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
-	if (c->tp == TP_TLS || c->outbound)
-		bufferevent_set_timeouts(c->bev, &hs, &hs);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, (size_t)T.conf->sip.max_message_size * 4);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-}
-
-static void
 stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct listener *li = arg;
 	struct sockaddr_any peer;
+	SSL *ssl = NULL;
 
 	(void)el;
 	memset(&peer, 0, sizeof(peer));
@@ -327,26 +281,18 @@ stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 			evutil_closesocket(fd);
 			return;
 		}
+	} else if (!T.tls->server || !(ssl = SSL_new(T.tls->server))) {
+		evutil_closesocket(fd);
+		return;
 	}
-	struct conn *c = conn_new(li, &peer, 0);
+	struct conn *c = conn_new(li, li->tp, &peer, 0);
 	if (!c) {
+		SSL_free(ssl);
 		evutil_closesocket(fd);
 		return;
 	}
-	if (li->tp == TP_TLS) {
-		SSL *ssl = SSL_new(T.tls->server);
-		c->bev = ssl ? bufferevent_openssl_socket_new(T.base, fd, ssl,
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE) : NULL;
-	} else {
-		c->bev = bufferevent_socket_new(T.base, fd, BEV_OPT_CLOSE_ON_FREE);
-		c->established = 1;
-	}
-	if (!c->bev) {
-		evutil_closesocket(fd);
-		conn_free(c, 0);
-		return;
-	}
-	conn_arm(c);
+	worker_adopt(c->worker, c->id, fd, ssl, 0, T.conf->tls.handshake_timeout,
+	    (size_t)T.conf->sip.max_message_size);
 }
 
 /* Opens a connection toward d from the listener's address of that side. */
@@ -355,10 +301,11 @@ conn_open(const struct dest *d)
 {
 	struct listener *li = transport_listener(d->side, d->tp);
 	char p[SOCKADDR_STRLEN];
+	SSL *ssl = NULL;
 
 	if (!li && d->tp == TP_TLS)
 		li = transport_listener(d->side, TP_TCP);
-	if (!li || (d->tp == TP_TLS && !T.tls->client))
+	if (!li || (d->tp == TP_TLS && (!T.tls->client || !d->verify_name)))
 		return NULL;
 	int fd = socket(d->addr.ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
@@ -378,32 +325,25 @@ conn_open(const struct dest *d)
 		close(fd);
 		return NULL;
 	}
-	struct conn *c = conn_new(li, &d->addr, 1);
-	if (!c) {
-		close(fd);
-		return NULL;
-	}
-	c->tp = d->tp;
 	if (d->tp == TP_TLS) {
-		SSL *ssl = SSL_new(T.tls->client);
-		if (ssl) {
-			snprintf(c->verify_name, sizeof(c->verify_name), "%s", d->verify_name);
-			SSL_set1_host(ssl, c->verify_name);
-			SSL_set_tlsext_host_name(ssl, c->verify_name);
-			c->bev = bufferevent_openssl_socket_new(T.base, fd, ssl,
-			    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+		if (!(ssl = SSL_new(T.tls->client))) {
+			close(fd);
+			return NULL;
 		}
-	} else {
-		c->bev = bufferevent_socket_new(T.base, fd, BEV_OPT_CLOSE_ON_FREE);
-		/* TCP: a failed connect shows up as an error event on first write. */
-		c->established = 1;
+		/* The gateway's certificate must name its fqdn. */
+		SSL_set1_host(ssl, d->verify_name);
+		SSL_set_tlsext_host_name(ssl, d->verify_name);
 	}
-	if (!c->bev) {
+	struct conn *c = conn_new(li, d->tp, &d->addr, 1);
+	if (!c) {
+		SSL_free(ssl);
 		close(fd);
-		conn_free(c, 0);
 		return NULL;
 	}
-	conn_arm(c);
+	if (d->verify_name)
+		snprintf(c->verify_name, sizeof(c->verify_name), "%s", d->verify_name);
+	worker_adopt(c->worker, c->id, fd, ssl, 1, T.conf->tls.handshake_timeout,
+	    (size_t)T.conf->sip.max_message_size);
 	return c;
 }
 
@@ -412,10 +352,10 @@ conn_reuse(const struct dest *d)
 {
 	struct conn *c;
 
-	if (d->conn && (c = conn_find(d->conn)))
+	if (d->conn && (c = conn_find(d->conn)) && !c->closing)
 		return c;
 	TAILQ_FOREACH(c, &T.conns, link)
-		if (c->li->side == d->side && c->tp == d->tp &&
+		if (!c->closing && c->li->side == d->side && c->tp == d->tp &&
 		    sockaddr_equal((struct sockaddr *)&c->peer.ss, (struct sockaddr *)&d->addr.ss) &&
 		    (d->tp != TP_TLS || !c->outbound ||
 		    strcasecmp(c->verify_name, d->verify_name ? d->verify_name : "") == 0))
@@ -435,8 +375,7 @@ transport_send(const struct dest *d, const char *buf, size_t len)
 	struct conn *c = conn_reuse(d);
 	if (!c && !(c = conn_open(d)))
 		return -1;
-	if (bufferevent_write(c->bev, buf, len) != 0)
-		return -1;
+	worker_write(c->worker, c->id, buf, len);
 	return (int64_t)c->id;
 }
 
@@ -447,9 +386,10 @@ transport_reply(const struct inbound *in, const char *buf, size_t len)
 		return sendto(in->li->fd, buf, len, 0, (const struct sockaddr *)&in->peer.ss,
 		    in->peer.len) < 0 ? -1 : 0;
 	struct conn *c = conn_find(in->conn);
-	if (!c)
+	if (!c || c->closing)
 		return -1;
-	return bufferevent_write(c->bev, buf, len);
+	worker_write(c->worker, c->id, buf, len);
+	return 0;
 }
 
 /* ---- listeners ---- */
@@ -493,6 +433,13 @@ listen_stream(struct listener *li)
 	return li->el ? 0 : -1;
 }
 
+static int
+cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 int
 transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *tls,
     transport_rx_fn rx, transport_down_fn down)
@@ -503,6 +450,10 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 	T.rx = rx;
 	T.down = down;
 	TAILQ_INIT(&T.conns);
+	if (workers_start(c->workers > 0 ? c->workers : cores(), base, &ops) != 0) {
+		log_event(LOG_ERR, EV_INTERNAL, "cannot start worker threads");
+		return -1;
+	}
 	T.listeners = calloc((size_t)c->n_listen, sizeof(*T.listeners));
 	if (!T.listeners)
 		return -1;
@@ -551,8 +502,9 @@ transport_stop_listening(void)
 void
 transport_shutdown(void)
 {
+	workers_stop();
 	while (!TAILQ_EMPTY(&T.conns))
-		conn_free(TAILQ_FIRST(&T.conns), 0);
+		conn_free(TAILQ_FIRST(&T.conns));
 	for (int i = 0; i < T.n_listeners; i++) {
 		struct listener *li = &T.listeners[i];
 		if (li->ev)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <openssl/ssl.h>
 
 #include "conf.h"
@@ -186,6 +187,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Workers and the core wake each other with event_active(). */
+	evthread_use_pthreads();
 	D.base = event_base_new();
 	proxy_init(D.base, D.conf);
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)

@@ -1,0 +1,477 @@
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/thread.h>
+#include <openssl/err.h>
+
+#include "sipmsg.h"
+#include "worker.h"
+
+enum job_kind { JOB_ADOPT, JOB_WRITE, JOB_CLOSE, JOB_QUIT };
+
+struct job {
+	TAILQ_ENTRY(job) link;
+	enum job_kind kind;
+	uint64_t id;
+	evutil_socket_t fd;
+	SSL *ssl;
+	int connecting, handshake_timeout;
+	size_t max_message, len;
+	char data[];			/* JOB_WRITE bytes */
+};
+TAILQ_HEAD(job_queue, job);
+
+enum note_kind { NOTE_UP, NOTE_MESSAGE, NOTE_DOWN };
+
+struct note {
+	TAILQ_ENTRY(note) link;
+	enum note_kind kind;
+	uint64_t id;
+	int status, established, n_names;
+	msg_t *msg;
+	char why[200];
+	char names[TLS_MAX_NAMES][TLS_NAME_LEN];
+};
+
+struct wconn {
+	LIST_ENTRY(wconn) link;
+	struct worker *w;
+	uint64_t id;
+	struct bufferevent *bev;
+	int established, closing, tls;
+	size_t max_message;
+};
+
+struct worker {
+	pthread_t thread;
+	struct event_base *base;
+	pthread_mutex_t mu;
+	struct job_queue jobs;
+	struct event *wake;
+	LIST_HEAD(, wconn) conns;
+};
+
+static struct {
+	int n;
+	unsigned next;
+	struct worker *w;
+	const struct worker_ops *ops;
+	pthread_mutex_t mu;		/* guards notes */
+	TAILQ_HEAD(, note) notes;
+	struct event *wake;		/* in the core base */
+} W;
+
+/* ---- worker -> core ---- */
+
+static void
+notify(struct note *n)
+{
+	pthread_mutex_lock(&W.mu);
+	TAILQ_INSERT_TAIL(&W.notes, n, link);
+	pthread_mutex_unlock(&W.mu);
+	event_active(W.wake, EV_READ, 0);
+}
+
+static void
+notes_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct note *n;
+
+	(void)fd; (void)what; (void)arg;
+	for (;;) {
+		pthread_mutex_lock(&W.mu);
+		n = TAILQ_FIRST(&W.notes);
+		if (n)
+			TAILQ_REMOVE(&W.notes, n, link);
+		pthread_mutex_unlock(&W.mu);
+		if (!n)
+			return;
+		switch (n->kind) {
+		case NOTE_UP: W.ops->up(n->id, n->names, n->n_names); break;
+		case NOTE_MESSAGE: W.ops->message(n->id, n->msg, n->status); break;
+		case NOTE_DOWN: W.ops->down(n->id, n->established, n->why); break;
+		}
+		free(n);
+	}
+}
+
+static struct note *
+note_new(enum note_kind kind, uint64_t id)
+{
+	struct note *n = calloc(1, sizeof(*n));
+	if (n) {
+		n->kind = kind;
+		n->id = id;
+	}
+	return n;
+}
+
+/* ---- connections, in the worker ---- */
+
+static void
+wconn_free(struct wconn *c, const char *why)
+{
+	struct note *n = note_new(NOTE_DOWN, c->id);
+
+	if (n) {
+		n->established = c->established;
+		snprintf(n->why, sizeof(n->why), "%s", why ? why : "closed");
+		notify(n);
+	}
+	LIST_REMOVE(c, link);
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	if (ssl)
+		SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static struct wconn *
+wconn_find(struct worker *w, uint64_t id)
+{
+	struct wconn *c;
+
+	LIST_FOREACH(c, &w->conns, link)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+post_message(struct wconn *c, msg_t *msg, int status)
+{
+	struct note *n = note_new(NOTE_MESSAGE, c->id);
+
+	if (!n) {
+		if (msg)
+			msg_destroy(msg);
+		return;
+	}
+	n->msg = msg;
+	n->status = status;
+	notify(n);
+}
+
+static void
+wconn_read(struct bufferevent *bev, void *arg)
+{
+	struct wconn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (!c->closing) {
+		size_t len = evbuffer_get_length(in);
+		/* CRLF keep-alives (RFC 5626) between messages. */
+		while (len > 0) {
+			unsigned char ch;
+			evbuffer_copyout(in, &ch, 1);
+			if (ch != '\r' && ch != '\n')
+				break;
+			evbuffer_drain(in, 1);
+			len--;
+		}
+		if (len == 0)
+			return;
+		size_t take = len < c->max_message + 1 ? len : c->max_message + 1;
+		unsigned char *p = evbuffer_pullup(in, (ssize_t)take);
+		msg_t *msg;
+		size_t used;
+		enum sipmsg_parse r = sipmsg_parse(p, take, 0, &msg, &used);
+		if (r == SIPMSG_INCOMPLETE) {
+			if (take <= c->max_message)
+				return;
+			/* Too large: the headers we have let the core answer 413. */
+			sipmsg_parse(p, take, 1, &msg, &used);
+			r = SIPMSG_BAD;
+			c->closing = 1;
+			bufferevent_disable(bev, EV_READ);
+			post_message(c, msg, 413);
+			return;
+		}
+		if (r == SIPMSG_BAD) {
+			/* A stream cannot be resynchronised after garbage. */
+			c->closing = 1;
+			bufferevent_disable(bev, EV_READ);
+			post_message(c, msg, 400);
+			return;
+		}
+		evbuffer_drain(in, used);
+		post_message(c, msg, 0);
+	}
+}
+
+static void
+wconn_written(struct bufferevent *bev, void *arg)
+{
+	struct wconn *c = arg;
+
+	if (c->closing == 2 && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		wconn_free(c, "closed by umsbcd");
+}
+
+static void
+wconn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct wconn *c = arg;
+	char why[200];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		struct note *n = note_new(NOTE_UP, c->id);
+		SSL *ssl = bufferevent_openssl_get_ssl(bev);
+		c->established = 1;
+		bufferevent_set_timeouts(bev, NULL, NULL);
+		if (n) {
+			if (ssl)
+				n->n_names = tls_peer_names(ssl, n->names, TLS_MAX_NAMES);
+			notify(n);
+		}
+		return;
+	}
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	if (what & BEV_EVENT_TIMEOUT)
+		snprintf(why, sizeof(why), c->established ? "timeout" : "handshake timeout");
+	else if (what & BEV_EVENT_EOF)
+		snprintf(why, sizeof(why), c->established ? "closed by peer" :
+		    ssl ? "closed by peer during the handshake" : "closed by peer");
+	else if (ssl && !c->established)
+		tls_failure_reason(ssl, bufferevent_get_openssl_error(bev), why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	ERR_clear_error();
+	wconn_free(c, why);
+}
+
+static void
+adopt(struct worker *w, struct job *j)
+{
+	struct wconn *c = calloc(1, sizeof(*c));
+	struct timeval hs = { j->handshake_timeout, 0 };
+
+	if (c) {
+		c->w = w;
+		c->id = j->id;
+		c->tls = j->ssl != NULL;
+		c->max_message = j->max_message;
+		c->bev = j->ssl ? bufferevent_openssl_socket_new(w->base, j->fd, j->ssl,
+		    j->connecting ? BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE) :
+		    bufferevent_socket_new(w->base, j->fd, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (!c || !c->bev) {
+		struct note *n = note_new(NOTE_DOWN, j->id);
+		if (n) {
+			snprintf(n->why, sizeof(n->why), "out of memory");
+			notify(n);
+		}
+		if (j->ssl && !(c && c->bev))
+			SSL_free(j->ssl);
+		evutil_closesocket(j->fd);
+		free(c);
+		return;
+	}
+	LIST_INSERT_HEAD(&w->conns, c, link);
+	bufferevent_setcb(c->bev, wconn_read, wconn_written, wconn_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, c->max_message * 4);
+	if (c->tls)
+		bufferevent_set_timeouts(c->bev, &hs, &hs);
+	else	/* plain TCP: a failed connect shows as an error on the first write */
+		wconn_event(c->bev, BEV_EVENT_CONNECTED, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+jobs_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct job *j;
+
+	(void)fd; (void)what;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		j = TAILQ_FIRST(&w->jobs);
+		if (j)
+			TAILQ_REMOVE(&w->jobs, j, link);
+		pthread_mutex_unlock(&w->mu);
+		if (!j)
+			return;
+		struct wconn *c = j->kind == JOB_ADOPT || j->kind == JOB_QUIT ? NULL : wconn_find(w, j->id);
+		switch (j->kind) {
+		case JOB_ADOPT:
+			adopt(w, j);
+			break;
+		case JOB_WRITE:
+			if (c)
+				bufferevent_write(c->bev, j->data, j->len);
+			break;
+		case JOB_CLOSE:
+			if (c) {
+				c->closing = 2;
+				bufferevent_disable(c->bev, EV_READ);
+				wconn_written(c->bev, c);
+			}
+			break;
+		case JOB_QUIT:
+			event_base_loopbreak(w->base);
+			break;
+		}
+		free(j);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	while (!LIST_EMPTY(&w->conns)) {
+		struct wconn *c = LIST_FIRST(&w->conns);
+		LIST_REMOVE(c, link);
+		bufferevent_free(c->bev);
+		free(c);
+	}
+	return NULL;
+}
+
+/* ---- core -> worker ---- */
+
+static void
+post(int wi, struct job *j)
+{
+	struct worker *w = &W.w[wi];
+
+	pthread_mutex_lock(&w->mu);
+	TAILQ_INSERT_TAIL(&w->jobs, j, link);
+	pthread_mutex_unlock(&w->mu);
+	event_active(w->wake, EV_READ, 0);
+}
+
+void
+worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
+    int handshake_timeout, size_t max_message)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		SSL_free(ssl);
+		evutil_closesocket(fd);
+		return;
+	}
+	j->kind = JOB_ADOPT;
+	j->id = id;
+	j->fd = fd;
+	j->ssl = ssl;
+	j->connecting = connecting;
+	j->handshake_timeout = handshake_timeout;
+	j->max_message = max_message;
+	post(w, j);
+}
+
+void
+worker_write(int w, uint64_t id, const char *buf, size_t len)
+{
+	struct job *j = malloc(sizeof(*j) + len);
+
+	if (!j)
+		return;
+	memset(j, 0, sizeof(*j));
+	j->kind = JOB_WRITE;
+	j->id = id;
+	j->len = len;
+	memcpy(j->data, buf, len);
+	post(w, j);
+}
+
+void
+worker_close(int w, uint64_t id)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return;
+	j->kind = JOB_CLOSE;
+	j->id = id;
+	post(w, j);
+}
+
+int
+workers_count(void)
+{
+	return W.n;
+}
+
+int
+workers_pick(void)
+{
+	return (int)(W.next++ % (unsigned)W.n);
+}
+
+int
+workers_start(int n, struct event_base *core, const struct worker_ops *ops)
+{
+	W.n = n;
+	W.ops = ops;
+	W.w = calloc((size_t)n, sizeof(*W.w));
+	pthread_mutex_init(&W.mu, NULL);
+	TAILQ_INIT(&W.notes);
+	W.wake = event_new(core, -1, 0, notes_run, NULL);
+	if (!W.w || !W.wake)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct worker *w = &W.w[i];
+		pthread_mutex_init(&w->mu, NULL);
+		TAILQ_INIT(&w->jobs);
+		LIST_INIT(&w->conns);
+		w->base = event_base_new();
+		w->wake = w->base ? event_new(w->base, -1, 0, jobs_run, w) : NULL;
+		if (!w->wake || pthread_create(&w->thread, NULL, worker_main, w) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+workers_stop(void)
+{
+	for (int i = 0; i < W.n; i++) {
+		struct job *j = calloc(1, sizeof(*j));
+		if (j) {
+			j->kind = JOB_QUIT;
+			post(i, j);
+		}
+	}
+	for (int i = 0; i < W.n; i++) {
+		struct worker *w = &W.w[i];
+		pthread_join(w->thread, NULL);
+		struct job *j;
+		while ((j = TAILQ_FIRST(&w->jobs))) {
+			TAILQ_REMOVE(&w->jobs, j, link);
+			if (j->kind == JOB_ADOPT) {
+				SSL_free(j->ssl);
+				evutil_closesocket(j->fd);
+			}
+			free(j);
+		}
+		event_free(w->wake);
+		event_base_free(w->base);
+		pthread_mutex_destroy(&w->mu);
+	}
+	/* Notes nobody will read any more. */
+	struct note *n;
+	while ((n = TAILQ_FIRST(&W.notes))) {
+		TAILQ_REMOVE(&W.notes, n, link);
+		if (n->msg)
+			msg_destroy(n->msg);
+		free(n);
+	}
+	event_free(W.wake);
+	free(W.w);
+	memset(&W, 0, sizeof(W));
+}

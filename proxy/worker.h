@@ -1,0 +1,41 @@
+/* Worker threads, one event_base each (the dispatcher/worker pattern): they
+ * own the TCP and TLS connections, do the handshakes, the TLS records and the
+ * framing/parsing of SIP on them. The core thread owns all SIP state; the two
+ * talk only through the job and event queues below, so no SIP object is ever
+ * touched by two threads at once. */
+#ifndef UMSBC_WORKER_H
+#define UMSBC_WORKER_H
+
+#include <stdint.h>
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <sofia-sip/msg.h>
+
+#include "tls.h"
+
+/* What a worker reports, delivered in the core thread. */
+struct worker_ops {
+	/* TLS handshake done (names: the peer certificate's), or TCP connected. */
+	void (*up)(uint64_t id, char names[][TLS_NAME_LEN], int n_names);
+	/* A message; status 0 = parsed, 400 = unparsable, 413 = too large. After
+	 * a non-zero status the worker reads no more from that connection. */
+	void (*message)(uint64_t id, msg_t *msg, int status);
+	/* Closed; established = it got past connect/handshake; why for the log. */
+	void (*down)(uint64_t id, int established, const char *why);
+};
+
+int workers_start(int n, struct event_base *core, const struct worker_ops *ops);
+void workers_stop(void);
+int workers_count(void);
+/* Round-robin choice for a new connection. */
+int workers_pick(void);
+
+/* Hands a socket to worker w. ssl: NULL for plain TCP; else in accept or
+ * connect state already. The worker frees both. */
+void worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
+    int handshake_timeout, size_t max_message);
+void worker_write(int w, uint64_t id, const char *buf, size_t len);
+/* Closes once what was written has gone out. */
+void worker_close(int w, uint64_t id);
+
+#endif
