@@ -18,7 +18,7 @@
 #
 # Environment:
 #  UMSBCD    daemon binary (default: <top>/proxy/umsbcd next to this tree)
-#  IT_LIMIT  watchdog in seconds (default 60)
+#  IT_LIMIT  watchdog in seconds (default 60; 0 = none)
 #  IT_KEEP   set to 1 to keep $TD even when the test passes
 #
 # Addresses used by the tests (all on lo):
@@ -27,7 +27,8 @@
 #  127.0.0.7  gw1  (secured dial plan "main", TLS, port 5061)
 #  127.0.0.8  gw2  (unsecured dial plan "branch", port 5060)
 #  127.0.0.20 um1  (legacy UM server, SIPp UAS)
-#  127.0.0.9, .11-.13, .99  strangers / wrong sources for negative tests
+#  127.0.0.9  gw3 once t-reload.sh has added it; else a wrong source for gw1
+#  127.0.0.10-.13, .21, .98, .99  strangers / wrong sources for negative tests
 
 set -u
 
@@ -102,16 +103,18 @@ TD=$(mktemp -d "${TMPDIR:-/tmp}/umsbc-$IT_NAME.XXXXXX") || { echo "FAIL: mktemp"
 cd "$TD" || exit 1
 
 # watchdog: TERM to this shell after IT_LIMIT s (killed by cleanup otherwise)
-bash -c 'sleep "$1" & s=$!; trap "kill $s 2>/dev/null; exit 0" TERM; wait $s && kill -TERM "$2"' \
-  _ "$IT_LIMIT" "$$" 2>/dev/null &
-track $!
+if [ "$IT_LIMIT" != 0 ]; then
+  bash -c 'sleep "$1" & s=$!; trap "kill $s 2>/dev/null; exit 0" TERM; wait $s && kill -TERM "$2"' \
+    _ "$IT_LIMIT" "$$" 2>/dev/null &
+  track $!
+fi
 
 # ---------------------------------------------------------------------------
 # 3. reporting
 # ---------------------------------------------------------------------------
 _tail_file() {   # _tail_file FILE N
   [ -s "$1" ] || return 0
-  echo "----- last $2 lines of ${1#$TD/}"
+  echo "----- last $2 lines of ${1#"$TD"/}"
   tail -n "$2" "$1"
 }
 
@@ -130,6 +133,21 @@ fail() {
   done
   for r in "$TD"/*stunnel*.log; do [ -e "$r" ] && _tail_file "$r" 15; done
   exit 1
+}
+
+# soft_fail MSG : record a failed check but go on (for tests whose cases are
+# independent); finish() turns recorded failures into a failure
+_SOFT=()
+soft_fail() { echo "   FAILED: $*"; _SOFT+=("$*"); }
+finish() {
+  local m
+  if [ ${#_SOFT[@]} -gt 0 ]; then
+    echo "${#_SOFT[@]} check(s) failed:"
+    for m in "${_SOFT[@]}"; do echo "  - $m"; done
+    fail "$IT_NAME: ${#_SOFT[@]} failed check(s)"
+  fi
+  echo "PASS: $IT_NAME"
+  exit 0
 }
 
 say()  { echo "== $*"; }          # what is being checked
@@ -237,9 +255,11 @@ make_pki() {
 
 # Knobs of write_conf (set them before calling it):
 #  CONF_UM_SERVERS      the um_servers list entries
+#  CONF_DIALPLAN_UMS    the um_servers of both dial plans ('"um1"')
 #  CONF_EXTRA_GATEWAYS  text appended inside the gateways list, e.g.
 #                       ', { name = "gw3"; ... }'
 CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; }'
+CONF_DIALPLAN_UMS='"um1"'
 CONF_EXTRA_GATEWAYS=
 
 # write_conf DIR [EXTRA] : DIR/umsbc.conf (the test layout), DIR/certs/sbc.pem,
@@ -267,8 +287,8 @@ tls = { cert_store = "$d/certs"; trust_store = "$d/trust"; min_version = "1.2"; 
 start_secured = 0;
 um_servers = ( $CONF_UM_SERVERS );
 dialplans = (
-  { name = "main";   security = "secured";   um_servers = ( "um1" ); },
-  { name = "branch"; security = "unsecured"; um_servers = ( "um1" ); }
+  { name = "main";   security = "secured";   um_servers = ( $CONF_DIALPLAN_UMS ); },
+  { name = "branch"; security = "unsecured"; um_servers = ( $CONF_DIALPLAN_UMS ); }
 );
 gateways = (
   { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( "127.0.0.7" ); port = 5061; dialplan = "main"; },
@@ -305,16 +325,22 @@ assert_alive() {
   _running "$UMSBCD_PID" || fail "umsbcd (pid $UMSBCD_PID) is no longer running${1:+ ($1)}"
 }
 
-# stop_umsbcd : SIGTERM; expect exit status 0 within 5 s and UMS1021 logged
+# stop_umsbcd : SIGTERM; expect exit status 0 within 12 s (umsbcd drains the
+# transactions in flight first) and UMS1021 logged
 stop_umsbcd() {
   local rc
   assert_alive "before SIGTERM"
   kill -TERM "$UMSBCD_PID"
-  wait_exit "$UMSBCD_PID" 5
+  wait_exit "$UMSBCD_PID" 12
   rc=$?
-  [ $rc = 124 ] && fail "umsbcd still running 5 s after SIGTERM"
+  [ $rc = 124 ] && fail "umsbcd still running 12 s after SIGTERM"
   [ $rc = 0 ] || fail "umsbcd exit status $rc after SIGTERM (expected 0)"
   grep -q 'UMS1021' "$TD/umsbcd.log" || fail "no UMS1021 (stopped) line after SIGTERM"
+  # A sanitizer report that did not change the exit status still fails the test.
+  if grep -qE 'Sanitizer|runtime error:' "$TD/umsbcd.log"; then
+    grep -E -A20 'Sanitizer|runtime error:' "$TD/umsbcd.log" | head -40
+    fail "umsbcd's log holds a sanitizer report"
+  fi
   ok "SIGTERM: umsbcd stopped cleanly (exit 0, UMS1021)"
 }
 
@@ -392,8 +418,14 @@ sip_received() {
 
 # tls_scen SRC DST : copy a scenario, making its Via/Contact say TLS (SIPp has
 # no TLS; stunnel wraps its TCP, but the SIP must describe the real transport)
+# The Request-URI/To then name umsbcd (sip:[service]@sbc.example.test), as a
+# real gateway would, instead of SIPp's remote address (the local stunnel),
+# and the Contact is the gateway's TLS address [local_ip]:5061.
 tls_scen() {
-  sed -e 's#SIP/2.0/\[transport\]#SIP/2.0/TLS#g' -e 's#transport=\[transport\]#transport=tls#g' "$1" >"$2"
+  sed -e 's#SIP/2.0/\[transport\]#SIP/2.0/TLS#g' \
+    -e 's#\[local_ip\]:\[local_port\];transport=\[transport\]#[local_ip]:5061;transport=tls#g' \
+    -e 's#transport=\[transport\]#transport=tls#g' \
+    -e 's#sip:\[service\]@\[remote_ip\]:\[remote_port\]#sip:[service]@sbc.example.test#g' "$1" >"$2"
 }
 
 # ---------------------------------------------------------------------------
@@ -432,15 +464,19 @@ udp_xchg() {
 # found in a file, or nothing
 first_status() { grep -aoE '^SIP/2\.0 [2-6][0-9][0-9]' "$1" 2>/dev/null | head -n 1 | cut -d' ' -f2; }
 
-# tls_xchg SRC_IP FILE OUT [CERT-NAME] : connect with openssl s_client from
-# SRC_IP to 127.0.0.1:5061 (verifying sbc.example.test), optionally presenting
-# $TD/pki/CERT-NAME.crt/.key, send FILE, keep reading 1.5 s; output -> OUT
+# tls_xchg SRC_IP FILE OUT [CERT-NAME [S_CLIENT-ARGS...]] : connect with
+# openssl s_client from SRC_IP to 127.0.0.1:5061 (verifying sbc.example.test,
+# aborting if that fails), optionally presenting $TD/pki/CERT-NAME.crt/.key,
+# send FILE, keep reading 1.5 s.  What the server sent -> OUT, s_client's
+# errors -> OUT.err
 tls_xchg() {
   local src=$1 f=$2 out=$3 c=${4:-} certargs=()
   [ -n "$c" ] && certargs=(-cert "$TD/pki/$c.crt" -key "$TD/pki/$c.key")
-  { cat "$f"; sleep 1.5; } | timeout 8 openssl s_client -connect 127.0.0.1:5061 -bind "$src:0" \
-    -servername sbc.example.test -verify_hostname sbc.example.test -verify_return_error \
-    -CAfile "$TD/pki/ca.crt" "${certargs[@]}" >"$out" 2>&1
+  shift 3; [ $# -gt 0 ] && shift
+  certargs+=("$@")
+  { cat "$f"; sleep 1.5; } | timeout 8 openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:5061 \
+    -bind "$src:0" -servername sbc.example.test -verify_hostname sbc.example.test -verify_return_error \
+    -CAfile "$TD/pki/ca.crt" "${certargs[@]}" >"$out" 2>"$out.err"
 }
 
 # ---------------------------------------------------------------------------
@@ -449,7 +485,7 @@ tls_xchg() {
 # hdr_values NAME : from a message on stdin, every value of header NAME in
 # order (multi-line and comma-separated forms both flattened, one per line)
 hdr_values() {
-  grep -iE "^$1[ \t]*:" | sed -E 's/^[^:]*:[ \t]*//' | tr ',' '\n' |
+  grep -iE "^($1)[ \t]*:" | sed -E 's/^[^:]*:[ \t]*//' | tr ',' '\n' |
     sed -E 's/^[ \t]+//; s/[ \t]+$//' | grep -v '^$'
 }
 
@@ -461,7 +497,7 @@ hdr_values() {
 check_proxied() {
   local log=$1 start=$2 via=$3 rr1=$4 rr2=$5 what=$6 msg v rr
   msg=$(sip_received "$log" "$start")
-  [ -n "$msg" ] || fail "$what: no message matching /$start/ received (log ${log#$TD/})"
+  [ -n "$msg" ] || fail "$what: no message matching /$start/ received (log ${log#"$TD"/})"
   v=$(printf '%s\n' "$msg" | hdr_values 'Via|v' | head -n 1)
   printf '%s\n' "$v" | grep -qiE -- "$via" || fail "$what: top Via is '$v', expected /$via/"
   if [ -n "$rr1" ]; then
