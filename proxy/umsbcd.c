@@ -166,6 +166,8 @@ main(int argc, char **argv)
 	log_open(foreground || check);
 	if (check)
 		log_set_level(LOG_WARNING);
+	else
+		log_event(LOG_INFO, EV_STARTING, "umsbcd %s starting, config %s", PACKAGE_VERSION, D.file);
 	D.conf = load_all(D.file, &D.tls, err, sizeof(err));
 	if (!D.conf) {
 		if (check)
@@ -181,7 +183,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(D.conf->log_level);
-	log_event(LOG_INFO, EV_STARTING, "umsbcd %s starting, config %s", PACKAGE_VERSION, D.file);
 	if (!foreground && daemon(0, 0) != 0) {
 		perror("daemon");
 		return 1;
