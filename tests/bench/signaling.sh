@@ -38,7 +38,7 @@ run_mode() {
 		cp "$SCEN/uac.xml" "$TD/uac_bench.xml"
 		dest=127.0.0.1:5060 t=u1 from=127.0.0.8 port=5060
 	fi
-	printf '%-4s %8s %10s %8s %8s %12s %14s\n' mode cps_asked cps_done calls failed "fail%" "cpu_us/call"
+	printf '%-4s %8s %8s %8s %8s %10s %12s\n' mode cps calls ok failed "fail%" "cpu_us/call"
 	for rate in $RATES; do
 		local total=$((rate * STEP)) c0 c1 t0 t1 out=$TD/uac-$mode-$rate.out
 		c0=$(cpu_ticks "$UMSBCD_PID"); t0=$(now_ms)
@@ -50,17 +50,17 @@ run_mode() {
 		ok=$(grep -a 'Successful call' "$out" | tail -1 | awk -F'|' '{print $3+0}')
 		fl=$(grep -a 'Failed call' "$out" | tail -1 | awk -F'|' '{print $3+0}')
 		ok=${ok:-0}; fl=${fl:-0}
-		local done_rate=$(( ok * 1000 / (t1 - t0 > 1 ? t1 - t0 - 1000 : 1) ))
 		local cpu_us=$(( (c1 - c0) * 1000000 / HZ / (ok > 0 ? ok : 1) ))
 		local pct
 		pct=$(awk -v f="$fl" -v o="$ok" 'BEGIN{ printf "%.3f", (f+o) ? 100*f/(f+o) : 100 }')
-		printf '%-4s %8d %10d %8d %8d %12s %14d\n' "$mode" "$rate" "$done_rate" "$ok" "$fl" "$pct" "$cpu_us"
+		printf '%-4s %8d %8d %8d %8d %10s %12d   (%d s)\n' "$mode" "$rate" "$total" "$ok" "$fl" "$pct" "$cpu_us" $(((t1 - t0) / 1000))
 		if awk -v p="$pct" 'BEGIN{exit !(p >= 0.1)}' || [ "$ok" -lt $((total * 99 / 100)) ]; then
 			break
 		fi
 		best=$rate best_cpu=$cpu_us
 	done
-	echo "RESULT $mode: highest clean rate ${best} cps (< 0.1 % failed), umsbcd CPU ${best_cpu:-?} us per call"
+	echo "RESULT $mode: highest clean rate ${best} cps (< 0.1 % failed), umsbcd CPU ${best_cpu:-?} us per call," \
+		"peak RSS $(awk '/VmHWM/ {print $2, $3}' "/proc/$UMSBCD_PID/status")"
 }
 
 case $MODE in
