@@ -216,6 +216,9 @@ load_node(struct ctx *x)
 	get_str(x, node, "fqdn", &c->fqdn, 0);
 	get_int(x, node, "workers", &c->workers, 0, 256);
 
+	c->control_socket = "/run/umsbc/umsbcd.sock";
+	get_str(x, config_lookup(&c->lc, "control"), "socket", &c->control_socket, 0);
+
 	config_setting_t *lg = config_lookup(&c->lc, "log");
 	const char *level = "info";
 	get_str(x, lg, "level", &level, 0);

@@ -76,6 +76,7 @@ struct conf {
 		int max_message_size;
 	} sip;
 	int log_level;
+	const char *control_socket;	/* "" = none */
 	int n_um, n_dialplans, n_gateways;
 	struct conf_um *um;
 	struct conf_dialplan *dialplans;

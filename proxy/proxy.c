@@ -654,6 +654,12 @@ proxy_reconf(struct conf *c)
 }
 
 unsigned
+proxy_transactions(void)
+{
+	return txn_count();
+}
+
+unsigned
 proxy_drain(void)
 {
 	P.draining = 1;

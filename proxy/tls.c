@@ -66,6 +66,7 @@ tls_ctx_load(const struct conf *c, struct tls_ctx *t, char *err, size_t errlen)
 		char desc[1024];
 		certs_describe(id.cert, desc, sizeof(desc));
 		log_event(LOG_INFO, EV_CERT_IN_USE, "certificate in use: %s file=%s", desc, id.path);
+		snprintf(t->in_use, sizeof(t->in_use), "%s file=%s", desc, id.path);
 	} else {
 		snprintf(err, errlen, "%s: OpenSSL refused the certificate or key: %s", id.path,
 		    ERR_reason_error_string(ERR_peek_last_error()));

@@ -10,6 +10,7 @@
 struct tls_ctx {
 	SSL_CTX *server;
 	SSL_CTX *client;
+	char in_use[768];	/* the certificate's description, for status */
 };
 
 /* Builds both contexts from the config's cert store and trust store. Logs the

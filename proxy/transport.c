@@ -157,6 +157,12 @@ conn_find(uint64_t id)
 }
 
 int
+transport_conn_count(void)
+{
+	return T.n_conns;
+}
+
+int
 transport_conn_alive(uint64_t id)
 {
 	return conn_find(id) != NULL;

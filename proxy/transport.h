@@ -61,6 +61,8 @@ int transport_reply(const struct inbound *in, const char *buf, size_t len);
 int64_t transport_send(const struct dest *d, const char *buf, size_t len);
 /* The connection a gateway last used (TLS or TCP), or 0. */
 uint64_t transport_conn_for_gateway(int gateway);
+/* Open TCP/TLS connections. */
+int transport_conn_count(void);
 /* Whether a connection is still open. */
 int transport_conn_alive(uint64_t id);
 

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include "conf.h"
+#include "control.h"
 #include "log.h"
 #include "proxy.h"
 #include "tls.h"
@@ -27,6 +30,7 @@ static struct {
 	const char *file;
 	struct event *drain_timer;
 	int drain_ticks;
+	time_t started;
 } D;
 
 static void
@@ -80,17 +84,16 @@ load_all(const char *file, struct tls_ctx *tls, char *err, size_t errlen)
 	return c;
 }
 
-static void
-on_hup(evutil_socket_t fd, short what, void *arg)
+/* Loads everything anew; swaps it in only when all of it loaded. */
+static int
+reload(char *err, size_t errlen)
 {
 	struct tls_ctx tls;
-	char err[1024];
+	struct conf *c = load_all(D.file, &tls, err, errlen);
 
-	(void)fd; (void)what; (void)arg;
-	struct conf *c = load_all(D.file, &tls, err, sizeof(err));
 	if (!c) {
 		log_event(LOG_ERR, EV_RELOAD_FAILED, "reload failed: %s; running configuration kept", err);
-		return;
+		return -1;
 	}
 	for (int i = 0; i < c->n_listen; i++) {
 		if (i >= D.conf->n_listen || c->listen[i].tp != D.conf->listen[i].tp ||
@@ -102,7 +105,6 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	log_set_level(c->log_level);
-	transport_reconf(c, &tls);
 	proxy_reconf(c);
 	tls_ctx_free(&D.tls);
 	D.tls = tls;
@@ -112,6 +114,39 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 	announce_modes(c);
 	log_event(LOG_INFO, EV_RELOAD_DONE, "reload done: %d gateways, %d dial plans, %d UM servers",
 	    c->n_gateways, c->n_dialplans, c->n_um);
+	return 0;
+}
+
+static void
+on_hup(evutil_socket_t fd, short what, void *arg)
+{
+	char err[1024];
+
+	(void)fd; (void)what; (void)arg;
+	reload(err, sizeof(err));
+}
+
+static void
+on_control(const char *cmd, struct evbuffer *out)
+{
+	char err[1024];
+
+	if (strcmp(cmd, "reload") == 0) {
+		if (reload(err, sizeof(err)) == 0)
+			evbuffer_add_printf(out, "ok reload done\n");
+		else
+			evbuffer_add_printf(out, "error %s; running configuration kept\n", err);
+	} else if (strcmp(cmd, "status") == 0) {
+		const struct conf *c = D.conf;
+		evbuffer_add_printf(out, "ok\nversion %s\nconfig %s\nuptime %ld\n"
+		    "connections %d\ntransactions %u\ncertificate %s\n", PACKAGE_VERSION, c->file,
+		    (long)(time(NULL) - D.started), transport_conn_count(), proxy_transactions(),
+		    D.tls.in_use[0] ? D.tls.in_use : "none");
+		for (int i = 0; i < c->n_dialplans; i++)
+			evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
+			    security_name(c->dialplans[i].security));
+	} else
+		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
 }
 
 static void
@@ -195,6 +230,13 @@ main(int argc, char **argv)
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
 		return 1;
 	announce_modes(D.conf);
+	D.started = time(NULL);
+	if (D.conf->control_socket[0] &&
+	    control_start(D.base, D.conf->control_socket, on_control) != 0) {
+		log_event(LOG_ERR, EV_CONFIG_ERROR, "cannot open the control socket %s: %s "
+		    "(set control.socket, or \"\" for none)", D.conf->control_socket, strerror(errno));
+		return 1;
+	}
 	struct event *hup = evsignal_new(D.base, SIGHUP, on_hup, NULL);
 	struct event *term = evsignal_new(D.base, SIGTERM, on_term, NULL);
 	struct event *intr = evsignal_new(D.base, SIGINT, on_term, NULL);
@@ -204,6 +246,7 @@ main(int argc, char **argv)
 	log_event(LOG_INFO, EV_READY, "ready");
 	event_base_dispatch(D.base);
 
+	control_stop();
 	proxy_shutdown();
 	transport_shutdown();
 	event_free(hup);

@@ -285,6 +285,7 @@ listen = (
 );
 tls = { cert_store = "$d/certs"; trust_store = "$d/trust"; min_version = "1.2"; handshake_timeout = 5; };
 start_secured = 0;
+control = { socket = "$d/umsbcd.sock"; };
 um_servers = ( $CONF_UM_SERVERS );
 dialplans = (
   { name = "main";   security = "secured";   um_servers = ( $CONF_DIALPLAN_UMS ); },
