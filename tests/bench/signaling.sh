@@ -1,11 +1,13 @@
 #!/bin/bash
-# signaling.sh [udp|tls|both] -- the highest SIPp call rate through umsbcd with
+# signaling.sh [udp|tls|tlsnew|both|all] -- the highest SIPp call rate through umsbcd with
 # < 0.1 % failed calls, and umsbcd's CPU time per call. A benchmark, not a test:
 # it prints figures and never fails on a slow machine.
 #
 #   udp: gw2 (unsecured) SIPp UAC -t u1 -> umsbcd 127.0.0.1:5060 -> SIPp UAS um1 (udp)
 #   tls: gw1 SIPp UAC -t t1 -> stunnel (client cert gw1) == one persistent mutual-TLS
 #        connection ==> umsbcd 127.0.0.1:5061 -> SIPp UAS um1 (udp)
+#   tlsnew: as tls, but SIPp -t tn and stunnel without session resumption: every
+#        call is a new TCP connection and a full mutual-TLS handshake (RSA 2048)
 # Each step runs RATE cps for STEP_SECONDS (default 10) s with calls held 1 s;
 # the rate doubles until a step loses more than 0.1 % of its calls or cannot
 # keep the rate. Uses the umsbcd given in UMSBCD (build without sanitizers).
@@ -16,7 +18,8 @@ MODE=${1:-both}
 STEP=${STEP_SECONDS:-10}
 RATES=${RATES:-"200 400 800 1600 3200 6400 12800"}
 HZ=$(getconf CLK_TCK)
-ulimit -n 65536 2>/dev/null || true
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+MAXSOCK=$(( $(ulimit -n) - 500 ))	# SIPp refuses -max_socket above the open-files limit
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -24,7 +27,7 @@ write_conf "$TD"
 start_umsbcd "$TD"
 echo "umsbcd: $UMSBCD ($(file -b "$UMSBCD" | cut -d, -f1)); $(nproc) cores; $(date -u +%F)"
 sipp -sf "$SCEN/uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin \
-	-max_socket 60000 -timeout 3600 >"$TD/uas.out" 2>&1 &
+	-max_socket $MAXSOCK -timeout 3600 >"$TD/uas.out" 2>&1 &
 track $!
 wait_port udp 127.0.0.20 5060 5 || fail "UAS did not start"
 
@@ -34,6 +37,20 @@ run_mode() {
 		gw1_tls_client
 		tls_scen "$SCEN/uac.xml" "$TD/uac_bench.xml"
 		dest=127.0.0.7:15061 t=t1 from=127.0.0.7 port=5070
+	elif [ "$mode" = tlsnew ]; then
+		stunnel_start gw1-full "[gw1-full]
+client = yes
+accept = 127.0.0.7:15062
+connect = 127.0.0.1:5061
+local = 127.0.0.7
+cert = $TD/pki/gw1.pem
+CAfile = $TD/pki/ca.crt
+verifyChain = yes
+checkHost = sbc.example.test
+sessionResume = no"
+		wait_port tcp 127.0.0.7 15062 5 || fail "stunnel (full handshakes) did not start"
+		tls_scen "$SCEN/uac.xml" "$TD/uac_bench.xml"
+		dest=127.0.0.7:15062 t=tn from=127.0.0.7 port=5071
 	else
 		cp "$SCEN/uac.xml" "$TD/uac_bench.xml"
 		dest=127.0.0.1:5060 t=u1 from=127.0.0.8 port=5060
@@ -43,7 +60,7 @@ run_mode() {
 		local total=$((rate * STEP)) c0 c1 t0 t1 out=$TD/uac-$mode-$rate.out
 		c0=$(cpu_ticks "$UMSBCD_PID"); t0=$(now_ms)
 		timeout $((STEP * 4 + 30)) sipp -sf "$TD/uac_bench.xml" -s 123 "$dest" -t $t -i $from -p $port \
-			-mi $from -r "$rate" -m "$total" -l $((rate * 3)) -d 1000 -nostdin -max_socket 60000 \
+			-mi $from -r "$rate" -m "$total" -l $((rate * 3)) -d 1000 -nostdin -max_socket $MAXSOCK \
 			-timeout $((STEP * 4 + 20)) >"$out" 2>&1
 		t1=$(now_ms); c1=$(cpu_ticks "$UMSBCD_PID")
 		local ok fl
@@ -64,8 +81,9 @@ run_mode() {
 }
 
 case $MODE in
-udp) run_mode udp ;;
-tls) run_mode tls ;;
+udp|tls|tlsnew) run_mode "$MODE" ;;
 both) run_mode udp; run_mode tls ;;
+all) run_mode udp; run_mode tls; run_mode tlsnew ;;
+*) fail "usage: signaling.sh [udp|tls|tlsnew|both|all]" ;;
 esac
 finish 2>/dev/null || true
