@@ -12,7 +12,7 @@ cd "$top"
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libssl-dev libsrtp2-dev libsofia-sip-ua-dev libconfig-dev check
       sip-tester stunnel4 tshark socat openssl iproute2 procps util-linux
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev valgrind"
 
 install_deps() {
 	local missing=()
@@ -63,6 +63,10 @@ test)
 	build build/tsan --quiet --enable-werror --enable-sanitizers=thread
 	export TSAN_OPTIONS=halt_on_error=1:exitcode=66
 	make -C build/tsan check || { tail -80 build/tsan/tests/*/*.log; exit 1; }
+	# The same threaded paths under valgrind memcheck, on a plain build.
+	rm -rf build/rel
+	build build/rel --quiet --enable-werror
+	UMSBCD="$top/build/rel/proxy/umsbcd" bash tests/valgrind/t-valgrind.sh
 	grep -h 'Checks:' build/test/tests/unit/*.log || true
 	pass=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: PASS' || true)
 	fail=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: FAIL' || true)

@@ -1,0 +1,34 @@
+#!/bin/bash
+# t-valgrind.sh -- umsbcd under valgrind memcheck through the threaded paths:
+# two mutual-TLS calls (worker threads, bufferevent_openssl) and one TCP call,
+# then SIGTERM. Fails on any memcheck error or definitely/indirectly lost block.
+# Needs a build without sanitizers in UMSBCD (valgrind and ASan do not mix).
+IT_LIMIT=${IT_LIMIT:-240}
+. "$(dirname "$0")/../integration/lib.sh"
+need valgrind sipp stunnel
+
+write_conf "$TD"
+valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--show-leak-kinds=definite,indirect "$UMSBCD" -f -c "$TD/umsbc.conf" \
+	>"$TD/umsbcd.out" 2>"$TD/umsbcd.log" &
+UMSBCD_PID=$!
+track "$UMSBCD_PID"
+wait_log "$TD/umsbcd.log" UMS1005 90 || fail "umsbcd under valgrind did not get ready"
+ok "umsbcd ready under valgrind"
+uas_start um-uas "$SCEN/uas.xml" u1 127.0.0.20 5060 -m 3 -d 100
+gw1_tls_client
+tls_scen "$SCEN/uac.xml" "$TD/uac_tls.xml"
+sipp_fg gw1-uac 90 -sf "$TD/uac_tls.xml" -t t1 -s 123 127.0.0.7:15061 -i 127.0.0.7 -p 5060 \
+	-mi 127.0.0.7 -m 2 -d 200 -timeout 80s -timeout_error || fail "TLS calls under valgrind failed"
+ok "two mutual-TLS calls"
+sipp_fg gw2-uac 90 -sf "$SCEN/uac.xml" -t t1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 5060 \
+	-mi 127.0.0.8 -m 1 -d 200 -timeout 80s -timeout_error || fail "TCP call under valgrind failed"
+ok "one TCP call"
+kill -TERM "$UMSBCD_PID"
+wait_exit "$UMSBCD_PID" 60
+rc=$?
+grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$TD/umsbcd.log" | sed 's/^/   /'
+[ $rc = 0 ] || fail "valgrind reported errors or leaks (exit status $rc)"
+ok "valgrind: no errors, nothing definitely or indirectly lost"
+echo "PASS: $IT_NAME"
+exit 0
