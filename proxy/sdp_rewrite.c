@@ -1,0 +1,175 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sofia-sip/su_alloc.h>
+
+#include "sdp_rewrite.h"
+
+/* Attributes that describe the peer's own transport: they must not cross us. */
+static const char *const transport_attrs[] = {
+	"crypto", "rtcp", "candidate", "remote-candidates", "ice-ufrag", "ice-pwd",
+	"ice-options", "ice-lite", "end-of-candidates", "fingerprint", "setup", NULL,
+};
+
+static void
+copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static void
+read_stream(const sdp_session_t *sess, const sdp_media_t *m, struct sdpr_stream *s)
+{
+	const sdp_connection_t *c = m->m_connections ? m->m_connections : sess->sdp_connection;
+	const sdp_attribute_t *a;
+
+	copy(s->media, sizeof(s->media), m->m_type_name);
+	s->kind = m->m_proto == sdp_proto_rtp || m->m_proto == sdp_proto_srtp ? SDPR_RTP :
+	    m->m_proto == sdp_proto_udptl ? SDPR_UDPTL : SDPR_OTHER;
+	s->secure = m->m_proto == sdp_proto_srtp;
+	s->port = m->m_rejected ? 0 : (unsigned)m->m_port;
+	s->mode = (int)m->m_mode;
+	if (c)
+		copy(s->addr, sizeof(s->addr), c->c_address);
+	for (a = m->m_attributes; a; a = a->a_next) {
+		if (strcasecmp(a->a_name, "rtcp-mux") == 0)
+			s->rtcp_mux = 1;
+		else if (strcasecmp(a->a_name, "rtcp") == 0 && a->a_value)
+			s->rtcp_port = (unsigned)strtoul(a->a_value, NULL, 10);
+		else if (strcasecmp(a->a_name, "crypto") == 0 && a->a_value &&
+		    s->n_crypto < SDPR_MAX_CRYPTO)
+			copy(s->crypto[s->n_crypto++], SDPR_CRYPTO_LEN, a->a_value);
+	}
+}
+
+int
+sdpr_read(struct sdpr *d, const char *body, size_t len, const char **why)
+{
+	memset(d, 0, sizeof(*d));
+	su_home_init(d->home);
+	d->parser = sdp_parse(d->home, body, (issize_t)len, sdp_f_insane);
+	if (sdp_parsing_error(d->parser)) {
+		*why = sdp_parsing_error(d->parser);
+		return -1;
+	}
+	d->sess = sdp_session(d->parser);
+	if (!d->sess || !d->sess->sdp_origin) {
+		*why = "no session";
+		return -1;
+	}
+	d->o_version = d->sess->sdp_origin->o_version;
+	for (sdp_media_t *m = d->sess->sdp_media; m; m = m->m_next) {
+		if (d->n == SDPR_MAX_STREAMS) {
+			*why = "too many m= lines";
+			return -1;
+		}
+		read_stream(d->sess, m, &d->s[d->n++]);
+	}
+	return 0;
+}
+
+void
+sdpr_free(struct sdpr *d)
+{
+	if (d->parser)
+		sdp_parser_free(d->parser);
+	su_home_deinit(d->home);
+	d->parser = NULL;
+	d->sess = NULL;
+}
+
+static sdp_connection_t *
+connection(su_home_t *home, const char *addr)
+{
+	sdp_connection_t *c = su_zalloc(home, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->c_size = sizeof(*c);
+	c->c_nettype = sdp_net_in;
+	c->c_addrtype = strchr(addr, ':') ? sdp_addr_ip6 : sdp_addr_ip4;
+	c->c_address = su_strdup(home, addr);
+	return c;
+}
+
+static int
+add_attr(su_home_t *home, sdp_attribute_t **list, const char *name, const char *value)
+{
+	sdp_attribute_t *a = su_zalloc(home, sizeof(*a));
+
+	if (!a)
+		return -1;
+	a->a_size = sizeof(*a);
+	a->a_name = name;
+	a->a_value = value ? su_strdup(home, value) : NULL;
+	sdp_attribute_append(list, a);
+	return 0;
+}
+
+static void
+strip_transport(sdp_attribute_t **list)
+{
+	for (const char *const *n = transport_attrs; *n; n++)
+		while (sdp_attribute_remove(list, *n))
+			;
+	while (sdp_attribute_remove(list, "rtcp-mux"))
+		;
+}
+
+static int
+write_stream(su_home_t *home, sdp_media_t *m, const struct sdpr_stream *s,
+    const struct sdpr_leg *leg, int i)
+{
+	m->m_connections = NULL;	/* the session's c= (ours) applies */
+	strip_transport(&m->m_attributes);
+	if (s->kind == SDPR_OTHER || leg->port[i] == 0 || s->port == 0) {
+		m->m_port = 0;		/* rejected stays rejected; what we cannot relay is */
+		m->m_rejected = 1;
+		return 0;
+	}
+	m->m_port = leg->port[i];
+	if (s->kind == SDPR_RTP) {
+		m->m_proto = leg->secure ? sdp_proto_srtp : sdp_proto_rtp;
+		m->m_proto_name = leg->secure ? "RTP/SAVP" : "RTP/AVP";
+		for (int k = 0; leg->secure && leg->crypto[i][k]; k++)
+			if (add_attr(home, &m->m_attributes, "crypto", leg->crypto[i][k]) < 0)
+				return -1;
+	}
+	if (leg->rtcp_mux[i] && add_attr(home, &m->m_attributes, "rtcp-mux", NULL) < 0)
+		return -1;
+	return 0;
+}
+
+char *
+sdpr_write(struct sdpr *d, const struct sdpr_leg *leg, size_t *len)
+{
+	sdp_session_t *sess = d->sess;
+	sdp_connection_t *c = connection(d->home, leg->addr);
+	sdp_media_t *m;
+	int i = 0;
+
+	if (!sess || !c)
+		return NULL;
+	sess->sdp_connection = c;
+	sess->sdp_origin->o_address = c;
+	sess->sdp_origin->o_version = leg->o_version;
+	strip_transport(&sess->sdp_attributes);
+	for (m = sess->sdp_media; m; m = m->m_next, i++)
+		if (write_stream(d->home, m, &d->s[i], leg, i) < 0)
+			return NULL;
+
+	sdp_printer_t *p = sdp_print(d->home, sess, NULL, 0, 0);
+	char *out = NULL;
+	if (p && sdp_message(p)) {
+		*len = (size_t)sdp_message_size(p);
+		if ((out = malloc(*len + 1)))
+			memcpy(out, sdp_message(p), *len + 1);
+	}
+	if (p)
+		sdp_printer_free(p);
+	return out;
+}
