@@ -71,7 +71,7 @@ test)
 	pass=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: PASS' || true)
 	fail=$(cat build/test/tests/*/*.trs | grep -c '^:test-result: FAIL' || true)
 	# Every parser entry point that sees network bytes, under libFuzzer.
-	tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
+	tests/fuzz/run.sh "${FUZZ_RUNS:-2000000}"
 	make -C build/test distcheck DISTCHECK_CONFIGURE_FLAGS="--disable-integration-tests --enable-werror"
 	echo "quickstart: the whole suite passed, and make distcheck"
 	echo "$pass passed, $fail failed"

@@ -46,12 +46,105 @@ read_stream(const sdp_session_t *sess, const sdp_media_t *m, struct sdpr_stream 
 	}
 }
 
+/* m=<media> <port>[/<count>] <proto> <fmt> ...: sofia-sip reads memory it
+ * never set when fields are missing (fuzz_sdp, found with ASan). */
+static int
+media_line_ok(const char *p, size_t len)
+{
+	size_t i = 0, fields = 0;
+
+	while (i < len && p[i] != '\r' && p[i] != '\n') {
+		size_t start = i;
+		while (i < len && p[i] != ' ' && p[i] != '\r' && p[i] != '\n')
+			i++;
+		if (i == start)
+			return 0;	/* empty field: two spaces */
+		if (fields == 1)
+			for (size_t k = start; k < i; k++)
+				if ((p[k] < '0' || p[k] > '9') && p[k] != '/')
+					return 0;
+		fields++;
+		if (i < len && p[i] == ' ')
+			i++;
+	}
+	return fields >= 4;
+}
+
+/* Fields of a line up to its end, for the lines whose shape is fixed. */
+static size_t
+count_fields(const char *p, size_t len)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len && p[i] != '\r' && p[i] != '\n') {
+		if (p[i] == ' ')
+			return 0;	/* empty field */
+		n++;
+		while (i < len && p[i] != ' ' && p[i] != '\r' && p[i] != '\n')
+			i++;
+		if (i < len && p[i] == ' ')
+			i++;
+	}
+	return n;
+}
+
+static int
+line_shape_ok(char type, const char *p, size_t len)
+{
+	switch (type) {
+	case 'm': return media_line_ok(p, len);
+	case 'o': return count_fields(p, len) == 6;
+	case 'c': return count_fields(p, len) == 3;
+	case 't': return count_fields(p, len) == 2;
+	default: return 1;
+	}
+}
+
+/* RFC 4566 lines only, before sofia-sip sees them: fuzz_sdp found a body
+ * (stray lines, bytes >= 0x80 in m= and c=) on which sdp_parse allocates
+ * gigabytes. Text other than s=, i= and a= values is ASCII. */
+static int
+lines_ok(const char *body, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (len - i < 2 || body[i] < 'a' || body[i] > 'z' || body[i + 1] != '=')
+			return 0;
+		int utf8 = body[i] == 's' || body[i] == 'i' || body[i] == 'a';
+		if (!line_shape_ok(body[i], body + i + 2, len - i - 2))
+			return 0;
+		for (i += 2; i < len && body[i] != '\n'; i++) {
+			unsigned char ch = (unsigned char)body[i];
+			if ((ch < 0x20 && ch != '\r' && ch != '\t') || ch == 0x7f || (ch >= 0x80 && !utf8))
+				return 0;
+			if (ch == '\r' && i + 1 < len && body[i + 1] != '\n')
+				return 0;	/* a CR only ends a line */
+		}
+		i++;
+	}
+	return 1;
+}
+
 int
 sdpr_read(struct sdpr *d, const char *body, size_t len, const char **why)
 {
 	memset(d, 0, sizeof(*d));
 	su_home_init(d->home);
-	d->parser = sdp_parse(d->home, body, (issize_t)len, sdp_f_insane);
+	if (!lines_ok(body, len)) {
+		*why = "not RFC 4566 lines";
+		return -1;
+	}
+	/* sdp_parse reads past msgsize on some bodies (fuzz_sdp: an unterminated
+	 * buffer made it allocate gigabytes): give it a terminated copy. */
+	char *copy0 = su_alloc(d->home, len + 1);
+	if (!copy0) {
+		*why = "out of memory";
+		return -1;
+	}
+	memcpy(copy0, body, len);
+	copy0[len] = '\0';
+	d->parser = sdp_parse(d->home, copy0, (issize_t)len, sdp_f_insane);
 	if (sdp_parsing_error(d->parser)) {
 		*why = sdp_parsing_error(d->parser);
 		return -1;

@@ -20,7 +20,7 @@ msg_t *msg_next(msg_t *msg);
 void msg_set_next(msg_t *msg, msg_t *next);
 
 enum sipmsg_parse
-sipmsg_parse(const void *buf, size_t len, int eos, msg_t **out, size_t *used)
+sipmsg_parse(const void *buf, size_t len, int eos, size_t max, msg_t **out, size_t *used)
 {
 	msg_t *msg = msg_create(sip_default_mclass(), MSG_FLG_EXTRACT_COPY);
 	void *p;
@@ -33,6 +33,9 @@ sipmsg_parse(const void *buf, size_t len, int eos, msg_t **out, size_t *used)
 			msg_destroy(msg);
 		return SIPMSG_BAD;
 	}
+	/* Without a limit sofia-sip believes any Content-Length and asserts when
+	 * the allocation fails: a remote abort found by fuzz_sipmsg. */
+	msg_maxsize(msg, (usize_t)max);
 	memcpy(p, buf, len);
 	msg_buf_commit(msg, len, eos);
 	r = msg_extract(msg);

@@ -14,8 +14,9 @@ enum sipmsg_parse {
 };
 
 /* Parses the first message in buf. eos = 1 for a datagram (all of it is one
- * message). On SIPMSG_OK, *used is the number of bytes the message took. */
-enum sipmsg_parse sipmsg_parse(const void *buf, size_t len, int eos,
+ * message). A message announcing more than max bytes is SIPMSG_BAD. On
+ * SIPMSG_OK, *used is the number of bytes the message took. */
+enum sipmsg_parse sipmsg_parse(const void *buf, size_t len, int eos, size_t max,
     msg_t **out, size_t *used);
 
 /* Checks a request per RFC 3261 16.3 (and 8.2.2). Returns 0 when it may be

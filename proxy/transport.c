@@ -126,7 +126,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		}
 		msg_t *msg;
 		size_t used;
-		sipmsg_parse(buf, (size_t)n, 1, &msg, &used);
+		sipmsg_parse(buf, (size_t)n, 1, (size_t)T.conf->sip.max_message_size, &msg, &used);
 		if (msg)
 			deliver(li, &peer, NULL, adm, msg);
 		else

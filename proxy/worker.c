@@ -183,12 +183,12 @@ wconn_read(struct bufferevent *bev, void *arg)
 		unsigned char *p = evbuffer_pullup(in, (ssize_t)take);
 		msg_t *msg;
 		size_t used;
-		enum sipmsg_parse r = sipmsg_parse(p, take, 0, &msg, &used);
+		enum sipmsg_parse r = sipmsg_parse(p, take, 0, c->max_message, &msg, &used);
 		if (r == SIPMSG_INCOMPLETE) {
 			if (take <= c->max_message)
 				return;
 			/* Too large: the headers we have let the core answer 413. */
-			sipmsg_parse(p, take, 1, &msg, &used);
+			sipmsg_parse(p, take, 1, c->max_message, &msg, &used);
 			r = SIPMSG_BAD;
 			c->closing = 1;
 			bufferevent_disable(bev, EV_READ);

@@ -28,7 +28,7 @@ check(const char *text, const char **phrase, const char **unsup)
 	size_t used;
 	int status;
 
-	if (sipmsg_parse(text, strlen(text), 1, &msg, &used) != SIPMSG_OK) {
+	if (sipmsg_parse(text, strlen(text), 1, 65535, &msg, &used) != SIPMSG_OK) {
 		if (msg)
 			msg_destroy(msg);
 		return 400;
@@ -76,18 +76,34 @@ START_TEST(stream_framing)
 
 	snprintf(two, sizeof(two), "%s%s", invite, invite);
 	/* A partial message waits for more. */
-	ck_assert_int_eq(sipmsg_parse(two, 40, 0, &msg, &used), SIPMSG_INCOMPLETE);
+	ck_assert_int_eq(sipmsg_parse(two, 40, 0, 65535, &msg, &used), SIPMSG_INCOMPLETE);
 	ck_assert_ptr_null(msg);
-	ck_assert_int_eq(sipmsg_parse(two, strlen(invite) - 2, 0, &msg, &used), SIPMSG_INCOMPLETE);
+	ck_assert_int_eq(sipmsg_parse(two, strlen(invite) - 2, 0, 65535, &msg, &used), SIPMSG_INCOMPLETE);
 	/* Two pipelined messages: the first one and its exact length. */
-	ck_assert_int_eq(sipmsg_parse(two, strlen(two), 0, &msg, &used), SIPMSG_OK);
+	ck_assert_int_eq(sipmsg_parse(two, strlen(two), 0, 65535, &msg, &used), SIPMSG_OK);
 	ck_assert_uint_eq(used, strlen(invite));
 	ck_assert_uint_eq(sip_object(msg)->sip_payload->pl_len, 4);
 	ck_assert_int_eq(memcmp(sip_object(msg)->sip_payload->pl_data, "v=0\n", 4), 0);
 	msg_destroy(msg);
-	ck_assert_int_eq(sipmsg_parse(two + used, strlen(two) - used, 0, &msg, &used), SIPMSG_OK);
+	ck_assert_int_eq(sipmsg_parse(two + used, strlen(two) - used, 0, 65535, &msg, &used), SIPMSG_OK);
 	ck_assert_uint_eq(used, strlen(invite));
 	msg_destroy(msg);
+}
+END_TEST
+
+START_TEST(huge_content_length_refused)
+{
+	/* Found by fuzz_sipmsg: sofia-sip asserted trying to allocate the body. */
+	static const char big[] = HDRS("INVITE", "Content-Length: 4111111111\r\n\r\nv=0\n");
+	msg_t *msg;
+	size_t used;
+
+	ck_assert_int_eq(sipmsg_parse(big, strlen(big), 1, 65535, &msg, &used), SIPMSG_BAD);
+	if (msg)
+		msg_destroy(msg);
+	ck_assert_int_eq(sipmsg_parse(big, strlen(big), 0, 65535, &msg, &used), SIPMSG_BAD);
+	if (msg)
+		msg_destroy(msg);
 }
 END_TEST
 
@@ -96,7 +112,7 @@ START_TEST(response_copies_dialog_headers)
 	msg_t *msg;
 	size_t used, n;
 
-	ck_assert_int_eq(sipmsg_parse(invite, strlen(invite), 1, &msg, &used), SIPMSG_OK);
+	ck_assert_int_eq(sipmsg_parse(invite, strlen(invite), 1, 65535, &msg, &used), SIPMSG_OK);
 	char *r = sipmsg_response(msg, 420, "Bad Extension", "Unsupported: foo", &n);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_msg(strncmp(r, "SIP/2.0 420 Bad Extension\r\n", 27) == 0, "%s", r);
@@ -124,7 +140,7 @@ START_TEST(bad_request_still_answered)
 	msg_t *msg;
 	size_t used, n;
 
-	sipmsg_parse(nocallid, strlen(nocallid), 1, &msg, &used);
+	sipmsg_parse(nocallid, strlen(nocallid), 1, 65535, &msg, &used);
 	ck_assert_ptr_nonnull(msg);
 	char *r = sipmsg_response(msg, 400, "Bad Request", NULL, &n);
 	ck_assert_ptr_nonnull(r);
@@ -144,8 +160,8 @@ START_TEST(ack_and_cancel_follow_the_invite)
 	    "From: <sip:gw@127.0.0.8>;tag=a\r\nTo: <sip:123@127.0.0.1>;tag=um\r\n"
 	    "Call-ID: c1@test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
 
-	ck_assert_int_eq(sipmsg_parse(invite, strlen(invite), 1, &msg, &used), SIPMSG_OK);
-	ck_assert_int_eq(sipmsg_parse(busy, strlen(busy), 1, &rsp, &used), SIPMSG_OK);
+	ck_assert_int_eq(sipmsg_parse(invite, strlen(invite), 1, 65535, &msg, &used), SIPMSG_OK);
+	ck_assert_int_eq(sipmsg_parse(busy, strlen(busy), 1, 65535, &rsp, &used), SIPMSG_OK);
 	char *ack = sipmsg_ack(msg, sip_object(rsp), &n);
 	ck_assert_msg(strncmp(ack, "ACK sip:123@127.0.0.1 SIP/2.0\r\n", 31) == 0, "%s", ack);
 	ck_assert_ptr_nonnull(strstr(ack, "CSeq: 1 ACK\r\n"));
@@ -171,6 +187,7 @@ sipmsg_suite(void)
 	tcase_add_test(tc, good_invite_passes);
 	tcase_add_test(tc, validation_codes);
 	tcase_add_test(tc, stream_framing);
+	tcase_add_test(tc, huge_content_length_refused);
 	tcase_add_test(tc, response_copies_dialog_headers);
 	tcase_add_test(tc, bad_request_still_answered);
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);
