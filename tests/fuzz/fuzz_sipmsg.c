@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t used;
 
 	/* As a datagram. */
-	sipmsg_parse(data, size, 1, &msg, &used);
+	sipmsg_parse(data, size, 1, 65535, &msg, &used);
 	if (msg) {
 		exercise(msg);
 		msg_destroy(msg);
@@ -66,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* As a stream: every complete message in it, as conn_read does. */
 	size_t off = 0;
 	while (off < size) {
-		enum sipmsg_parse r = sipmsg_parse(data + off, size - off, 0, &msg, &used);
+		enum sipmsg_parse r = sipmsg_parse(data + off, size - off, 0, 65535, &msg, &used);
 		if (msg) {
 			if (r == SIPMSG_OK)
 				exercise(msg);
