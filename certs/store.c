@@ -13,44 +13,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "fsutil.h"
 #include "store.h"
-
-static int
-has_suffix(const char *name, const char *suffix)
-{
-	size_t n = strlen(name), s = strlen(suffix);
-	return n > s && strcmp(name + n - s, suffix) == 0;
-}
-
-/* Sorted list of dir entries ending in one of the suffixes. */
-static int
-list_files(const char *dir, const char *const *suffixes, struct dirent ***out)
-{
-	struct dirent **ents;
-	int n = scandir(dir, &ents, NULL, alphasort), k = 0;
-
-	if (n < 0)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		int keep = 0;
-		for (const char *const *s = suffixes; *s; s++)
-			keep |= has_suffix(ents[i]->d_name, *s);
-		if (keep)
-			ents[k++] = ents[i];
-		else
-			free(ents[i]);
-	}
-	*out = ents;
-	return k;
-}
-
-static void
-free_list(struct dirent **ents, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
-}
 
 static int
 load_pem(const char *path, struct cert_identity *id, char *err, size_t errlen)
@@ -105,7 +69,7 @@ certs_load_identity(const char *dir, struct cert_identity *id, char *err, size_t
 {
 	static const char *const sfx[] = { ".pem", NULL };
 	struct dirent **ents;
-	int n = list_files(dir, sfx, &ents);
+	int n = certs_list_files(dir, sfx, &ents);
 	char first_err[512] = "";
 
 	memset(id, 0, sizeof(*id));
@@ -118,14 +82,14 @@ certs_load_identity(const char *dir, struct cert_identity *id, char *err, size_t
 		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
 		char e[512];
 		if (load_pem(path, id, e, sizeof(e)) == 0) {
-			free_list(ents, n);
+			certs_free_list(ents, n);
 			return 0;
 		}
 		if (!first_err[0])
 			snprintf(first_err, sizeof(first_err), "%s", e);
 		certs_identity_free(id);
 	}
-	free_list(ents, n);
+	certs_free_list(ents, n);
 	if (first_err[0])
 		snprintf(err, errlen, "certificate store %s: no usable certificate: %s", dir, first_err);
 	else
@@ -148,7 +112,7 @@ certs_load_trust(const char *dir, char *err, size_t errlen)
 {
 	static const char *const sfx[] = { ".pem", ".crt", NULL };
 	struct dirent **ents;
-	int n = list_files(dir, sfx, &ents), loaded = 0;
+	int n = certs_list_files(dir, sfx, &ents), loaded = 0;
 	X509_STORE *st;
 
 	if (n < 0) {
@@ -163,7 +127,7 @@ certs_load_trust(const char *dir, char *err, size_t errlen)
 			loaded++;
 		ERR_clear_error();
 	}
-	free_list(ents, n);
+	certs_free_list(ents, n);
 	if (st && loaded == 0) {
 		snprintf(err, errlen, "trust store %s holds no PEM certificate (*.pem, *.crt): no gateway could be verified", dir);
 		X509_STORE_free(st);
