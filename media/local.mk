@@ -1,0 +1,24 @@
+# media/: RTP/SRTP relay, port pool, SDES; libsrtp2, OpenSSL and libevent
+# only. No SIP, no SDP, no proxy/ or certs/ headers (hence the narrow flags).
+noinst_LTLIBRARIES += media/libmedia.la
+media_libmedia_la_SOURCES = \
+	media/b64.c media/b64.h \
+	media/counters.h \
+	media/internal.h \
+	media/packet.c \
+	media/portpool.c media/portpool.h \
+	media/relay.c media/relay.h \
+	media/sdes.c media/sdes.h \
+	media/srtp_ctx.c media/srtp_ctx.h \
+	media/stream.c media/stream.h
+media_libmedia_la_CPPFLAGS = -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+media_libmedia_la_LIBADD = $(SRTP_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
+
+check_PROGRAMS += tests/unit/check_media
+UNIT_TESTS += tests/unit/check_media
+tests_unit_check_media_SOURCES = tests/unit/check_media_main.c tests/unit/media_suites.h \
+	tests/unit/check_media_sdes.c tests/unit/check_media_srtp.c \
+	tests/unit/check_media_pool.c tests/unit/check_media_relay.c
+tests_unit_check_media_CPPFLAGS = -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_check_media_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_media_LDADD = media/libmedia.la $(CHECK_LIBS)

@@ -1,0 +1,197 @@
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <srtp2/srtp.h>
+
+#include "media/srtp_ctx.h"
+
+/* A wider replay window than libsrtp's 128: media that crossed two relays
+ * and a NAT arrives reordered more than a single hop's. */
+#define REPLAY_WINDOW 1024
+
+struct srtpctx {
+	srtp_t session;
+	enum sdes_suite suite;
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_status = -1;
+
+static void
+global_init(void)
+{
+	init_status = srtp_init() == srtp_err_status_ok ? 0 : -1;
+}
+
+int
+srtpctx_global_init(void)
+{
+	pthread_once(&init_once, global_init);
+	return init_status;
+}
+
+/* RTP and RTCP policies per suite. SRTCP keeps an 80-bit tag even for the
+ * _32 suites (RFC 4568 6.2.2, RFC 6188 3); GCM uses its 16-byte tag for both
+ * (RFC 7714 12). */
+static int
+set_policies(enum sdes_suite s, srtp_crypto_policy_t *rtp, srtp_crypto_policy_t *rtcp)
+{
+	switch (s) {
+	case SDES_AEAD_AES_256_GCM:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(rtcp);
+		return 0;
+	case SDES_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(rtcp);
+		return 0;
+	case SDES_AES_256_CM_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(rtcp);
+		return 0;
+	case SDES_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(rtcp);
+		return 0;
+	case SDES_AES_256_CM_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(rtcp);
+		return 0;
+	case SDES_AES_CM_128_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(rtcp);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+struct srtpctx *
+srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir)
+{
+	srtp_policy_t p;
+	uint8_t material[SDES_MAX_KEY_SALT];
+	struct srtpctx *c;
+
+	if (srtpctx_global_init() < 0)
+		return NULL;
+	memset(&p, 0, sizeof(p));
+	if (set_policies(key->suite, &p.rtp, &p.rtcp) < 0)
+		return NULL;
+	if (!(c = calloc(1, sizeof(*c))))
+		return NULL;
+	memcpy(material, key->key_salt, sizeof(material));
+	p.key = material;
+	p.ssrc.type = dir == SRTPCTX_INBOUND ? ssrc_any_inbound : ssrc_any_outbound;
+	p.window_size = REPLAY_WINDOW;
+	/* The inside peer may resend a sequence number (a UM server restarting a
+	 * prompt); dropping it on the way out would only make a gap. */
+	p.allow_repeat_tx = dir == SRTPCTX_OUTBOUND;
+	c->suite = key->suite;
+	if (srtp_create(&c->session, &p) != srtp_err_status_ok) {
+		free(c);
+		c = NULL;
+	}
+	OPENSSL_cleanse(material, sizeof(material));
+	return c;
+}
+
+void
+srtpctx_free(struct srtpctx *c)
+{
+	if (!c)
+		return;
+	srtp_dealloc(c->session);
+	free(c);
+}
+
+static enum srtpctx_result
+map_status(srtp_err_status_t st)
+{
+	switch (st) {
+	case srtp_err_status_ok: return SRTPCTX_OK;
+	case srtp_err_status_auth_fail: return SRTPCTX_AUTH;
+	case srtp_err_status_replay_fail:
+	case srtp_err_status_replay_old: return SRTPCTX_REPLAY;
+	default: return SRTPCTX_ERROR;
+	}
+}
+
+enum srtpctx_result
+srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
+{
+	return map_status(rtcp ? srtp_protect_rtcp(c->session, pkt, len)
+	    : srtp_protect(c->session, pkt, len));
+}
+
+enum srtpctx_result
+srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
+{
+	return map_status(rtcp ? srtp_unprotect_rtcp(c->session, pkt, len)
+	    : srtp_unprotect(c->session, pkt, len));
+}
+
+/* ---- inbound re-keying ---- */
+
+void
+srtpctx_rx_rekey(struct srtpctx_rx *rx, struct srtpctx *fresh)
+{
+	srtpctx_rx_reap(rx);
+	if (!rx->cur) {
+		rx->cur = fresh;
+		return;
+	}
+	/* A second re-key before the first one was used: the unused key is gone
+	 * from the SDP, so it goes. */
+	srtpctx_free(rx->next);
+	rx->next = fresh;
+}
+
+static void
+promote_next(struct srtpctx_rx *rx)
+{
+	rx->retired = rx->cur;
+	rx->cur = rx->next;
+	rx->next = NULL;
+}
+
+enum srtpctx_result
+srtpctx_rx_unprotect(struct srtpctx_rx *rx, uint8_t *pkt, int *len, int rtcp, uint8_t *scratch)
+{
+	if (!rx->next)
+		return srtpctx_unprotect(rx->cur, pkt, len, rtcp);
+	/* The old key first: until the peer switches, that is every packet. */
+	int orig = *len;
+	memcpy(scratch, pkt, (size_t)orig);
+	enum srtpctx_result r = srtpctx_unprotect(rx->cur, pkt, len, rtcp);
+	if (r == SRTPCTX_OK)
+		return r;
+	memcpy(pkt, scratch, (size_t)orig);
+	*len = orig;
+	enum srtpctx_result r2 = srtpctx_unprotect(rx->next, pkt, len, rtcp);
+	if (r2 != SRTPCTX_OK)
+		return r;	/* report what the key in force said */
+	if (!rx->retired)
+		promote_next(rx);
+	return r2;
+}
+
+void
+srtpctx_rx_reap(struct srtpctx_rx *rx)
+{
+	srtpctx_free(rx->retired);
+	rx->retired = NULL;
+}
+
+void
+srtpctx_rx_clear(struct srtpctx_rx *rx)
+{
+	srtpctx_free(rx->cur);
+	srtpctx_free(rx->next);
+	srtpctx_free(rx->retired);
+	rx->cur = rx->next = rx->retired = NULL;
+}

@@ -1,0 +1,59 @@
+/* One direction of SRTP/SRTCP keyed by one SDES key: a libsrtp2 session with
+ * a single any-SSRC stream template. Inbound contexts also carry the re-key
+ * logic: a new key waits beside the old one until a packet authenticates
+ * with it, so a re-INVITE with a new key loses no packet. */
+#ifndef UMSBC_MEDIA_SRTP_CTX_H
+#define UMSBC_MEDIA_SRTP_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/sdes.h"
+
+/* Room a packet buffer needs beyond the payload for protect: the SRTP tag,
+ * plus the SRTCP index word (libsrtp2's SRTP_MAX_TRAILER_LEN + 4). */
+#define SRTPCTX_TRAILER 160
+
+enum srtpctx_dir { SRTPCTX_INBOUND, SRTPCTX_OUTBOUND };
+
+enum srtpctx_result {
+	SRTPCTX_OK = 0,
+	SRTPCTX_AUTH,		/* authentication failed */
+	SRTPCTX_REPLAY,		/* replayed or too old for the window */
+	SRTPCTX_ERROR,		/* anything else: malformed, too short, ... */
+};
+
+struct srtpctx;
+
+/* libsrtp2's srtp_init, once per process; safe from any thread. */
+int srtpctx_global_init(void);
+
+/* NULL on error (bad suite, libsrtp failure, out of memory). */
+struct srtpctx *srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir);
+void srtpctx_free(struct srtpctx *c);
+
+/* In place; *len is updated. protect needs SRTPCTX_TRAILER spare bytes. */
+enum srtpctx_result srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
+enum srtpctx_result srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
+
+/* Inbound keys of one peer: cur decrypts; next, once set, is tried first and
+ * replaces cur at its first success; the replaced context is parked in
+ * retired so the packet path never frees. Owned by one thread. */
+struct srtpctx_rx {
+	struct srtpctx *cur, *next, *retired;
+};
+
+/* Installs a new key (takes ownership). Without a current key it takes effect
+ * at once. Frees whatever was retired before. */
+void srtpctx_rx_rekey(struct srtpctx_rx *rx, struct srtpctx *fresh);
+/* Unprotects with next, then cur. scratch (at least *len bytes) keeps a copy
+ * when both are tried: a failed AEAD decryption may have scribbled on the
+ * packet. SRTPCTX_OK also when rx holds no key at all is NOT the case:
+ * callers check rx->cur first. */
+enum srtpctx_result srtpctx_rx_unprotect(struct srtpctx_rx *rx, uint8_t *pkt, int *len,
+    int rtcp, uint8_t *scratch);
+/* Frees the retired context (call outside the packet path). */
+void srtpctx_rx_reap(struct srtpctx_rx *rx);
+void srtpctx_rx_clear(struct srtpctx_rx *rx);
+
+#endif

@@ -1,0 +1,294 @@
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "media/internal.h"
+#include "media/stream.h"
+
+int64_t
+media_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- creation and teardown ---- */
+
+static int
+side_init(struct media_stream *s, int idx, const struct media_stream_conf *conf, int64_t now)
+{
+	struct mside *sd = &s->side[idx];
+	int r;
+
+	sd->s = s;
+	sd->idx = idx;
+	sd->mux = conf->rtcp_mux[idx] != 0;
+	sd->pool = conf->pool[idx];
+	if ((r = portpool_get(sd->pool, !sd->mux, &sd->ports)) < 0)
+		return r;
+	sd->sock[KIND_RTP] = (struct msock){ sd, KIND_RTP, sd->ports.rtp_fd, NULL };
+	sd->sock[KIND_RTCP] = (struct msock){ sd, KIND_RTCP, sd->ports.rtcp_fd, NULL };
+	atomic_store_explicit(&sd->last_ms, now, memory_order_relaxed);
+	return 0;
+}
+
+int
+media_stream_new(struct media_relay *r, const struct media_stream_conf *conf,
+    struct media_stream **out)
+{
+	struct media_stream *s = calloc(1, sizeof(*s));
+	struct mcmd *c = calloc(1, sizeof(*c));
+	int64_t now = media_now_ms();
+	int err;
+
+	*out = NULL;
+	if (!s || !c) {
+		free(s);
+		free(c);
+		return -ENOMEM;
+	}
+	if ((err = side_init(s, MEDIA_OUTSIDE, conf, now)) == 0 &&
+	    (err = side_init(s, MEDIA_INSIDE, conf, now)) < 0)
+		portpool_put(s->side[MEDIA_OUTSIDE].pool, &s->side[MEDIA_OUTSIDE].ports);
+	if (err < 0) {
+		free(s);
+		free(c);
+		return err;
+	}
+	s->w = relay_pick(r);
+	c->kind = MCMD_ADD;
+	c->s = s;
+	worker_post(s->w, c);
+	*out = s;
+	return 0;
+}
+
+static void
+sock_close(struct msock *k)
+{
+	if (k->ev)
+		event_free(k->ev);
+	k->ev = NULL;
+}
+
+/* In the owning worker (or after it has stopped). */
+void
+stream_free(struct media_stream *s)
+{
+	for (int i = 0; i < 2; i++) {
+		struct mside *sd = &s->side[i];
+		sock_close(&sd->sock[KIND_RTP]);
+		sock_close(&sd->sock[KIND_RTCP]);
+		srtpctx_rx_clear(&sd->rx);
+		srtpctx_free(sd->tx);
+		portpool_put(sd->pool, &sd->ports);
+	}
+	free(s);
+}
+
+void
+media_stream_destroy(struct media_stream *s)
+{
+	struct mcmd *c = calloc(1, sizeof(*c));
+
+	if (!s)
+		return;
+	/* Without memory for the command the stream stays until the relay is
+	 * freed, which destroys whatever is left. */
+	if (!c)
+		return;
+	c->kind = MCMD_DEL;
+	c->s = s;
+	worker_post(s->w, c);
+}
+
+/* ---- updates ---- */
+
+static int
+key_equal(const struct sdes_key *a, const struct sdes_key *b)
+{
+	size_t n = sdes_key_len(a->suite) + sdes_salt_len(a->suite);
+
+	return a->suite == b->suite && memcmp(a->key_salt, b->key_salt, n) == 0;
+}
+
+static void
+port_plus_one(struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		in->sin_port = htons((uint16_t)(ntohs(in->sin_port) + 1));
+	} else if (ss->ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		in6->sin6_port = htons((uint16_t)(ntohs(in6->sin6_port) + 1));
+	}
+}
+
+/* The addresses to accept from and send to; RTCP defaults per RFC 3605 /
+ * RFC 5761. */
+static void
+fill_remotes(const struct mside *sd, const struct media_peer *p, struct mcmd *c)
+{
+	c->remote[KIND_RTP] = p->rtp;
+	c->remote_len[KIND_RTP] = p->rtp_len;
+	if (sd->mux || (p->rtcp_len == 0 && p->rtp_len > 0)) {
+		c->remote[KIND_RTCP] = p->rtp;
+		c->remote_len[KIND_RTCP] = p->rtp_len;
+		if (!sd->mux)
+			port_plus_one(&c->remote[KIND_RTCP]);
+	} else {
+		c->remote[KIND_RTCP] = p->rtcp;
+		c->remote_len[KIND_RTCP] = p->rtcp_len;
+	}
+}
+
+/* A libsrtp context for a changed key (NULL for plain). */
+static int
+prepare_key(const struct sdes_key *now, const struct sdes_key *want,
+    enum srtpctx_dir dir, int *set, struct srtpctx **ctx)
+{
+	*set = !key_equal(now, want);
+	*ctx = NULL;
+	if (!*set || want->suite == SDES_NONE)
+		return 0;
+	return (*ctx = srtpctx_new(want, dir)) ? 0 : -EINVAL;
+}
+
+int
+media_stream_update(struct media_stream *s, enum media_side side, const struct media_peer *p)
+{
+	struct mside *sd = &s->side[side];
+	struct mcmd *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	if (p->rtp_len > sizeof(c->remote[0]) || p->rtcp_len > sizeof(c->remote[0]) ||
+	    prepare_key(&sd->rx_key, &p->rx, SRTPCTX_INBOUND, &c->set_rx, &c->rx) < 0 ||
+	    prepare_key(&sd->tx_key, &p->tx, SRTPCTX_OUTBOUND, &c->set_tx, &c->tx) < 0) {
+		srtpctx_free(c->rx);
+		free(c);
+		return -EINVAL;
+	}
+	fill_remotes(sd, p, c);
+	c->kind = MCMD_UPDATE;
+	c->s = s;
+	c->side = side;
+	c->latch = p->latch;
+	sd->rx_key = p->rx;
+	sd->tx_key = p->tx;
+	worker_post(s->w, c);
+	return 0;
+}
+
+/* ---- in the worker ---- */
+
+static int
+sock_open(struct mworker *w, struct msock *k)
+{
+	if (k->fd < 0)
+		return 0;
+	k->ev = event_new(w->base, k->fd, EV_READ | EV_PERSIST, packet_readable, k);
+	return k->ev && event_add(k->ev, NULL) == 0 ? 0 : -1;
+}
+
+static void
+apply_add(struct mworker *w, struct media_stream *s)
+{
+	/* Without its events the stream only stays silent and times out. */
+	for (int i = 0; i < 2; i++) {
+		sock_open(w, &s->side[i].sock[KIND_RTP]);
+		sock_open(w, &s->side[i].sock[KIND_RTCP]);
+	}
+	LIST_INSERT_HEAD(&w->streams, s, link);
+}
+
+static void
+apply_update(struct mside *sd, struct mcmd *c)
+{
+	for (int k = 0; k < 2; k++) {
+		if (sd->remote_len[k] == c->remote_len[k] &&
+		    memcmp(&sd->remote[k], &c->remote[k], c->remote_len[k]) == 0)
+			continue;
+		/* A new address from the SDP: latching starts over. */
+		sd->remote[k] = c->remote[k];
+		sd->remote_len[k] = c->remote_len[k];
+		sd->latched[k] = 0;
+	}
+	sd->latch = c->latch;
+	if (c->set_rx && c->rx)
+		srtpctx_rx_rekey(&sd->rx, c->rx);
+	else if (c->set_rx)
+		srtpctx_rx_clear(&sd->rx);
+	else
+		srtpctx_rx_reap(&sd->rx);
+	if (c->set_tx) {
+		srtpctx_free(sd->tx);
+		sd->tx = c->tx;
+	}
+}
+
+void
+stream_command(struct mworker *w, struct mcmd *c)
+{
+	switch (c->kind) {
+	case MCMD_ADD:
+		apply_add(w, c->s);
+		break;
+	case MCMD_UPDATE:
+		apply_update(&c->s->side[c->side], c);
+		break;
+	case MCMD_DEL:
+		LIST_REMOVE(c->s, link);
+		stream_free(c->s);
+		break;
+	case MCMD_QUIT:
+		break;
+	}
+}
+
+/* ---- read by the proxy ---- */
+
+uint16_t
+media_stream_port(const struct media_stream *s, enum media_side side, int rtcp)
+{
+	const struct media_ports *p = &s->side[side].ports;
+
+	return rtcp ? p->rtcp_port : p->rtp_port;
+}
+
+void
+media_stream_hold(struct media_stream *s, int on)
+{
+	s->hold = on != 0;
+}
+
+int64_t
+media_stream_last_activity(const struct media_stream *s)
+{
+	int64_t a = atomic_load_explicit(&s->side[0].last_ms, memory_order_relaxed);
+	int64_t b = atomic_load_explicit(&s->side[1].last_ms, memory_order_relaxed);
+
+	return a > b ? a : b;
+}
+
+int
+media_stream_expired(const struct media_stream *s, int64_t now_ms,
+    unsigned timeout_s, unsigned hold_timeout_s)
+{
+	int64_t limit = (int64_t)(s->hold ? hold_timeout_s : timeout_s) * 1000;
+
+	return now_ms - media_stream_last_activity(s) > limit;
+}
+
+void
+media_stream_counters(const struct media_stream *s, enum media_side side,
+    struct media_counters *out)
+{
+	mctr_read(&s->side[side].ctr, out);
+}

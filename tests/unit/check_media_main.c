@@ -1,0 +1,104 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "media_suites.h"
+
+/* Per RFC 7714 12, RFC 6188 and RFC 4568 6.2: SRTCP keeps an 80-bit tag for
+ * the _32 suites. */
+srtp_t
+test_srtp_session(const struct sdes_key *key, int inbound)
+{
+	srtp_policy_t p;
+	srtp_t s = NULL;
+	uint8_t k[SDES_MAX_KEY_SALT];
+
+	memset(&p, 0, sizeof(p));
+	switch (key->suite) {
+	case SDES_AEAD_AES_256_GCM:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtcp);
+		break;
+	case SDES_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
+		break;
+	case SDES_AES_256_CM_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
+		break;
+	case SDES_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_rtp_default(&p.rtp);
+		srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+		break;
+	case SDES_AES_256_CM_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p.rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
+		break;
+	case SDES_AES_CM_128_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+		srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+		break;
+	default:
+		return NULL;
+	}
+	memcpy(k, key->key_salt, sizeof(k));
+	p.key = k;
+	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+	p.window_size = 128;
+	if (srtp_create(&s, &p) != srtp_err_status_ok)
+		return NULL;
+	return s;
+}
+
+int
+test_rtp(uint8_t *buf, uint16_t seq, uint32_t ssrc, uint8_t fill, int payload)
+{
+	uint32_t ts = htonl((uint32_t)seq * 160), ss = htonl(ssrc);
+	uint16_t sq = htons(seq);
+
+	buf[0] = 0x80;
+	buf[1] = 0;	/* PCMU */
+	memcpy(buf + 2, &sq, 2);
+	memcpy(buf + 4, &ts, 4);
+	memcpy(buf + 8, &ss, 4);
+	memset(buf + 12, fill, (size_t)payload);
+	return 12 + payload;
+}
+
+int
+test_rtcp(uint8_t *buf, uint32_t ssrc, uint8_t fill)
+{
+	uint32_t ss = htonl(ssrc);
+
+	buf[0] = 0x80;
+	buf[1] = 200;	/* SR */
+	buf[2] = 0;
+	buf[3] = 6;	/* length in words - 1 */
+	memcpy(buf + 4, &ss, 4);
+	memset(buf + 8, fill, 20);
+	return 28;
+}
+
+uint16_t
+test_port_base(unsigned block, unsigned n)
+{
+	return (uint16_t)(20000 + ((unsigned)getpid() % 500) * 24 + block * n);
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(media_sdes_suite());
+
+	srunner_add_suite(sr, media_srtp_suite());
+	srunner_add_suite(sr, media_pool_suite());
+	srunner_add_suite(sr, media_relay_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

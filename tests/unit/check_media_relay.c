@@ -1,0 +1,444 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "media_suites.h"
+#include "media/srtp_ctx.h"
+#include "media/stream.h"
+
+/* Bounded waits: a relay that does not deliver fails, it does not hang. */
+#define WAIT_MS 2000
+
+/* A test peer: one UDP socket on loopback, ephemeral port. */
+struct peer {
+	int fd;
+	struct sockaddr_in addr;
+};
+
+static void
+peer_open(struct peer *p)
+{
+	socklen_t len = sizeof(p->addr);
+
+	memset(&p->addr, 0, sizeof(p->addr));
+	p->addr.sin_family = AF_INET;
+	p->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	p->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(p->fd, 0);
+	ck_assert_int_eq(bind(p->fd, (struct sockaddr *)&p->addr, sizeof(p->addr)), 0);
+	ck_assert_int_eq(getsockname(p->fd, (struct sockaddr *)&p->addr, &len), 0);
+}
+
+static void
+peer_send(const struct peer *p, uint16_t port, const uint8_t *buf, int len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sendto(p->fd, buf, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)), len);
+}
+
+/* A datagram within ms, or -1. */
+static int
+peer_recv(const struct peer *p, uint8_t *buf, int cap, int ms)
+{
+	struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+
+	if (poll(&pf, 1, ms) != 1)
+		return -1;
+	return (int)recv(p->fd, buf, (size_t)cap, 0);
+}
+
+static void
+as_peer(struct media_peer *mp, const struct peer *rtp, const struct peer *rtcp)
+{
+	memset(mp, 0, sizeof(*mp));
+	if (rtp) {
+		memcpy(&mp->rtp, &rtp->addr, sizeof(rtp->addr));
+		mp->rtp_len = sizeof(rtp->addr);
+	}
+	if (rtcp) {
+		memcpy(&mp->rtcp, &rtcp->addr, sizeof(rtcp->addr));
+		mp->rtcp_len = sizeof(rtcp->addr);
+	}
+}
+
+static struct portpool *
+pool_at(uint16_t min, uint16_t n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct portpool *p = portpool_new((struct sockaddr *)&a, sizeof(a), min, (uint16_t)(min + n - 1));
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static uint64_t
+ctr(struct media_stream *s, enum media_side side, enum media_ctr k)
+{
+	struct media_counters c;
+
+	media_stream_counters(s, side, &c);
+	return c.v[k];
+}
+
+/* Counters are published by the worker after it sent the batch: poll. */
+static int
+ctr_reaches(struct media_stream *s, enum media_side side, enum media_ctr k, uint64_t want)
+{
+	int64_t end = media_now_ms() + WAIT_MS;
+	struct pollfd none = { .fd = -1 };
+
+	while (ctr(s, side, k) < want && media_now_ms() < end)
+		poll(&none, 0, 1);
+	return ctr(s, side, k) == want;
+}
+
+static int
+pool_drains(struct portpool *p)
+{
+	int64_t end = media_now_ms() + WAIT_MS;
+	struct pollfd none = { .fd = -1 };
+
+	while (portpool_in_use(p) > 0 && media_now_ms() < end)
+		poll(&none, 0, 1);
+	return portpool_in_use(p) == 0;
+}
+
+/* The fixture of a secured call: gateway outside (SRTP, rtcp-mux), UM server
+ * inside (plain RTP, RTCP on its own port), plus a stranger. */
+struct call {
+	struct media_relay *relay;
+	struct portpool *out_pool, *in_pool;
+	struct media_stream *s;
+	struct peer gw, um_rtp, um_rtcp, stranger;
+	struct sdes_key gw_key, our_key;
+	srtp_t gw_send, gw_recv;	/* the gateway's own libsrtp sessions */
+	uint16_t out_port, in_port, in_rtcp_port;
+};
+
+static void
+call_open(struct call *c, enum sdes_suite suite, int latch)
+{
+	struct sdes_crypto k;
+	struct media_stream_conf conf = { { NULL, NULL }, { 1, 0 } };
+	struct media_peer gw, um;
+	uint16_t base = test_port_base(1, 12);
+
+	memset(c, 0, sizeof(*c));
+	ck_assert_ptr_nonnull(c->relay = media_relay_new(2));
+	c->out_pool = conf.pool[MEDIA_OUTSIDE] = pool_at(base, 6);
+	c->in_pool = conf.pool[MEDIA_INSIDE] = pool_at((uint16_t)(base + 6), 6);
+	ck_assert_int_eq(media_stream_new(c->relay, &conf, &c->s), 0);
+	c->out_port = media_stream_port(c->s, MEDIA_OUTSIDE, 0);
+	c->in_port = media_stream_port(c->s, MEDIA_INSIDE, 0);
+	c->in_rtcp_port = media_stream_port(c->s, MEDIA_INSIDE, 1);
+	ck_assert_int_eq(media_stream_port(c->s, MEDIA_OUTSIDE, 1), 0);
+	ck_assert_int_eq(c->in_rtcp_port, c->in_port + 1);
+	peer_open(&c->gw);
+	peer_open(&c->um_rtp);
+	peer_open(&c->um_rtcp);
+	peer_open(&c->stranger);
+	ck_assert_int_eq(sdes_generate(suite, 1, &k), SDES_OK);
+	c->gw_key = k.key;
+	ck_assert_int_eq(sdes_generate(suite, 1, &k), SDES_OK);
+	c->our_key = k.key;
+	ck_assert_ptr_nonnull(c->gw_send = test_srtp_session(&c->gw_key, 0));
+	ck_assert_ptr_nonnull(c->gw_recv = test_srtp_session(&c->our_key, 1));
+
+	as_peer(&gw, latch ? NULL : &c->gw, NULL);
+	gw.latch = latch;
+	gw.rx = c->gw_key;
+	gw.tx = c->our_key;
+	ck_assert_int_eq(media_stream_update(c->s, MEDIA_OUTSIDE, &gw), 0);
+	as_peer(&um, &c->um_rtp, &c->um_rtcp);
+	ck_assert_int_eq(media_stream_update(c->s, MEDIA_INSIDE, &um), 0);
+	/* Ordering: the update commands are queued and the worker's wake event is
+	 * activated before any test packet is sent, so they run first. */
+}
+
+static void
+call_close(struct call *c)
+{
+	media_stream_destroy(c->s);
+	ck_assert_msg(pool_drains(c->out_pool), "outside ports not returned");
+	ck_assert_msg(pool_drains(c->in_pool), "inside ports not returned");
+	media_relay_free(c->relay);
+	portpool_free(c->out_pool);
+	portpool_free(c->in_pool);
+	srtp_dealloc(c->gw_send);
+	srtp_dealloc(c->gw_recv);
+	close(c->gw.fd);
+	close(c->um_rtp.fd);
+	close(c->um_rtcp.fd);
+	close(c->stranger.fd);
+}
+
+/* Gateway -> UM: SRTP in, plain RTP out, payload intact. */
+static void
+gw_to_um(struct call *c, const struct peer *from, uint16_t seq, int expect)
+{
+	uint8_t pkt[512], orig[512], got[512];
+	int len = test_rtp(pkt, seq, 0x6a7e, (uint8_t)seq, 160), plain = len;
+
+	memcpy(orig, pkt, (size_t)len);
+	ck_assert_int_eq(srtp_protect(c->gw_send, pkt, &len), srtp_err_status_ok);
+	peer_send(from, c->out_port, pkt, len);
+	if (!expect)
+		return;
+	int n = peer_recv(&c->um_rtp, got, sizeof(got), WAIT_MS);
+	ck_assert_int_eq(n, plain);
+	ck_assert_mem_eq(got, orig, (size_t)plain);
+}
+
+/* UM -> gateway: plain RTP in, SRTP out that the gateway's key opens. */
+static void
+um_to_gw(struct call *c, uint16_t seq)
+{
+	uint8_t pkt[512], got[512];
+	int len = test_rtp(pkt, seq, 0x0c0de, (uint8_t)(seq + 1), 160);
+
+	peer_send(&c->um_rtp, c->in_port, pkt, len);
+	int n = peer_recv(&c->gw, got, sizeof(got), WAIT_MS);
+	ck_assert_int_gt(n, len);
+	ck_assert(memcmp(got + 12, pkt + 12, 160) != 0);	/* not plain on the wire */
+	ck_assert_int_eq(srtp_unprotect(c->gw_recv, got, &n), srtp_err_status_ok);
+	ck_assert_int_eq(n, len);
+	ck_assert_mem_eq(got, pkt, (size_t)len);
+}
+
+static const enum sdes_suite relay_suites[] = {
+	SDES_AES_CM_128_HMAC_SHA1_80, SDES_AEAD_AES_256_GCM, SDES_AES_256_CM_HMAC_SHA1_32,
+};
+
+START_TEST(rtp_both_ways)
+{
+	struct call c;
+
+	call_open(&c, relay_suites[_i], 0);
+	for (uint16_t seq = 1; seq <= 20; seq++) {
+		um_to_gw(&c, seq);
+		gw_to_um(&c, &c.gw, seq, 1);
+	}
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_PACKETS_IN, 20));
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_PACKETS_OUT, 20));
+	ck_assert(ctr_reaches(c.s, MEDIA_INSIDE, MEDIA_CTR_PACKETS_IN, 20));
+	ck_assert(ctr_reaches(c.s, MEDIA_INSIDE, MEDIA_CTR_PACKETS_OUT, 20));
+	ck_assert_uint_eq(ctr(c.s, MEDIA_INSIDE, MEDIA_CTR_BYTES_IN), 20 * 172);
+	ck_assert_uint_gt(ctr(c.s, MEDIA_OUTSIDE, MEDIA_CTR_BYTES_OUT), 20 * 172);
+	struct media_counters g;
+	media_relay_counters(c.relay, &g);
+	ck_assert_uint_eq(g.v[MEDIA_CTR_PACKETS_IN], 40);
+	ck_assert_uint_eq(g.v[MEDIA_CTR_FOREIGN] + g.v[MEDIA_CTR_SRTP_AUTH], 0);
+	call_close(&c);
+}
+END_TEST
+
+/* RTCP: plain on the UM's RTCP port <-> SRTCP multiplexed on the gateway's. */
+START_TEST(rtcp_both_ways)
+{
+	struct call c;
+	uint8_t pkt[256], orig[256], got[256];
+
+	call_open(&c, relay_suites[_i], 0);
+	int len = test_rtcp(pkt, 0x0c0de, 0x11);
+	memcpy(orig, pkt, (size_t)len);
+	peer_send(&c.um_rtcp, c.in_rtcp_port, pkt, len);
+	int n = peer_recv(&c.gw, got, sizeof(got), WAIT_MS);
+	ck_assert_int_gt(n, len);
+	ck_assert_int_eq(srtp_unprotect_rtcp(c.gw_recv, got, &n), srtp_err_status_ok);
+	ck_assert_int_eq(n, len);
+	ck_assert_mem_eq(got, orig, (size_t)len);
+
+	len = test_rtcp(pkt, 0x6a7e, 0x22);
+	memcpy(orig, pkt, (size_t)len);
+	ck_assert_int_eq(srtp_protect_rtcp(c.gw_send, pkt, &len), srtp_err_status_ok);
+	peer_send(&c.gw, c.out_port, pkt, len);
+	n = peer_recv(&c.um_rtcp, got, sizeof(got), WAIT_MS);
+	ck_assert_int_eq(n, 28);
+	ck_assert_mem_eq(got, orig, 28);
+	call_close(&c);
+}
+END_TEST
+
+/* A valid SRTP packet from an address the SDP did not name is dropped and
+ * counted; a tampered packet and a replay from the right address are counted
+ * apart; none reaches the UM server, the next good packet does. */
+START_TEST(drops_counted)
+{
+	struct call c;
+	uint8_t pkt[512], got[512];
+
+	call_open(&c, relay_suites[_i], 0);
+	gw_to_um(&c, &c.gw, 1, 1);
+	gw_to_um(&c, &c.stranger, 2, 0);
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_FOREIGN, 1));
+
+	int len = test_rtp(pkt, 3, 0x6a7e, 3, 160);
+	ck_assert_int_eq(srtp_protect(c.gw_send, pkt, &len), srtp_err_status_ok);
+	uint8_t copy[512];
+	memcpy(copy, pkt, (size_t)len);
+	pkt[30] ^= 0x80;
+	peer_send(&c.gw, c.out_port, pkt, len);
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_SRTP_AUTH, 1));
+	peer_send(&c.gw, c.out_port, copy, len);		/* the genuine one */
+	ck_assert_int_eq(peer_recv(&c.um_rtp, got, sizeof(got), WAIT_MS), 172);
+	ck_assert_uint_eq(got[12], 3);
+	peer_send(&c.gw, c.out_port, copy, len);		/* and its replay */
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_SRTP_REPLAY, 1));
+	uint8_t junk[4] = { 1, 2, 3, 4 };
+	peer_send(&c.gw, c.out_port, junk, 4);
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_DROPS, 1));
+
+	gw_to_um(&c, &c.gw, 4, 1);
+	ck_assert_uint_eq(got[12], 3);
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_PACKETS_IN, 3));
+	ck_assert_uint_eq(ctr(c.s, MEDIA_OUTSIDE, MEDIA_CTR_FOREIGN), 1);
+	ck_assert_uint_eq(ctr(c.s, MEDIA_OUTSIDE, MEDIA_CTR_SRTP_AUTH), 1);
+	ck_assert_uint_eq(ctr(c.s, MEDIA_OUTSIDE, MEDIA_CTR_SRTP_REPLAY), 1);
+	/* Plain RTP from a stranger on the inside leg: dropped too. */
+	len = test_rtp(pkt, 9, 1, 9, 160);
+	peer_send(&c.stranger, c.in_port, pkt, len);
+	ck_assert(ctr_reaches(c.s, MEDIA_INSIDE, MEDIA_CTR_FOREIGN, 1));
+	ck_assert_int_eq(peer_recv(&c.gw, got, sizeof(got), 0), -1);
+	struct media_counters g;
+	media_relay_counters(c.relay, &g);
+	ck_assert_uint_eq(g.v[MEDIA_CTR_FOREIGN], 2);
+	ck_assert_uint_eq(g.v[MEDIA_CTR_SRTP_AUTH], 1);
+	call_close(&c);
+}
+END_TEST
+
+/* NAT: no address from the SDP; a stranger's garbage does not latch, the
+ * first authenticated packet does, and the return path follows it. */
+START_TEST(latch_on_authenticated)
+{
+	struct call c;
+	uint8_t junk[200];
+
+	call_open(&c, SDES_AES_CM_128_HMAC_SHA1_80, 1);
+	int len = test_rtp(junk, 1, 5, 5, 160) + 10;		/* a fake tag */
+	peer_send(&c.stranger, c.out_port, junk, len);
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_FOREIGN, 1));
+	gw_to_um(&c, &c.gw, 1, 1);				/* latches */
+	um_to_gw(&c, 1);					/* goes to the latched source */
+	gw_to_um(&c, &c.stranger, 2, 0);			/* now foreign */
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_FOREIGN, 2));
+	gw_to_um(&c, &c.gw, 3, 1);
+	call_close(&c);
+}
+END_TEST
+
+/* A re-INVITE with a new gateway key: no packet is lost across the switch. */
+START_TEST(rekey_through_relay)
+{
+	struct call c;
+	struct media_peer gw;
+	struct sdes_crypto k;
+
+	call_open(&c, relay_suites[_i], 0);
+	gw_to_um(&c, &c.gw, 1, 1);
+	ck_assert_int_eq(sdes_generate(relay_suites[_i], 1, &k), SDES_OK);
+	as_peer(&gw, &c.gw, NULL);
+	gw.rx = k.key;
+	gw.tx = c.our_key;
+	ck_assert_int_eq(media_stream_update(c.s, MEDIA_OUTSIDE, &gw), 0);
+	gw_to_um(&c, &c.gw, 2, 1);				/* still the old key */
+	srtp_t fresh = test_srtp_session(&k.key, 0);
+	srtp_dealloc(c.gw_send);
+	c.gw_send = fresh;
+	gw_to_um(&c, &c.gw, 3, 1);				/* the new key */
+	um_to_gw(&c, 1);					/* our key unchanged */
+	ck_assert_uint_eq(ctr(c.s, MEDIA_OUTSIDE, MEDIA_CTR_SRTP_AUTH), 0);
+	call_close(&c);
+}
+END_TEST
+
+START_TEST(silence_and_hold)
+{
+	struct call c;
+
+	call_open(&c, SDES_AES_CM_128_HMAC_SHA1_80, 0);
+	int64_t t0 = media_stream_last_activity(c.s);
+	ck_assert(!media_stream_expired(c.s, t0 + 60000, 60, 3600));
+	ck_assert(media_stream_expired(c.s, t0 + 60001, 60, 3600));
+	media_stream_hold(c.s, 1);
+	ck_assert(!media_stream_expired(c.s, t0 + 60001, 60, 3600));
+	ck_assert(media_stream_expired(c.s, t0 + 3600001, 60, 3600));
+	media_stream_hold(c.s, 0);
+	int64_t before = media_now_ms();
+	um_to_gw(&c, 1);
+	ck_assert_int_ge(media_stream_last_activity(c.s), before);
+	call_close(&c);
+}
+END_TEST
+
+/* Exhaustion while creating a stream: -ENOSPC, and the leg already
+ * allocated is given back. */
+START_TEST(exhaustion_gives_back)
+{
+	struct media_relay *r = media_relay_new(1);
+	uint16_t base = test_port_base(1, 12);
+	struct portpool *out = pool_at(base, 2), *in = pool_at((uint16_t)(base + 2), 2);
+	struct media_stream_conf conf = { { out, in }, { 0, 0 } };
+	struct media_stream *s1, *s2;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(media_stream_new(r, &conf, &s1), 0);
+	conf.pool[MEDIA_OUTSIDE] = pool_at((uint16_t)(base + 4), 2);
+	ck_assert_int_eq(media_stream_new(r, &conf, &s2), -ENOSPC);
+	ck_assert_ptr_null(s2);
+	ck_assert_uint_eq(portpool_in_use(conf.pool[MEDIA_OUTSIDE]), 0);
+	media_stream_destroy(s1);
+	ck_assert(pool_drains(out));
+	ck_assert(pool_drains(in));
+	media_relay_free(r);
+	portpool_free(out);
+	portpool_free(in);
+	portpool_free(conf.pool[MEDIA_OUTSIDE]);
+}
+END_TEST
+
+/* Streams left when the relay stops are destroyed and their ports freed. */
+START_TEST(relay_free_cleans_up)
+{
+	struct media_relay *r = media_relay_new(3);
+	uint16_t base = test_port_base(1, 12);
+	struct portpool *p = pool_at(base, 12);
+	struct media_stream_conf conf = { { p, p }, { 1, 1 } };
+	struct media_stream *s;
+
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(media_stream_new(r, &conf, &s), 0);
+	ck_assert_uint_eq(portpool_in_use(p), 12);
+	media_relay_free(r);
+	ck_assert_uint_eq(portpool_in_use(p), 0);
+	portpool_free(p);
+}
+END_TEST
+
+Suite *
+media_relay_suite(void)
+{
+	Suite *s = suite_create("media_relay");
+	TCase *tc = tcase_create("relay");
+	int n = (int)(sizeof(relay_suites) / sizeof(relay_suites[0]));
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, rtp_both_ways, 0, n);
+	tcase_add_loop_test(tc, rtcp_both_ways, 0, n);
+	tcase_add_loop_test(tc, drops_counted, 0, n);
+	tcase_add_test(tc, latch_on_authenticated);
+	tcase_add_loop_test(tc, rekey_through_relay, 0, n);
+	tcase_add_test(tc, silence_and_hold);
+	tcase_add_test(tc, exhaustion_gives_back);
+	tcase_add_test(tc, relay_free_cleans_up);
+	suite_add_tcase(s, tc);
+	return s;
+}

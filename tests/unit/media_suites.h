@@ -1,0 +1,28 @@
+#ifndef UMSBC_MEDIA_SUITES_H
+#define UMSBC_MEDIA_SUITES_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <srtp2/srtp.h>
+
+#include "media/sdes.h"
+
+Suite *media_sdes_suite(void);
+Suite *media_srtp_suite(void);
+Suite *media_pool_suite(void);
+Suite *media_relay_suite(void);
+
+/* A libsrtp2 session built here from the RFCs' parameters, independently of
+ * media/srtp_ctx.c, so that the two must agree on the wire. */
+srtp_t test_srtp_session(const struct sdes_key *key, int inbound);
+/* An RTP packet: V=2, PT 0, the given seq/ssrc, payload of fill bytes. */
+int test_rtp(uint8_t *buf, uint16_t seq, uint32_t ssrc, uint8_t fill, int payload);
+/* An RTCP sender report without report blocks (28 bytes). */
+int test_rtcp(uint8_t *buf, uint32_t ssrc, uint8_t fill);
+/* First port of a block of n for this test run: below Linux's ephemeral
+ * range, varied by pid so that parallel runs rarely collide. */
+uint16_t test_port_base(unsigned block, unsigned n);
+
+#endif
