@@ -15,6 +15,7 @@
 #include <sofia-sip/url.h>
 
 #include "conf.h"
+#include "hub_conf.h"
 #include "log.h"
 
 /* Validation context: the first error wins and carries file:line. */
@@ -478,7 +479,7 @@ conf_has_tls(const struct conf *c)
 	for (int i = 0; i < c->n_gateways; i++)
 		if (c->gateways[i].mode != SEC_UNSECURED)
 			return 1;
-	return 0;
+	return c->hub && c->hub->enabled;	/* mutual TLS toward the Hub */
 }
 
 struct conf *
@@ -508,6 +509,11 @@ conf_load(const char *file, char *err, size_t errlen)
 		conf_free(c);
 		return NULL;
 	}
+	if (!(c->hub = calloc(1, sizeof(*c->hub))) ||
+	    hub_conf_load(&c->lc, c->hub, err, errlen) != 0) {
+		conf_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -524,6 +530,7 @@ conf_free(struct conf *c)
 	free(c->gateways);
 	free(c->um);
 	free(c->listen);
+	free(c->hub);
 	config_destroy(&c->lc);
 	free(c->file);
 	free(c);

@@ -55,6 +55,8 @@ struct conf_gateway {
 	enum security mode;
 };
 
+struct hub_conf;
+
 struct conf {
 	config_t lc;		/* owns every string below */
 	char *file;
@@ -81,6 +83,7 @@ struct conf {
 	struct conf_um *um;
 	struct conf_dialplan *dialplans;
 	struct conf_gateway *gateways;
+	struct hub_conf *hub;	/* the SMTP relay (hub_conf.h); hub->enabled 0 = off */
 };
 
 /* Loads and validates FILE. On error returns NULL and writes

@@ -22,6 +22,12 @@ enum log_event {
 	EV_UM_UNREACHABLE = 3001,
 	EV_UM_BACK = 3002,
 	EV_GW_UNREACHABLE = 3003,
+	EV_HUB_RELAYED = 4001,		/* a message the Hub accepted */
+	EV_HUB_FAILED = 4002,		/* a message or session not relayed */
+	EV_HUB_REFUSED = 4003,		/* a client not in hub_transport.clients */
+	EV_HUB_LISTENING = 4004,	/* relay listening / stopped */
+	EV_HUB_LIMIT = 4005,		/* max_sessions reached */
+	EV_HUB_PROTOCOL = 4006,		/* a client closed after repeated errors */
 	EV_CONFIG_ERROR = 9001,
 	EV_INTERNAL = 9002,
 };

@@ -15,6 +15,8 @@
 
 #include "conf.h"
 #include "control.h"
+#include "hub_conf.h"
+#include "hub_relay.h"
 #include "log.h"
 #include "proxy.h"
 #include "tls.h"
@@ -31,6 +33,7 @@ static struct {
 	struct event *drain_timer;
 	int drain_ticks;
 	time_t started;
+	struct hub_relay *hub;	/* the SMTP relay, NULL when off */
 } D;
 
 static void
@@ -109,6 +112,10 @@ reload(char *err, size_t errlen)
 	tls_ctx_free(&D.tls);
 	D.tls = tls;
 	transport_reconf(c, &D.tls);
+	if (D.hub)
+		hub_reconf(D.hub, c->hub, D.tls.client);	/* enabled = 0 stops it */
+	else if (c->hub->enabled && !(D.hub = hub_start(D.base, c->hub, D.tls.client, err, errlen)))
+		log_event(LOG_ERR, EV_HUB_FAILED, "SMTP relay not started: %s", err);
 	conf_free(D.conf);
 	D.conf = c;
 	announce_modes(c);
@@ -155,7 +162,8 @@ drain_tick(evutil_socket_t fd, short what, void *arg)
 	struct timeval tick = { 0, 100000 };
 
 	(void)fd; (void)what; (void)arg;
-	if (proxy_drain() == 0 || ++D.drain_ticks >= DRAIN_SECONDS * 10) {
+	int busy = proxy_drain() > 0 || (D.hub && hub_active(D.hub) > 0);
+	if (!busy || ++D.drain_ticks >= DRAIN_SECONDS * 10) {
 		event_base_loopexit(D.base, NULL);
 		return;
 	}
@@ -173,6 +181,8 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	log_event(LOG_INFO, EV_STOPPING, "stopping (signal %s), %u transactions in flight",
 	    sig == SIGINT ? "INT" : "TERM", proxy_drain());
 	transport_stop_listening();
+	if (D.hub)
+		hub_stop(D.hub);
 	D.drain_timer = evtimer_new(D.base, drain_tick, NULL);
 	drain_tick(-1, 0, NULL);
 }
@@ -230,6 +240,11 @@ main(int argc, char **argv)
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
 		return 1;
 	announce_modes(D.conf);
+	if (D.conf->hub->enabled &&
+	    !(D.hub = hub_start(D.base, D.conf->hub, D.tls.client, err, sizeof(err)))) {
+		log_event(LOG_ERR, EV_CONFIG_ERROR, "SMTP relay: %s", err);
+		return 1;
+	}
 	D.started = time(NULL);
 	if (D.conf->control_socket[0] &&
 	    control_start(D.base, D.conf->control_socket, on_control) != 0) {
@@ -247,6 +262,8 @@ main(int argc, char **argv)
 	event_base_dispatch(D.base);
 
 	control_stop();
+	if (D.hub)
+		hub_free(D.hub);
 	proxy_shutdown();
 	transport_shutdown();
 	event_free(hup);

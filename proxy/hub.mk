@@ -1,0 +1,25 @@
+# proxy/hub_*: the Hub Transport SMTP relay (issue 5), in libproxy like the
+# rest of the daemon. One concern per file:
+#   hub_conf    the hub_transport group      hub_reply    SMTP reply/command/EHLO syntax
+#   hub_data    end of DATA, line rules      hub_upstream the Hub session state machine
+#   hub_session the UM server session machine hub_relay   listener, sockets, TLS, wiring
+proxy_libproxy_la_SOURCES += \
+	proxy/hub_conf.c proxy/hub_conf.h \
+	proxy/hub_data.c proxy/hub_data.h \
+	proxy/hub_log.h \
+	proxy/hub_relay.c proxy/hub_relay.h \
+	proxy/hub_reply.c proxy/hub_reply.h \
+	proxy/hub_session.c proxy/hub_session.h \
+	proxy/hub_upstream.c proxy/hub_upstream.h
+
+check_PROGRAMS += tests/unit/check_hub
+UNIT_TESTS += tests/unit/check_hub
+tests_unit_check_hub_SOURCES = tests/unit/check_hub.c tests/unit/hub_suites.h \
+	tests/unit/check_hub_proto.c tests/unit/check_hub_session.c
+tests_unit_check_hub_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_hub_LDADD = proxy/libproxy.la $(CHECK_LIBS)
+
+INTEGRATION_TESTS += tests/integration/t-hub-relay.sh tests/integration/t-hub-fail.sh
+EXTRA_DIST += \
+	tests/integration/hub/hub-lib.sh tests/integration/hub/main.cf.in \
+	tests/integration/hub/master.cf.in

@@ -1,0 +1,198 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_conf.h"
+
+struct hctx {
+	const config_t *lc;
+	char *err;
+	size_t errlen;
+};
+
+static int
+hfail(struct hctx *x, const config_setting_t *s, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	snprintf(x->err, x->errlen, "%s:%d: hub_transport: %s", file ? file : "(config)",
+	    s ? config_setting_source_line(s) : 0, reason);
+	return -1;
+}
+
+int
+hub_addr_parse(const char *s, uint16_t dflt, struct sockaddr_any *out)
+{
+	char host[80];
+	const char *colon;
+	unsigned long port = dflt;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || (rb[1] != '\0' && rb[1] != ':'))
+			return -1;
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+		if ((size_t)(rb - s) + 2 > sizeof(host))
+			return -1;
+		memcpy(host, s, (size_t)(rb - s) + 1);
+		host[rb - s + 1] = '\0';
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;	/* a bare IPv6 address has no port */
+		size_t n = colon ? (size_t)(colon - s) : strlen(s);
+		if (n + 1 > sizeof(host))
+			return -1;
+		memcpy(host, s, n);
+		host[n] = '\0';
+	}
+	if (colon) {
+		char *e;
+		port = strtoul(colon + 1, &e, 10);
+		if (colon[1] == '\0' || *e != '\0' || port == 0 || port > 65535)
+			return -1;
+	}
+	return sockaddr_parse(host, (uint16_t)port, out);
+}
+
+int
+hub_client_allowed(const struct hub_conf *c, const struct sockaddr *sa)
+{
+	for (int i = 0; i < c->n_clients; i++)
+		if (sockaddr_same_host((const struct sockaddr *)&c->clients[i].ss, sa))
+			return 1;
+	return 0;
+}
+
+static int
+get_int(struct hctx *x, const config_setting_t *g, const char *key, int *out, int min, int max)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT)
+		return hfail(x, s, "%s: expected an integer", key);
+	int v = config_setting_get_int(s);
+	if (v < min || v > max)
+		return hfail(x, s, "%s: %d is out of range %d..%d", key, v, min, max);
+	*out = v;
+	return 0;
+}
+
+static int
+get_str(struct hctx *x, const config_setting_t *g, const char *key, const char **out,
+    int required)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return required ? hfail(x, g, "missing \"%s\"", key) : 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return hfail(x, s, "%s: expected a string", key);
+	*out = config_setting_get_string(s);
+	if (**out == '\0')
+		return hfail(x, s, "%s: must not be empty", key);
+	return 0;
+}
+
+/* A DNS name as a certificate would carry it: letters, digits, '-', '.'. */
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= HUB_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static const char *const known_keys[] = {
+	"listen", "clients", "upstream", "upstream_name", "helo_name", "timeout",
+	"data_timeout", "max_sessions", "max_errors",
+};
+
+int
+hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen)
+{
+	struct hctx x = { lc, err, errlen };
+	const config_setting_t *g = config_lookup(lc, "hub_transport");
+	const char *listen = NULL, *upstream = NULL, *uname = NULL, *helo = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->timeout = 300;
+	out->data_timeout = 600;
+	out->max_sessions = 100;
+	out->max_errors = 10;
+	if (!g)
+		return 0;
+	if (!config_setting_is_group(g))
+		return hfail(&x, g, "expected a group { ... }");
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		size_t k;
+		for (k = 0; k < sizeof(known_keys) / sizeof(known_keys[0]); k++)
+			if (strcmp(config_setting_name(m), known_keys[k]) == 0)
+				break;
+		if (k == sizeof(known_keys) / sizeof(known_keys[0]))
+			return hfail(&x, m, "unknown setting \"%s\"", config_setting_name(m));
+	}
+	if (get_str(&x, g, "listen", &listen, 1) || get_str(&x, g, "upstream", &upstream, 1) ||
+	    get_str(&x, g, "upstream_name", &uname, 1) || get_str(&x, g, "helo_name", &helo, 0) ||
+	    get_int(&x, g, "timeout", &out->timeout, 5, 3600) ||
+	    get_int(&x, g, "data_timeout", &out->data_timeout, 5, 3600) ||
+	    get_int(&x, g, "max_sessions", &out->max_sessions, 1, 10000) ||
+	    get_int(&x, g, "max_errors", &out->max_errors, 1, 1000))
+		return -1;
+	if (hub_addr_parse(listen, 25, &out->listen) != 0)
+		return hfail(&x, config_setting_get_member(g, "listen"),
+		    "listen: \"%s\" is not an IP address with an optional port", listen);
+	if (hub_addr_parse(upstream, 25, &out->upstream) != 0)
+		return hfail(&x, config_setting_get_member(g, "upstream"),
+		    "upstream: \"%s\" is not an IP address with an optional port "
+		    "(names are not resolved: give the address, and the name in upstream_name)",
+		    upstream);
+	if (!valid_name(uname))
+		return hfail(&x, config_setting_get_member(g, "upstream_name"),
+		    "upstream_name: \"%s\" is not a DNS name", uname);
+	snprintf(out->upstream_name, sizeof(out->upstream_name), "%s", uname);
+	if (!helo && !config_lookup_string(lc, "node.fqdn", &helo))
+		helo = "localhost";
+	if (!valid_name(helo))
+		return hfail(&x, config_setting_get_member(g, "helo_name") ?
+		    config_setting_get_member(g, "helo_name") : g,
+		    "helo_name: \"%s\" is not a DNS name", helo);
+	snprintf(out->helo_name, sizeof(out->helo_name), "%s", helo);
+
+	const config_setting_t *cl = config_setting_get_member(g, "clients");
+	if (!cl)
+		return hfail(&x, g, "missing \"clients\"");
+	if (!config_setting_is_array(cl) && !config_setting_is_list(cl))
+		return hfail(&x, cl, "clients: expected a list of addresses ( \"10.0.0.20\", ... )");
+	if (config_setting_length(cl) == 0)
+		return hfail(&x, cl, "clients: must not be empty");
+	if (config_setting_length(cl) > HUB_MAX_CLIENTS)
+		return hfail(&x, cl, "clients: at most %d addresses", HUB_MAX_CLIENTS);
+	for (int i = 0; i < config_setting_length(cl); i++) {
+		const config_setting_t *e = config_setting_get_elem(cl, (unsigned)i);
+		const char *a = config_setting_get_string(e);
+		if (!a || sockaddr_parse(a, 0, &out->clients[i]) != 0)
+			return hfail(&x, e, "clients: \"%s\" is not an IPv4 or IPv6 address",
+			    a ? a : "(not a string)");
+		out->n_clients++;
+	}
+	out->enabled = 1;
+	return 0;
+}

@@ -1,0 +1,9 @@
+#ifndef UMSBC_HUB_SUITES_H
+#define UMSBC_HUB_SUITES_H
+
+#include <check.h>
+
+Suite *hub_proto_suite(void);
+Suite *hub_session_suite(void);
+
+#endif
