@@ -34,6 +34,11 @@ int ctl_stores(struct ctl *c, struct certs_stores *s);
 int cmd_cert(struct ctl *c, int argc, char **argv);
 void cmd_cert_usage(FILE *f);
 
+/* status and reload: the running daemon (cmd_daemon.c). */
+int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_reload(struct ctl *c, int argc, char **argv);
+void cmd_daemon_usage(FILE *f);
+
 /* cert trust / untrust / trusted (cmd_trust.c). */
 int cmd_cert_trust(struct ctl *c, int argc, char **argv);
 int cmd_cert_untrust(struct ctl *c, int argc, char **argv);

@@ -20,6 +20,8 @@ struct group {
 
 static const struct group groups[] = {
 	{ "cert", cmd_cert, cmd_cert_usage },
+	{ "status", cmd_status, cmd_daemon_usage },
+	{ "reload", cmd_reload, NULL },		/* listed with status */
 };
 
 static void
@@ -36,7 +38,8 @@ usage(FILE *f)
 	    "  -V, --version      version\n"
 	    "\n", DEFAULT_CONF);
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		groups[i].usage(f);
+		if (groups[i].usage)
+			groups[i].usage(f);
 	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage error.  See umsbcctl(8).\n");
 }
 

@@ -2,10 +2,15 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "certs/info.h"
+#include "certs/scan.h"
+#include "certs/select.h"
 #include "certs/store.h"
 #include "log.h"
 #include "tls.h"
@@ -40,21 +45,47 @@ make_ctx(const SSL_METHOD *m, const struct conf *c, struct cert_identity *id,
 	return ctx;
 }
 
-int
-tls_ctx_load(const struct conf *c, struct tls_ctx *t, char *err, size_t errlen)
+/* The selected certificate, or a self-signed one made for us. */
+static int
+choose(const struct conf *c, struct certs_choice *ch, char *err, size_t errlen)
 {
-	struct cert_identity id;
-	X509_STORE *trust;
+	char host[256];
+	const char *sans[] = { c->fqdn, NULL };
+	struct certs_stores st = { c->tls.cert_store, c->tls.trust_store, 1 };
+	struct certs_gen gen = { host, sans, 0, CERTS_KEY_EC256 };
 
+	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		snprintf(host, sizeof(host), "%s", c->fqdn);
+	host[sizeof(host) - 1] = '\0';
+	if (certs_select_or_generate(&st, &gen, time(NULL), ch, err, errlen) != 0)
+		return -1;
+	if (ch->generated)
+		log_event(LOG_NOTICE, EV_CERT_GENERATED,
+		    "no valid certificate in %s: generated a self-signed one (%s) file=%s; "
+		    "export it for the gateways with: umsbcctl cert export",
+		    c->tls.cert_store, ch->why, ch->id.path);
+	return 0;
+}
+
+int
+tls_ctx_load(const struct conf *c, const char *previous, struct tls_ctx *t, char *err,
+    size_t errlen)
+{
+	struct certs_choice ch;
+	X509_STORE *trust;
+	char before[41];
+
+	/* previous may point into *t (start-up loads into the live context). */
+	snprintf(before, sizeof(before), "%s", previous ? previous : "");
 	memset(t, 0, sizeof(*t));
-	if (certs_load_identity(c->tls.cert_store, &id, err, errlen) != 0)
+	if (choose(c, &ch, err, errlen) != 0)
 		return -1;
 	if (!(trust = certs_load_trust(c->tls.trust_store, err, errlen))) {
-		certs_identity_free(&id);
+		certs_choice_free(&ch);
 		return -1;
 	}
-	t->server = make_ctx(TLS_server_method(), c, &id, trust);
-	t->client = make_ctx(TLS_client_method(), c, &id, trust);
+	t->server = make_ctx(TLS_server_method(), c, &ch.id, trust);
+	t->client = make_ctx(TLS_client_method(), c, &ch.id, trust);
 	if (t->server) {
 		/* Mutual TLS: a gateway without a certificate never gets in. */
 		SSL_CTX_set_verify(t->server, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
@@ -64,18 +95,48 @@ tls_ctx_load(const struct conf *c, struct tls_ctx *t, char *err, size_t errlen)
 		SSL_CTX_set_verify(t->client, SSL_VERIFY_PEER, NULL);
 	if (t->server && t->client) {
 		char desc[1024];
-		certs_describe(id.cert, desc, sizeof(desc));
-		log_event(LOG_INFO, EV_CERT_IN_USE, "certificate in use: %s file=%s", desc, id.path);
-		snprintf(t->in_use, sizeof(t->in_use), "%s file=%s", desc, id.path);
+		certs_describe(ch.id.cert, desc, sizeof(desc));
+		snprintf(t->in_use, sizeof(t->in_use), "%s file=%s", desc, ch.id.path);
+		snprintf(t->thumbprint, sizeof(t->thumbprint), "%s", ch.info.thumbprint);
+		t->not_after = ch.info.na;
+		/* The seeds log the certificate when taken into use or changed. */
+		if (strcmp(before, t->thumbprint) != 0)
+			log_event(LOG_INFO, EV_CERT_IN_USE, "certificate in use: %s kind=%s file=%s (%s)",
+			    desc, certs_kind_name(ch.info.kind), ch.id.path, ch.why);
 	} else {
-		snprintf(err, errlen, "%s: OpenSSL refused the certificate or key: %s", id.path,
+		snprintf(err, errlen, "%s: OpenSSL refused the certificate or key: %s", ch.id.path,
 		    ERR_reason_error_string(ERR_peek_last_error()));
 		tls_ctx_free(t);
 	}
 	X509_STORE_free(trust);
-	certs_identity_free(&id);
+	certs_choice_free(&ch);
 	ERR_clear_error();
 	return t->server ? 0 : -1;
+}
+
+int
+tls_check(const struct conf *c, char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct certs_stores st = { c->tls.cert_store, c->tls.trust_store, 1 };
+	struct certs_list l;
+	X509_STORE *trust = certs_load_trust(c->tls.trust_store, err, errlen);
+	char why[512];
+
+	if (!trust)
+		return -1;
+	X509_STORE_free(trust);
+	if (certs_scan(&st, time(NULL), &l, why, sizeof(why)) != 0) {
+		snprintf(out, outlen, "certificate store: %s; umsbcd will generate a self-signed "
+		    "certificate at start", why);
+		return 0;
+	}
+	const struct certs_entry *e = certs_selected(&l);
+	certs_why(&l, why, sizeof(why));
+	snprintf(out, outlen, "%s%s", e ? "certificate: " : "certificate store: ", why);
+	if (!e)
+		snprintf(out + strlen(out), outlen - strlen(out), "; umsbcd will generate a self-signed one at start");
+	certs_list_free(&l);
+	return 0;
 }
 
 void

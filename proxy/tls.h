@@ -3,6 +3,7 @@
 #ifndef UMSBC_TLS_H
 #define UMSBC_TLS_H
 
+#include <time.h>
 #include <openssl/ssl.h>
 
 #include "conf.h"
@@ -11,12 +12,23 @@ struct tls_ctx {
 	SSL_CTX *server;
 	SSL_CTX *client;
 	char in_use[768];	/* the certificate's description, for status */
+	char thumbprint[41];	/* SHA-1 of the certificate in use */
+	time_t not_after;	/* for the daily expiry check */
 };
 
-/* Builds both contexts from the config's cert store and trust store. Logs the
- * certificate in use. Returns 0, or -1 with the reason in err. */
-int tls_ctx_load(const struct conf *c, struct tls_ctx *t, char *err, size_t errlen);
+/* Builds both contexts from the certificate the store selects (the seeds'
+ * order; a self-signed one is generated when none is valid) and the trust
+ * store. Logs the certificate when it is taken into use or changes
+ * (previous: the thumbprint in use so far, "" at start-up). Returns 0, or -1
+ * with the reason in err. */
+int tls_ctx_load(const struct conf *c, const char *previous, struct tls_ctx *t, char *err,
+    size_t errlen);
 void tls_ctx_free(struct tls_ctx *t);
+
+/* For umsbcd -t: what the stores hold, without generating anything. Writes
+ * which certificate would be used (or that one would be generated) into out.
+ * Returns -1 with err when the trust store is unusable. */
+int tls_check(const struct conf *c, char *out, size_t outlen, char *err, size_t errlen);
 
 #define TLS_MAX_NAMES 8
 #define TLS_NAME_LEN 256

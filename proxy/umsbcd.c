@@ -13,6 +13,7 @@
 #include <event2/thread.h>
 #include <openssl/ssl.h>
 
+#include "certs/expiry.h"
 #include "conf.h"
 #include "control.h"
 #include "hub_conf.h"
@@ -34,6 +35,9 @@ static struct {
 	int drain_ticks;
 	time_t started;
 	struct hub_relay *hub;	/* the SMTP relay, NULL when off */
+	struct event *expiry;
+	time_t last_warned;	/* last expiry line for warned_for */
+	char warned_for[41];
 } D;
 
 static void
@@ -78,7 +82,7 @@ load_all(const char *file, struct tls_ctx *tls, char *err, size_t errlen)
 		return NULL;
 	if (conf_has_tls(c)) {
 		char why[600];
-		if (tls_ctx_load(c, tls, why, sizeof(why)) != 0) {
+		if (tls_ctx_load(c, D.tls.thumbprint, tls, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "%s:0: tls: %s", file, why);
 			conf_free(c);
 			return NULL;
@@ -156,6 +160,58 @@ on_control(const char *cmd, struct evbuffer *out)
 		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
 }
 
+/* umsbcd -t: the config and the stores, changing nothing on disk. */
+static int
+check_only(const char *file)
+{
+	char err[1024], info[1024] = "";
+	struct conf *c = conf_load(file, err, sizeof(err));
+
+	if (!c) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (conf_has_tls(c) && tls_check(c, info, sizeof(info), err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s:0: tls: %s\n", file, err);
+		conf_free(c);
+		return 1;
+	}
+	printf("%s: configuration OK\n", file);
+	if (info[0])
+		printf("%s\n", info);
+	conf_free(c);
+	return 0;
+}
+
+/* Hourly; certs_expiry_check says when a day has passed since the last line. */
+static void
+expiry_tick(evutil_socket_t fd, short what, void *arg)
+{
+	long days;
+
+	(void)fd; (void)what; (void)arg;
+	if (strcmp(D.warned_for, D.tls.thumbprint) != 0) {
+		snprintf(D.warned_for, sizeof(D.warned_for), "%s", D.tls.thumbprint);
+		D.last_warned = 0;	/* a new certificate starts afresh */
+	}
+	if (!D.tls.thumbprint[0])
+		return;
+	switch (certs_expiry_check(D.tls.not_after, time(NULL), D.last_warned, &days)) {
+	case CERTS_EXPIRY_WARNING:
+		log_event(LOG_WARNING, EV_CERT_EXPIRING, "certificate sha1=%s expires in %ld days: "
+		    "replace it (umsbcctl cert request / import) and reload", D.tls.thumbprint, days);
+		D.last_warned = time(NULL);
+		break;
+	case CERTS_EXPIRY_ERROR:
+		log_event(LOG_ERR, EV_CERT_EXPIRED, "certificate sha1=%s expired %ld days ago: "
+		    "gateways will refuse it; replace it and reload", D.tls.thumbprint, -days);
+		D.last_warned = time(NULL);
+		break;
+	case CERTS_EXPIRY_NONE:
+		break;
+	}
+}
+
 static void
 drain_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -213,19 +269,12 @@ main(int argc, char **argv)
 		log_set_level(LOG_WARNING);
 	else
 		log_event(LOG_INFO, EV_STARTING, "umsbcd %s starting, config %s", PACKAGE_VERSION, D.file);
+	if (check)
+		return check_only(D.file);
 	D.conf = load_all(D.file, &D.tls, err, sizeof(err));
 	if (!D.conf) {
-		if (check)
-			fprintf(stderr, "%s\n", err);
-		else
-			log_event(LOG_ERR, EV_CONFIG_ERROR, "configuration error: %s", err);
+		log_event(LOG_ERR, EV_CONFIG_ERROR, "configuration error: %s", err);
 		return 1;
-	}
-	if (check) {
-		printf("%s: configuration OK\n", D.file);
-		tls_ctx_free(&D.tls);
-		conf_free(D.conf);
-		return 0;
 	}
 	log_set_level(D.conf->log_level);
 	if (!foreground && daemon(0, 0) != 0) {
@@ -246,6 +295,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	D.started = time(NULL);
+	struct timeval hourly = { 3600, 0 };
+	D.expiry = event_new(D.base, -1, EV_PERSIST, expiry_tick, NULL);
+	event_add(D.expiry, &hourly);
+	expiry_tick(-1, 0, NULL);
 	if (D.conf->control_socket[0] &&
 	    control_start(D.base, D.conf->control_socket, on_control) != 0) {
 		log_event(LOG_ERR, EV_CONFIG_ERROR, "cannot open the control socket %s: %s "
@@ -271,6 +324,7 @@ main(int argc, char **argv)
 	event_free(intr);
 	if (D.drain_timer)
 		event_free(D.drain_timer);
+	event_free(D.expiry);
 	event_base_free(D.base);
 	tls_ctx_free(&D.tls);
 	conf_free(D.conf);

@@ -1,0 +1,97 @@
+#!/bin/bash
+# t-certs.sh -- the certificate lifecycle with the real tools (issue 4):
+#
+#  1. umsbcd started with an empty store generates a self-signed certificate
+#     (UMS1008, UMS1004) and serves it: openssl s_client sees that thumbprint,
+#     and umsbcctl cert selected names the same one.
+#  2. The workflow of the seeds' administrators: umsbcctl cert export gives the
+#     gateway our certificate for its trust store; gw1 (stunnel, verifying us)
+#     places a call that is held across the next steps.
+#  3. umsbcctl cert request -> the test CA signs -> umsbcctl cert import;
+#     umsbcctl reload switches new handshakes to the CA-issued
+#     certificate (UMS1004 again) while the held call ends normally.
+#  4. A gateway certificate from an untrusted CA is still refused after it.
+. "$(dirname "$0")/lib.sh"
+need openssl stunnel
+UMSBCCTL=${UMSBCCTL:-$(dirname "$UMSBCD")/../ctl/umsbcctl}
+[ -x "$UMSBCCTL" ] || fail "umsbcctl not found: $UMSBCCTL (set UMSBCCTL)"
+
+served_sha1() {  # the SHA-1 of the certificate umsbcd presents now
+	timeout 10 openssl s_client -connect 127.0.0.1:5061 -servername sbc.example.test \
+		-cert "$TD/pki/gw1.crt" -key "$TD/pki/gw1.key" </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha1 2>/dev/null | sed 's/.*=//; s/://g'
+}
+
+say "1. empty store: umsbcd generates a self-signed certificate and serves it"
+write_conf "$TD"
+rm -f "$TD"/certs/*
+start_umsbcd "$TD"
+assert_log 'UMS1008 no valid certificate' "self-signed certificate generated"
+gen_sha1=$(grep -oE 'UMS1004 .*sha1=[0-9A-F]{40}' "$TD/umsbcd.log" | head -n 1 | grep -oE '[0-9A-F]{40}$')
+[ -n "$gen_sha1" ] || fail "no UMS1004 line with the thumbprint"
+gen_file=$(ls "$TD"/certs/*.pem)
+[ "$(stat -c %a "$gen_file")" = 600 ] || fail "generated $gen_file has mode $(stat -c %a "$gen_file")"
+[ "$(served_sha1)" = "$gen_sha1" ] || fail "s_client sees $(served_sha1), UMS1004 said $gen_sha1"
+"$UMSBCCTL" -c "$TD/umsbc.conf" cert selected >"$TD/selected.out" 2>&1 || fail "umsbcctl cert selected failed: $(cat "$TD/selected.out")"
+grep -q "$gen_sha1" "$TD/selected.out" || fail "umsbcctl cert selected does not name $gen_sha1: $(cat "$TD/selected.out")"
+ok "generated $gen_sha1 (mode 600), served on 5061, selected by umsbcctl"
+
+say "2. export for the gateway; gw1 verifies us and holds a call"
+"$UMSBCCTL" -c "$TD/umsbc.conf" cert export --out "$TD/ours.pem" || fail "umsbcctl cert export failed"
+cat "$TD/pki/ca.crt" "$TD/ours.pem" >"$TD/gw1-trust.pem"
+stunnel_start gw1-client "[gw1-client]
+client = yes
+accept = 127.0.0.7:15061
+connect = 127.0.0.1:5061
+local = 127.0.0.7
+cert = $TD/pki/gw1.pem
+CAfile = $TD/gw1-trust.pem
+verifyChain = yes
+checkHost = sbc.example.test"
+wait_port tcp 127.0.0.7 15061 5 || fail "stunnel gw1 did not start"
+uas_start um-uas "$SCEN/uas.xml" u1 127.0.0.20 5060 -d 100
+tls_scen "$SCEN/uac.xml" "$TD/uac_tls.xml"
+sipp_bg held-uac -sf "$TD/uac_tls.xml" -t t1 -s 123 127.0.0.7:15061 -i 127.0.0.7 -p 5060 \
+	-mi 127.0.0.7 -m 1 -d 6000 -timeout 30s -timeout_error
+HELD=$SIPP_PID
+wait_log "$TD/um-uas.msg" '^ACK ' 10 || fail "the held TLS call was not established"
+ok "gw1 trusts our exported certificate; call established over mutual TLS"
+
+say "3. request, CA signs, import, reload: new handshakes get the CA-issued one"
+"$UMSBCCTL" -c "$TD/umsbc.conf" cert request --cn sbc.example.test --san sbc.example.test \
+	--out "$TD/sbc.csr" >"$TD/request.out" 2>&1 || fail "umsbcctl cert request: $(cat "$TD/request.out")"
+openssl req -in "$TD/sbc.csr" -noout -verify 2>&1 | grep -q 'verify OK' || fail "the request does not verify"
+printf '%s\n' "basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth,clientAuth" \
+	"subjectAltName=DNS:sbc.example.test" >"$TD/sbc2.ext"
+openssl x509 -req -in "$TD/sbc.csr" -CA "$TD/pki/ca.crt" -CAkey "$TD/pki/ca.key" -CAcreateserial \
+	-days 20 -sha256 -extfile "$TD/sbc2.ext" -out "$TD/sbc2.crt" 2>/dev/null || fail "the test CA did not sign"
+"$UMSBCCTL" -c "$TD/umsbc.conf" cert import "$TD/sbc2.crt" >"$TD/import.out" 2>&1 || fail "umsbcctl cert import: $(cat "$TD/import.out")"
+ca_sha1=$(openssl x509 -in "$TD/sbc2.crt" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
+mark=$(log_mark)
+ans=$("$UMSBCCTL" -c "$TD/umsbc.conf" reload 2>&1)
+[ "$ans" = "ok reload done" ] || fail "umsbcctl reload answered '$ans'"
+assert_log "UMS1004 certificate in use: .*sha1=$ca_sha1" "the CA-issued certificate taken into use" "$mark"
+[ "$(served_sha1)" = "$ca_sha1" ] || fail "after the reload s_client sees $(served_sha1), expected $ca_sha1"
+ok "CA-issued $ca_sha1 imported and served after the reload (CA-issued beats self-signed)"
+"$UMSBCCTL" -c "$TD/umsbc.conf" --json status >"$TD/status.json" || fail "umsbcctl status failed"
+grep -q "\"certificate\":\"subject=.*sha1=$ca_sha1" "$TD/status.json" || fail "umsbcctl status --json does not show $ca_sha1: $(cat "$TD/status.json")"
+grep -q '"dialplans":\[{"name":"main","security":"secured"}' "$TD/status.json" || fail "umsbcctl status --json lacks the dial plans: $(cat "$TD/status.json")"
+ok "umsbcctl reload and status --json agree: $ca_sha1 in use"
+_running "$HELD" || fail "the held call ended during the reload"
+wait_exit "$HELD" 20
+rc=$?
+[ $rc = 0 ] || fail "the call held across the certificate change did not end normally (SIPp $rc)"
+ok "the call set up before the reload continued and ended normally"
+
+say "4. an untrusted gateway certificate is still refused"
+mark=$(log_mark)
+# TLS 1.3: the alert comes after the client's side of the handshake, so wait for it.
+o=$(sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:5061 -cert "$TD/pki/rogue.crt" \
+	-key "$TD/pki/rogue.key" 2>&1 | grep -oE 'alert [a-z ]+' | head -n 1)
+[ -n "$o" ] || fail "the rogue certificate was not refused"
+assert_log 'UMS2001 TLS negotiation failed' "the refusal logged" "$mark"
+ok "rogue certificate: $o"
+
+stop_umsbcd
+echo "PASS: $IT_NAME"
+exit 0
