@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,35 +14,17 @@
 #include <sofia-sip/url.h>
 
 #include "conf.h"
+#include "confget.h"
 #include "hub_conf.h"
 #include "log.h"
 
 /* Validation context: the first error wins and carries file:line. */
 struct ctx {
 	struct conf *c;
-	char *err;
-	size_t errlen;
-	int failed;
+	struct confget g;
 };
 
-static int
-fail(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
-{
-	char reason[512];
-	va_list ap;
-
-	if (x->failed)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	const char *file = s ? config_setting_source_file(s) : NULL;
-	int line = s ? config_setting_source_line(s) : 0;
-	snprintf(x->err, x->errlen, "%s:%d: %s", file ? file : x->c->file,
-	    line, reason);
-	x->failed = 1;
-	return -1;
-}
+#define fail(x, s, ...) confget_fail(&(x)->g, (s), __VA_ARGS__)
 
 const char *
 security_name(enum security s)
@@ -149,38 +130,18 @@ parse_enum(const char *v, const char *const *names, int n)
 	return -1;
 }
 
-/* Optional typed lookups: absent keeps the default, wrong type is an error. */
 static int
 get_int(struct ctx *x, const config_setting_t *grp, const char *key, int *out,
     int min, int max)
 {
-	config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
-
-	if (!s)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_INT)
-		return fail(x, s, "%s: expected an integer", key);
-	int v = config_setting_get_int(s);
-	if (v < min || v > max)
-		return fail(x, s, "%s: %d is out of range %d..%d", key, v, min, max);
-	*out = v;
-	return 0;
+	return confget_int(&x->g, grp, key, out, min, max);
 }
 
 static int
 get_str(struct ctx *x, const config_setting_t *grp, const char *key,
     const char **out, int required)
 {
-	config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
-
-	if (!s)
-		return required ? fail(x, grp, "missing \"%s\"", key) : 0;
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return fail(x, s, "%s: expected a string", key);
-	*out = config_setting_get_string(s);
-	if (required && **out == '\0')
-		return fail(x, s, "%s: must not be empty", key);
-	return 0;
+	return confget_str(&x->g, grp, key, out, required ? CONFGET_REQUIRED | CONFGET_NONEMPTY : 0);
 }
 
 static config_setting_t *
@@ -227,7 +188,7 @@ load_node(struct ctx *x)
 	if (c->log_level < 0)
 		fail(x, config_setting_get_member(lg, "level"),
 		    "level: \"%s\" is not one of debug, info, notice, warning, err", level);
-	return x->failed ? -1 : 0;
+	return x->g.failed ? -1 : 0;
 }
 
 static int
@@ -236,12 +197,12 @@ load_listen(struct ctx *x)
 	struct conf *c = x->c;
 	config_setting_t *l = get_list(x, "listen", &c->n_listen);
 
-	if (x->failed)
+	if (x->g.failed)
 		return -1;
 	if (c->n_listen == 0)
 		return fail(x, l, "listen: at least one listener is needed");
 	c->listen = calloc(c->n_listen, sizeof(*c->listen));
-	for (int i = 0; i < c->n_listen && !x->failed; i++) {
+	for (int i = 0; i < c->n_listen && !x->g.failed; i++) {
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_listen *li = &c->listen[i];
 		const char *side = NULL, *tp = NULL;
@@ -272,7 +233,7 @@ load_listen(struct ctx *x)
 				return fail(x, e, "listener %s %s:%u is given twice",
 				    transport_name(li->tp), li->address, li->port);
 	}
-	return x->failed ? -1 : 0;
+	return x->g.failed ? -1 : 0;
 }
 
 static int
@@ -291,7 +252,7 @@ load_tls(struct ctx *x)
 	get_str(x, t, "min_version", &minv, 0);
 	get_int(x, t, "handshake_timeout", &c->tls.handshake_timeout, 1, 300);
 	get_int(x, t, "max_connections", &c->tls.max_connections, 1, 1000000);
-	if (x->failed)
+	if (x->g.failed)
 		return -1;
 	if (strcmp(minv, "1.2") == 0)
 		c->tls.min_version = TLS1_2_VERSION;
@@ -310,7 +271,7 @@ load_tls(struct ctx *x)
 	get_int(x, sip, "max_forwards", &c->sip.max_forwards, 1, 255);
 	get_int(x, sip, "failover_timeout", &c->sip.failover_timeout, 1, 32);
 	get_int(x, sip, "max_message_size", &c->sip.max_message_size, 1500, 1 << 20);
-	return x->failed ? -1 : 0;
+	return x->g.failed ? -1 : 0;
 }
 
 static int
@@ -331,10 +292,10 @@ load_um(struct ctx *x)
 	struct conf *c = x->c;
 	config_setting_t *l = get_list(x, "um_servers", &c->n_um);
 
-	if (x->failed)
+	if (x->g.failed)
 		return -1;
 	c->um = calloc(c->n_um ? c->n_um : 1, sizeof(*c->um));
-	for (int i = 0; i < c->n_um && !x->failed; i++) {
+	for (int i = 0; i < c->n_um && !x->g.failed; i++) {
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_um *u = &c->um[i];
 
@@ -366,7 +327,7 @@ load_um(struct ctx *x)
 			return fail(x, config_setting_get_member(e, "uri"),
 			    "uri: host \"%s\" must be an IP address (umsbcd does no DNS on the inside)", u->host);
 	}
-	return x->failed ? -1 : 0;
+	return x->g.failed ? -1 : 0;
 }
 
 static int
@@ -376,10 +337,10 @@ load_dialplans(struct ctx *x)
 	config_setting_t *l = get_list(x, "dialplans", &c->n_dialplans);
 	config_setting_t *uml = config_lookup(&c->lc, "um_servers");
 
-	if (x->failed)
+	if (x->g.failed)
 		return -1;
 	c->dialplans = calloc(c->n_dialplans ? c->n_dialplans : 1, sizeof(*c->dialplans));
-	for (int i = 0; i < c->n_dialplans && !x->failed; i++) {
+	for (int i = 0; i < c->n_dialplans && !x->g.failed; i++) {
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_dialplan *d = &c->dialplans[i];
 		const char *sec = "unsecured";
@@ -414,7 +375,7 @@ load_dialplans(struct ctx *x)
 	for (int i = 0; i < c->n_um; i++)
 		if (!c->um[i].in_dialplan)
 			c->um[i].mode = c->start_secured ? SEC_SECURED : SEC_UNSECURED;
-	return x->failed ? -1 : 0;
+	return x->g.failed ? -1 : 0;
 }
 
 static int
@@ -424,10 +385,10 @@ load_gateways(struct ctx *x)
 	config_setting_t *l = get_list(x, "gateways", &c->n_gateways);
 	config_setting_t *dpl = config_lookup(&c->lc, "dialplans");
 
-	if (x->failed)
+	if (x->g.failed)
 		return -1;
 	c->gateways = calloc(c->n_gateways ? c->n_gateways : 1, sizeof(*c->gateways));
-	for (int i = 0; i < c->n_gateways && !x->failed; i++) {
+	for (int i = 0; i < c->n_gateways && !x->g.failed; i++) {
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_gateway *g = &c->gateways[i];
 		const char *dp = NULL;
@@ -467,7 +428,7 @@ load_gateways(struct ctx *x)
 				    g->name, a ? a : "(not a string)");
 		}
 	}
-	return x->failed ? -1 : 0;
+	return x->g.failed ? -1 : 0;
 }
 
 int
@@ -486,7 +447,7 @@ struct conf *
 conf_load(const char *file, char *err, size_t errlen)
 {
 	struct conf *c = calloc(1, sizeof(*c));
-	struct ctx x = { c, err, errlen, 0 };
+	struct ctx x = { c, { file, NULL, err, errlen, 0 } };
 
 	if (!c) {
 		snprintf(err, errlen, "%s:0: out of memory", file);

@@ -1,32 +1,18 @@
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "confget.h"
 #include "hub_conf.h"
 
 struct hctx {
 	const config_t *lc;
-	char *err;
-	size_t errlen;
+	struct confget g;
 };
 
-static int
-hfail(struct hctx *x, const config_setting_t *s, const char *fmt, ...)
-{
-	char reason[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	const char *file = s ? config_setting_source_file(s) : NULL;
-	snprintf(x->err, x->errlen, "%s:%d: hub_transport: %s", file ? file : "(config)",
-	    s ? config_setting_source_line(s) : 0, reason);
-	return -1;
-}
+#define hfail(x, s, ...) confget_fail(&(x)->g, (s), __VA_ARGS__)
 
 int
 hub_addr_parse(const char *s, uint16_t dflt, struct sockaddr_any *out)
@@ -75,33 +61,14 @@ hub_client_allowed(const struct hub_conf *c, const struct sockaddr *sa)
 static int
 get_int(struct hctx *x, const config_setting_t *g, const char *key, int *out, int min, int max)
 {
-	const config_setting_t *s = config_setting_get_member(g, key);
-
-	if (!s)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_INT)
-		return hfail(x, s, "%s: expected an integer", key);
-	int v = config_setting_get_int(s);
-	if (v < min || v > max)
-		return hfail(x, s, "%s: %d is out of range %d..%d", key, v, min, max);
-	*out = v;
-	return 0;
+	return confget_int(&x->g, g, key, out, min, max);
 }
 
 static int
 get_str(struct hctx *x, const config_setting_t *g, const char *key, const char **out,
     int required)
 {
-	const config_setting_t *s = config_setting_get_member(g, key);
-
-	if (!s)
-		return required ? hfail(x, g, "missing \"%s\"", key) : 0;
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return hfail(x, s, "%s: expected a string", key);
-	*out = config_setting_get_string(s);
-	if (**out == '\0')
-		return hfail(x, s, "%s: must not be empty", key);
-	return 0;
+	return confget_str(&x->g, g, key, out, CONFGET_NONEMPTY | (required ? CONFGET_REQUIRED : 0));
 }
 
 /* A DNS name as a certificate would carry it: letters, digits, '-', '.'. */
@@ -127,7 +94,7 @@ static const char *const known_keys[] = {
 int
 hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen)
 {
-	struct hctx x = { lc, err, errlen };
+	struct hctx x = { lc, { "(config)", "hub_transport: ", err, errlen, 0 } };
 	const config_setting_t *g = config_lookup(lc, "hub_transport");
 	const char *listen = NULL, *upstream = NULL, *uname = NULL, *helo = NULL;
 
