@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "certs/store.h"
 #include "hub_log.h"
 #include "hub_relay.h"
+#include "peercert.h"
 #include "hub_session.h"
 #include "hub_upstream.h"
 #include "tls.h"
@@ -179,9 +181,12 @@ u_ready(void *arg, const struct smtp_caps *caps)
 	snprintf(t.version, sizeof(t.version), "%s", SSL_get_version(ssl));
 	snprintf(t.cipher, sizeof(t.cipher), "%s", SSL_get_cipher_name(ssl));
 	X509 *x = SSL_get0_peer_certificate(ssl);
-	if (x)
+	if (x) {
+		struct peercert pc;
 		certs_thumbprint(x, t.thumb);
-	else
+		peercert_read(x, &pc);
+		peercert_seen(&pc, "hub_transport upstream", time(NULL));
+	} else
 		snprintf(t.thumb, sizeof(t.thumb), "-");
 	hub_session_up_ready(&c->s, caps, &t);
 }

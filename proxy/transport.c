@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/listener.h>
@@ -17,6 +18,7 @@
 #include <sofia-sip/sip_header.h>
 
 #include "log.h"
+#include "peercert.h"
 #include "route.h"
 #include "sipmsg.h"
 #include "transport.h"
@@ -180,13 +182,16 @@ transport_conn_for_gateway(int gateway)
 }
 
 static void
-on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names)
+on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercert *cert)
 {
 	struct conn *c = conn_find(id);
+	char p[SOCKADDR_STRLEN], who[SOCKADDR_STRLEN + 16];
 
 	if (!c)
 		return;
 	c->established = 1;
+	snprintf(who, sizeof(who), "peer=%s", peer_str(&c->peer, p));
+	peercert_seen(cert, who, time(NULL));
 	c->n_names = n_names;
 	for (int i = 0; i < n_names; i++)
 		memcpy(c->names[i], names[i], TLS_NAME_LEN);

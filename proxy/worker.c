@@ -36,6 +36,7 @@ struct note {
 	enum note_kind kind;
 	uint64_t id;
 	int status, established, n_names;
+	struct peercert cert;
 	msg_t *msg;
 	char why[200];
 	char names[TLS_MAX_NAMES][TLS_NAME_LEN];
@@ -95,7 +96,7 @@ notes_run(evutil_socket_t fd, short what, void *arg)
 		if (!n)
 			return;
 		switch (n->kind) {
-		case NOTE_UP: W.ops->up(n->id, n->names, n->n_names); break;
+		case NOTE_UP: W.ops->up(n->id, n->names, n->n_names, &n->cert); break;
 		case NOTE_MESSAGE: W.ops->message(n->id, n->msg, n->status); break;
 		case NOTE_DOWN: W.ops->down(n->id, n->established, n->why); break;
 		}
@@ -228,8 +229,10 @@ wconn_event(struct bufferevent *bev, short what, void *arg)
 		c->established = 1;
 		bufferevent_set_timeouts(bev, NULL, NULL);
 		if (n) {
-			if (ssl)
+			if (ssl) {
 				n->n_names = tls_peer_names(ssl, n->names, TLS_MAX_NAMES);
+				peercert_read(SSL_get0_peer_certificate(ssl), &n->cert);
+			}
 			notify(n);
 		}
 		return;

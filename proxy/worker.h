@@ -11,12 +11,15 @@
 #include <openssl/ssl.h>
 #include <sofia-sip/msg.h>
 
+#include "peercert.h"
 #include "tls.h"
 
 /* What a worker reports, delivered in the core thread. */
 struct worker_ops {
-	/* TLS handshake done (names: the peer certificate's), or TCP connected. */
-	void (*up)(uint64_t id, char names[][TLS_NAME_LEN], int n_names);
+	/* TLS handshake done (names and cert: the peer certificate's), or TCP
+	 * connected (no names, cert->sha1 ""). */
+	void (*up)(uint64_t id, char names[][TLS_NAME_LEN], int n_names,
+	    const struct peercert *cert);
 	/* A message; status 0 = parsed, 400 = unparsable, 413 = too large. After
 	 * a non-zero status the worker reads no more from that connection. */
 	void (*message)(uint64_t id, msg_t *msg, int status);

@@ -11,6 +11,7 @@
 #     umsbcctl reload switches new handshakes to the CA-issued
 #     certificate (UMS1004 again) while the held call ends normally.
 #  4. A gateway certificate from an untrusted CA is still refused after it.
+#  Along the way: gw1's 30-day test certificate is warned about (UMS2004) once.
 . "$(dirname "$0")/lib.sh"
 need openssl stunnel
 UMSBCCTL=${UMSBCCTL:-$(dirname "$UMSBCD")/../ctl/umsbcctl}
@@ -56,6 +57,10 @@ sipp_bg held-uac -sf "$TD/uac_tls.xml" -t t1 -s 123 127.0.0.7:15061 -i 127.0.0.7
 HELD=$SIPP_PID
 wait_log "$TD/um-uas.msg" '^ACK ' 10 || fail "the held TLS call was not established"
 ok "gw1 trusts our exported certificate; call established over mutual TLS"
+# The test PKI issues 30-day certificates: gw1's is inside the warning window.
+gw1_sha1=$(openssl x509 -in "$TD/pki/gw1.crt" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
+assert_log "UMS2004 peer certificate expires in (29|30) days: peer=127\.0\.0\.[0-9]+:[0-9]+ .*sha1=$gw1_sha1" \
+	"gw1's certificate near its end warned about"
 
 say "3. request, CA signs, import, reload: new handshakes get the CA-issued one"
 "$UMSBCCTL" -c "$TD/umsbc.conf" cert request --cn sbc.example.test --san sbc.example.test \
@@ -82,6 +87,10 @@ wait_exit "$HELD" 20
 rc=$?
 [ $rc = 0 ] || fail "the call held across the certificate change did not end normally (SIPp $rc)"
 ok "the call set up before the reload continued and ended normally"
+
+n=$(grep -c "UMS2004 .*sha1=$gw1_sha1" "$TD/umsbcd.log")
+[ "$n" = 1 ] || fail "gw1's certificate warned about $n times (once a day expected)"
+ok "gw1's certificate warned about once, not at every handshake"
 
 say "4. an untrusted gateway certificate is still refused"
 mark=$(log_mark)
