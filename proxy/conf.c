@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "confget.h"
 #include "hub_conf.h"
+#include "media/sdes.h"
 #include "log.h"
 
 /* Validation context: the first error wins and carries file:line. */
@@ -431,6 +432,75 @@ load_gateways(struct ctx *x)
 	return x->g.failed ? -1 : 0;
 }
 
+/* The contract's suites, strongest first: the default preference. */
+static const int default_suites[] = {
+	SDES_AEAD_AES_256_GCM, SDES_AEAD_AES_128_GCM, SDES_AES_256_CM_HMAC_SHA1_80,
+	SDES_AES_CM_128_HMAC_SHA1_80, SDES_AES_256_CM_HMAC_SHA1_32, SDES_AES_CM_128_HMAC_SHA1_32,
+};
+
+static int
+load_suites(struct ctx *x, config_setting_t *m)
+{
+	struct conf *c = x->c;
+	config_setting_t *l = config_setting_get_member(m, "srtp_suites");
+
+	c->media.n_suites = (int)(sizeof(default_suites) / sizeof(default_suites[0]));
+	memcpy(c->media.suites, default_suites, sizeof(default_suites));
+	if (!l)
+		return 0;
+	if (!config_setting_is_aggregate(l) || config_setting_length(l) == 0)
+		return fail(x, l, "srtp_suites: expected a list ( \"AEAD_AES_256_GCM\", ... )");
+	if (config_setting_length(l) > CONF_MAX_SUITES)
+		return fail(x, l, "srtp_suites: at most %d suites", CONF_MAX_SUITES);
+	c->media.n_suites = 0;
+	for (int i = 0; i < config_setting_length(l); i++) {
+		config_setting_t *e = config_setting_get_elem(l, i);
+		const char *n = config_setting_get_string(e);
+		enum sdes_suite s = n ? sdes_suite_from_name(n, strlen(n)) : SDES_NONE;
+		if (s == SDES_NONE)
+			return fail(x, e, "srtp_suites: \"%s\" is not one of AEAD_AES_256_GCM, AEAD_AES_128_GCM, "
+			    "AES_256_CM_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_80, AES_256_CM_HMAC_SHA1_32, "
+			    "AES_CM_128_HMAC_SHA1_32", n ? n : "(not a string)");
+		c->media.suites[c->media.n_suites++] = (int)s;
+	}
+	return 0;
+}
+
+static int
+load_media(struct ctx *x)
+{
+	struct conf *c = x->c;
+	config_setting_t *m = config_lookup(&c->lc, "media");
+
+	c->media.port_min = 30000;
+	c->media.port_max = 39999;
+	c->media.timeout = 60;
+	c->media.hold_timeout = 3600;
+	memcpy(c->media.suites, default_suites, sizeof(default_suites));
+	c->media.n_suites = (int)(sizeof(default_suites) / sizeof(default_suites[0]));
+	if (!m)
+		return 0;
+	c->media.enabled = 1;
+	if (get_str(x, m, "outside_address", &c->media.outside_address, 1) ||
+	    get_str(x, m, "inside_address", &c->media.inside_address, 1) ||
+	    get_int(x, m, "port_min", &c->media.port_min, 1024, 65534) ||
+	    get_int(x, m, "port_max", &c->media.port_max, 1025, 65535) ||
+	    get_int(x, m, "timeout", &c->media.timeout, 5, 86400) ||
+	    get_int(x, m, "hold_timeout", &c->media.hold_timeout, 5, 7 * 86400))
+		return -1;
+	if (sockaddr_parse(c->media.outside_address, 0, &c->media.outside) != 0)
+		return fail(x, config_setting_get_member(m, "outside_address"),
+		    "outside_address: \"%s\" is not an IP address", c->media.outside_address);
+	if (sockaddr_parse(c->media.inside_address, 0, &c->media.inside) != 0)
+		return fail(x, config_setting_get_member(m, "inside_address"),
+		    "inside_address: \"%s\" is not an IP address", c->media.inside_address);
+	if (c->media.port_max - c->media.port_min < 3)
+		return fail(x, config_setting_get_member(m, "port_max"),
+		    "port_max %d: the range from port_min %d holds fewer than two RTP/RTCP pairs",
+		    c->media.port_max, c->media.port_min);
+	return load_suites(x, m);
+}
+
 int
 conf_has_tls(const struct conf *c)
 {
@@ -466,7 +536,7 @@ conf_load(const char *file, char *err, size_t errlen)
 		return NULL;
 	}
 	if (load_node(&x) || load_listen(&x) || load_tls(&x) || load_um(&x) ||
-	    load_dialplans(&x) || load_gateways(&x)) {
+	    load_dialplans(&x) || load_gateways(&x) || load_media(&x)) {
 		conf_free(c);
 		return NULL;
 	}

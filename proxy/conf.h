@@ -57,6 +57,8 @@ struct conf_gateway {
 
 struct hub_conf;
 
+#define CONF_MAX_SUITES 8
+
 struct conf {
 	config_t lc;		/* owns every string below */
 	char *file;
@@ -84,6 +86,15 @@ struct conf {
 	struct conf_dialplan *dialplans;
 	struct conf_gateway *gateways;
 	struct hub_conf *hub;	/* the SMTP relay (hub_conf.h); hub->enabled 0 = off */
+	struct {
+		int enabled;		/* the media group is there */
+		const char *outside_address, *inside_address;
+		struct sockaddr_any outside, inside;
+		int port_min, port_max;
+		int timeout, hold_timeout;	/* seconds without packets */
+		int n_suites;
+		int suites[CONF_MAX_SUITES];	/* enum sdes_suite, our preference order */
+	} media;
 };
 
 /* Loads and validates FILE. On error returns NULL and writes

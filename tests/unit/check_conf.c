@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "media/sdes.h"
 #include "suites.h"
 
 #define BASE \
@@ -148,6 +149,47 @@ START_TEST(duplicate_names)
 }
 END_TEST
 
+START_TEST(media_group)
+{
+	char err[1024] = "";
+	struct conf *c = load(BASE
+	    "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\";\n"
+	    "          port_min = 30000; port_max = 30099; timeout = 30; hold_timeout = 600;\n"
+	    "          srtp_suites = ( \"AES_CM_128_HMAC_SHA1_80\", \"AEAD_AES_256_GCM\" ); };\n",
+	    err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(c->media.enabled);
+	ck_assert_int_eq(c->media.port_max, 30099);
+	ck_assert_int_eq(c->media.timeout, 30);
+	ck_assert_int_eq(c->media.n_suites, 2);
+	ck_assert_int_eq(c->media.suites[0], SDES_AES_CM_128_HMAC_SHA1_80);
+	ck_assert_int_eq(c->media.suites[1], SDES_AEAD_AES_256_GCM);
+	conf_free(c);
+
+	/* Without the group: defaults, every suite strongest first. */
+	c = load(BASE, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(!c->media.enabled);
+	ck_assert_int_eq(c->media.n_suites, 6);
+	ck_assert_int_eq(c->media.suites[0], SDES_AEAD_AES_256_GCM);
+	ck_assert_int_eq(c->media.port_min, 30000);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(media_errors)
+{
+	expect_error(BASE "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\";\n"
+	    "  srtp_suites = ( \"AES_CM_128_HMAC_SHA1_80\",\n \"NULL_CIPHER\" ); };\n", 10, "\"NULL_CIPHER\" is not one of");
+	expect_error(BASE "media = { outside_address = \"203.0.113.5\";\n inside_address = \"inside\"; };\n",
+	    9, "inside_address");
+	expect_error(BASE "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\";\n"
+	    "  port_min = 30000;\n port_max = 30001; };\n", 10, "fewer than two");
+	expect_error(BASE "media = {\n inside_address = \"10.0.0.5\"; };\n", 8, "missing \"outside_address\"");
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	char err[512];
@@ -173,6 +215,8 @@ conf_suite(void)
 	tcase_add_test(tc, bad_um_uri);
 	tcase_add_test(tc, out_of_range);
 	tcase_add_test(tc, duplicate_names);
+	tcase_add_test(tc, media_group);
+	tcase_add_test(tc, media_errors);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
 	return s;
