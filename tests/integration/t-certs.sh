@@ -11,6 +11,8 @@
 #     umsbcctl reload switches new handshakes to the CA-issued
 #     certificate (UMS1004 again) while the held call ends normally.
 #  4. A gateway certificate from an untrusted CA is still refused after it.
+#  5. A gateway's self-signed certificate: refused, then accepted after
+#     umsbcctl cert trust + reload, refused again after cert untrust + reload.
 #  Along the way: gw1's 30-day test certificate is warned about (UMS2004) once.
 . "$(dirname "$0")/lib.sh"
 need openssl stunnel
@@ -100,6 +102,28 @@ o=$(sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:5061 -cert "$TD/pki
 [ -n "$o" ] || fail "the rogue certificate was not refused"
 assert_log 'UMS2001 TLS negotiation failed' "the refusal logged" "$mark"
 ok "rogue certificate: $o"
+
+say "5. a gateway's own self-signed certificate: trust, reload, untrust, reload"
+tls_alert() {  # the alert gw9 gets on 5061 (empty: handshake accepted)
+	sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:5061 -cert "$TD/gw9.crt" -key "$TD/gw9.key" \
+		2>&1 | grep -oE 'alert [a-z ]+' | head -n 1
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 300 -keyout "$TD/gw9.key" \
+	-out "$TD/gw9.crt" -subj /CN=gw9.example.test -addext "subjectAltName=DNS:gw9.example.test" \
+	-addext "extendedKeyUsage=serverAuth,clientAuth" 2>/dev/null || fail "cannot make gw9's certificate"
+[ -n "$(tls_alert)" ] || fail "gw9's self-signed certificate was accepted before it was trusted"
+"$UMSBCCTL" -c "$TD/umsbc.conf" cert trust "$TD/gw9.crt" >/dev/null || fail "umsbcctl cert trust failed"
+"$UMSBCCTL" -c "$TD/umsbc.conf" cert trusted | grep -q 'CN=gw9.example.test' || fail "umsbcctl cert trusted does not list gw9"
+[ "$("$UMSBCCTL" -c "$TD/umsbc.conf" reload 2>&1)" = "ok reload done" ] || fail "reload after trust failed"
+a=$(tls_alert)
+[ -z "$a" ] || fail "gw9 trusted and reloaded, but its handshake still gets: $a"
+ok "gw9 refused until 'umsbcctl cert trust' + reload, then its handshake is accepted"
+gw9_sha1=$(openssl x509 -in "$TD/gw9.crt" -noout -fingerprint -sha1 | sed 's/.*=//')
+"$UMSBCCTL" -c "$TD/umsbc.conf" cert untrust "$gw9_sha1" >/dev/null || fail "umsbcctl cert untrust failed"
+[ "$("$UMSBCCTL" -c "$TD/umsbc.conf" reload 2>&1)" = "ok reload done" ] || fail "reload after untrust failed"
+a=$(tls_alert)
+[ -n "$a" ] || fail "gw9 untrusted and reloaded, but still accepted"
+ok "after 'umsbcctl cert untrust' + reload gw9 is refused again ($a)"
 
 stop_umsbcd
 echo "PASS: $IT_NAME"
