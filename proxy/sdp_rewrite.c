@@ -46,23 +46,45 @@ read_stream(const sdp_session_t *sess, const sdp_media_t *m, struct sdpr_stream 
 	}
 }
 
-/* m=<media> <port>[/<count>] <proto> <fmt> ...: sofia-sip reads memory it
- * never set when fields are missing (fuzz_sdp, found with ASan). */
+/* RFC 4566 token characters. */
+static int
+token_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	    (ch && strchr("!#$%&'*+-.^_`{|}~", ch) != NULL);
+}
+
+/* One field of an m= line: 0 media (token), 1 port[/count] (digits),
+ * 2 proto (tokens joined by '/'), 3+ fmt (token). */
+static int
+media_field_ok(int field, const char *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		char ch = p[k];
+		int slash_ok = (field == 1 || field == 2) && k > 0 && k + 1 < n && p[k - 1] != '/';
+		if (ch == '/' && slash_ok)
+			continue;
+		if (field == 1 ? !(ch >= '0' && ch <= '9') : !token_char(ch))
+			return 0;
+	}
+	return 1;
+}
+
+/* m=<media> <port>[/<count>] <proto> <fmt> ... with RFC 4566 characters:
+ * sofia-sip allocates gigabytes for a format like "/" or ":" of an unknown
+ * protocol (found by fuzz_sdp). */
 static int
 media_line_ok(const char *p, size_t len)
 {
-	size_t i = 0, fields = 0;
+	size_t i = 0;
+	int fields = 0;
 
 	while (i < len && p[i] != '\r' && p[i] != '\n') {
 		size_t start = i;
 		while (i < len && p[i] != ' ' && p[i] != '\r' && p[i] != '\n')
 			i++;
-		if (i == start)
-			return 0;	/* empty field: two spaces */
-		if (fields == 1)
-			for (size_t k = start; k < i; k++)
-				if ((p[k] < '0' || p[k] > '9') && p[k] != '/')
-					return 0;
+		if (i == start || !media_field_ok(fields, p + start, i - start))
+			return 0;	/* an empty field (two spaces) or a stray character */
 		fields++;
 		if (i < len && p[i] == ' ')
 			i++;

@@ -3,14 +3,13 @@
 # each for RUNS inputs (default 2000000) from its seed corpus with a fixed seed,
 # so that CI is deterministic; FUZZ_SEED=0 and a large RUNS explore instead.
 # Findings are saved in tests/fuzz/artifacts/ and make the script fail.
-# FUZZ_TARGETS picks the targets (default fuzz_sipmsg; fuzz_sdp is kept out of
-# CI until the sofia-sip sdp_parse allocation it finds under ASan is understood).
+# FUZZ_TARGETS picks the targets (default: all of them).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 runs=${1:-2000000}
 seed=${FUZZ_SEED:-1}
-targets=${FUZZ_TARGETS:-fuzz_sipmsg}
+targets=${FUZZ_TARGETS:-fuzz_sipmsg fuzz_sdp}
 out=${FUZZ_BUILD:-$top/build/fuzz}
 mkdir -p "$out" "$here/artifacts"
 deps="sofia-sip-ua openssl"

@@ -118,11 +118,28 @@ END_TEST
 
 START_TEST(bad_sdp)
 {
+	static const char *const bad[] = {
+		"v=0\r\nthis is not sdp\r\n",
+		/* fuzz_sdp: sofia-sip allocates 512 MB for such a format. */
+		"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 2 X /\r\n",
+		"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 2 RTP/AVP 0 :\r\n",
+		"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio two RTP/AVP 0\r\n",
+		"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 2 RTP/AVP\r\n",
+		"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 2  RTP/AVP 0\r\n",
+	};
 	struct sdpr d;
-	const char *why = NULL;
+	const char *why;
 
-	ck_assert_int_eq(sdpr_read(&d, "v=0\r\nthis is not sdp\r\n", 22, &why), -1);
-	ck_assert_ptr_nonnull(why);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		ck_assert_msg(sdpr_read(&d, bad[i], strlen(bad[i]), &why) == -1, "accepted: %s", bad[i]);
+		ck_assert_ptr_nonnull(why);
+		sdpr_free(&d);
+	}
+	/* Port counts and RTP/AVP stay fine. */
+	static const char good[] = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\n"
+	    "t=0 0\r\nm=audio 4000/2 RTP/AVP 0 101\r\n";
+	ck_assert_int_eq(sdpr_read(&d, good, strlen(good), &why), 0);
 	sdpr_free(&d);
 }
 END_TEST
