@@ -49,7 +49,8 @@ echo " workdir: $TD"
 hr
 
 echo "* building a demo PKI (test CA; gw1, gw2, sbc certificates) ..."
-write_conf "$TD"
+# Demo certificates live a year, so the log shows no expiry warnings.
+PKI_DAYS=365 write_conf "$TD"
 echo "  CA     : $(openssl x509 -in "$TD/pki/ca.crt" -noout -subject | sed 's/^subject=//')"
 echo "  umsbcd : $(openssl x509 -in "$TD/pki/sbc.crt" -noout -subject | sed 's/^subject=//')  (certs/sbc.pem)"
 echo "  gateway: $(openssl x509 -in "$TD/pki/gw1.crt" -noout -subject | sed 's/^subject=//')"

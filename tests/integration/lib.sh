@@ -217,6 +217,7 @@ wait_exit() {
 #   stranger               CN+SAN stranger.example.test     (valid CA, not a gateway)
 #   rogue-ca.crt, rogue    CN+SAN gw1.example.test signed by a second, untrusted CA
 #   NAME.crt NAME.key NAME.pem (= cert + key; keys and pems are mode 0600)
+#   validity: PKI_DAYS days (default 30, inside the 30-day expiry warning on purpose)
 make_pki() {
   local d=$1
   mkdir -p "$d" || fail "make_pki: cannot create $d"
@@ -224,7 +225,7 @@ make_pki() {
     set -e
     cd "$d"
     _ca() {   # _ca NAME CN
-      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 -keyout "$1.key" -out "$1.crt" \
+      openssl req -x509 -newkey rsa:2048 -nodes -days "${PKI_DAYS:-30}" -sha256 -keyout "$1.key" -out "$1.crt" \
         -subj "/O=umsbc tests/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
         -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
     }
@@ -235,7 +236,7 @@ make_pki() {
         "keyUsage=critical,digitalSignature,keyEncipherment" \
         "extendedKeyUsage=$3" "subjectAltName=DNS:$2" >"$1.ext"
       openssl x509 -req -in "$1.csr" -CA "$4.crt" -CAkey "$4.key" -CAcreateserial \
-        -days 30 -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+        -days "${PKI_DAYS:-30}" -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
       cat "$1.crt" "$1.key" >"$1.pem"
       chmod 600 "$1.key" "$1.pem"
       rm -f "$1.csr" "$1.ext"
