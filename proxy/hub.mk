@@ -6,7 +6,6 @@
 proxy_libproxy_la_SOURCES += \
 	proxy/hub_conf.c proxy/hub_conf.h \
 	proxy/hub_data.c proxy/hub_data.h \
-	proxy/hub_log.h \
 	proxy/hub_relay.c proxy/hub_relay.h \
 	proxy/hub_reply.c proxy/hub_reply.h \
 	proxy/hub_session.c proxy/hub_session.h \

@@ -17,7 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "certs/store.h"
-#include "hub_log.h"
+#include "log.h"
 #include "hub_relay.h"
 #include "peercert.h"
 #include "hub_session.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub_log.h"
+#include "log.h"
 #include "hub_session.h"
 
 static const char *const state_names[] = {

@@ -22,7 +22,7 @@
 #define TIMER_B_MS (64 * T1_MS)		/* no answer at all */
 #define TIMER_C_MS (180 * 1000)		/* INVITE ringing too long */
 #define LINGER_INVITE_MS (64 * T1_MS)	/* absorb retransmissions, relay 2xx ones (RFC 6026) */
-#define LINGER_OTHER_MS (4 * T2_MS / 2)
+#define LINGER_OTHER_MS (2 * T2_MS)	/* two retransmission intervals, shorter than Timer J to save memory */
 
 static struct {
 	struct event_base *base;
@@ -78,7 +78,6 @@ static int
 stamp(struct txn *t, const struct listener *out, int record_route)
 {
 	msg_t *msg = t->req;
-	sip_t *sip = sip_object(msg);
 	su_home_t *home = msg_home(msg);
 	char buf[256];
 
@@ -95,7 +94,6 @@ stamp(struct txn *t, const struct listener *out, int record_route)
 		return -1;
 	snprintf(buf, sizeof(buf), "<sip:%s:%u;transport=%s;lr>", out->host, out->port,
 	    transport_name(out->tp));
-	(void)sip;
 	return add_header(msg, (msg_header_t *)sip_record_route_make(home, buf));
 }
 
@@ -171,7 +169,6 @@ gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
 		sockaddr_parse(uri->url_host, port, &d->addr);
 	else if (g->n_addr > 0) {
 		d->addr = g->addr[0];
-		sockaddr_parse(uri->url_host, 0, &lit);
 		if (d->addr.ss.ss_family == AF_INET)
 			((struct sockaddr_in *)&d->addr.ss)->sin_port = htons(g->port);
 		else
@@ -320,7 +317,7 @@ txn_tick(evutil_socket_t fd, short what, void *arg)
 	/* UDP: Timer A / E retransmissions until a response arrives. */
 	if (t->dst.tp == TP_UDP && (t->state == TXN_CALLING ||
 	    (t->state == TXN_PROCEEDING && t->method != sip_method_invite)) &&
-	    since_try >= 0 && ms_since(&t->started) >= (long)t->rtx_ms) {
+	    ms_since(&t->started) >= (long)t->rtx_ms) {
 		transport_send(&t->dst, t->out, t->out_len);
 		gettimeofday(&t->started, NULL);
 		t->rtx_ms = t->method == sip_method_invite ? t->rtx_ms * 2 :
@@ -387,7 +384,7 @@ handle_cancel(const struct inbound *in, msg_t *msg, sip_t *sip)
 
 /* A request without a transaction of ours: ACK for a 2xx (RFC 3261 16.7). */
 static void
-forward_stateless(const struct inbound *in, msg_t *msg, const struct dest *d)
+forward_stateless(msg_t *msg, const struct dest *d)
 {
 	sip_t *sip = sip_object(msg);
 	const struct listener *out = transport_listener(d->side, d->tp == TP_TLS &&
@@ -395,7 +392,6 @@ forward_stateless(const struct inbound *in, msg_t *msg, const struct dest *d)
 	char buf[256], branch[48];
 	size_t n;
 
-	(void)in;
 	if (!out)
 		return;
 	/* Same ACK, same branch: derive it from the upstream one. */
@@ -497,7 +493,7 @@ handle_request(const struct inbound *in, msg_t *msg)
 	}
 	hop_count(msg, sip);
 	if (method == sip_method_ack) {
-		forward_stateless(in, msg, &d);
+		forward_stateless(msg, &d);
 		goto done;
 	}
 

@@ -164,12 +164,6 @@ transport_conn_count(void)
 	return T.n_conns;
 }
 
-int
-transport_conn_alive(uint64_t id)
-{
-	return conn_find(id) != NULL;
-}
-
 uint64_t
 transport_conn_for_gateway(int gateway)
 {

@@ -63,7 +63,5 @@ int64_t transport_send(const struct dest *d, const char *buf, size_t len);
 uint64_t transport_conn_for_gateway(int gateway);
 /* Open TCP/TLS connections. */
 int transport_conn_count(void);
-/* Whether a connection is still open. */
-int transport_conn_alive(uint64_t id);
 
 #endif

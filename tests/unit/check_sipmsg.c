@@ -125,7 +125,6 @@ START_TEST(response_copies_dialog_headers)
 	ck_assert_msg(n > 4 && strcmp(r + n - 4, "\r\n\r\n") == 0, "no empty line after headers: %s", r);
 	free(r);
 	r = sipmsg_response(msg, 100, "Trying", NULL, &n);
-	ck_assert_ptr_null(strstr(r, "tag="  "x") );
 	ck_assert_ptr_nonnull(strstr(r, "To: <sip:123@127.0.0.1>\r\n"));	/* no tag on 100 */
 	free(r);
 	msg_destroy(msg);
