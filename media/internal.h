@@ -73,6 +73,7 @@ struct media_stream {
 	struct mworker *w;
 	LIST_ENTRY(media_stream) link;	/* worker only */
 	struct mside side[2];
+	int raw;			/* set before the worker sees it */
 	int hold;			/* proxy thread only */
 };
 

@@ -72,6 +72,8 @@ same_addr(const struct sockaddr_storage *a, socklen_t alen,
 static int
 classify(const struct msock *k, const uint8_t *p, int len)
 {
+	if (k->side->s->raw)
+		return len > 0 ? KIND_RTP : -1;
 	if (len < 8 || (p[0] >> 6) != 2)
 		return -1;
 	if (k->kind == KIND_RTCP || (k->side->mux && p[1] >= 192 && p[1] <= 223))

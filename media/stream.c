@@ -61,6 +61,7 @@ media_stream_new(struct media_relay *r, const struct media_stream_conf *conf,
 		free(c);
 		return err;
 	}
+	s->raw = conf->raw;
 	s->w = relay_pick(r);
 	c->kind = MCMD_ADD;
 	c->s = s;

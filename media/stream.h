@@ -28,6 +28,9 @@ struct media_stream;
 struct media_stream_conf {
 	struct portpool *pool[2];
 	int rtcp_mux[2];
+	/* Not RTP (T.38 over UDPTL): every datagram is relayed as it is, never
+	 * SRTP; give rtcp_mux 1 on both legs for a single port. */
+	int raw;
 };
 
 /* What the SDP of one leg says about its peer. A zero length = not known yet

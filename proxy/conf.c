@@ -90,6 +90,15 @@ sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b)
 	return 0;
 }
 
+void
+sockaddr_set_port(struct sockaddr_any *a, uint16_t port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	else if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+}
+
 uint16_t
 sockaddr_port(const struct sockaddr *a)
 {
@@ -486,7 +495,8 @@ load_media(struct ctx *x)
 	    get_int(x, m, "port_min", &c->media.port_min, 1024, 65534) ||
 	    get_int(x, m, "port_max", &c->media.port_max, 1025, 65535) ||
 	    get_int(x, m, "timeout", &c->media.timeout, 5, 86400) ||
-	    get_int(x, m, "hold_timeout", &c->media.hold_timeout, 5, 7 * 86400))
+	    get_int(x, m, "hold_timeout", &c->media.hold_timeout, 5, 7 * 86400) ||
+	    get_int(x, m, "workers", &c->media.workers, 0, 64))
 		return -1;
 	if (sockaddr_parse(c->media.outside_address, 0, &c->media.outside) != 0)
 		return fail(x, config_setting_get_member(m, "outside_address"),

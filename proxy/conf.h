@@ -92,6 +92,7 @@ struct conf {
 		struct sockaddr_any outside, inside;
 		int port_min, port_max;
 		int timeout, hold_timeout;	/* seconds without packets */
+		int workers;		/* relay threads, 0 = one per CPU */
 		int n_suites;
 		int suites[CONF_MAX_SUITES];	/* enum sdes_suite, our preference order */
 	} media;
@@ -112,6 +113,7 @@ int sockaddr_parse(const char *host, uint16_t port, struct sockaddr_any *out);
 int sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b);
 int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 uint16_t sockaddr_port(const struct sockaddr *a);
+void sockaddr_set_port(struct sockaddr_any *a, uint16_t port);
 /* "1.2.3.4:5060" or "[::1]:5060" */
 const char *sockaddr_str(const struct sockaddr *a, char *buf, size_t len);
 #define SOCKADDR_STRLEN 64

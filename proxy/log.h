@@ -33,6 +33,10 @@ enum log_event {
 	EV_HUB_LISTENING = 4004,	/* relay listening / stopped */
 	EV_HUB_LIMIT = 4005,		/* max_sessions reached */
 	EV_HUB_PROTOCOL = 4006,		/* a client closed after repeated errors */
+	EV_CALL_ENDED = 5001,		/* a call's end: duration, mode, suite, packets per leg */
+	EV_MEDIA_TIMEOUT = 5002,	/* no media for media.timeout: BYE sent both ways */
+	EV_MEDIA_REFUSED = 5003,	/* an offer or answer we could not carry (488) */
+	EV_MEDIA_PORTS = 5004,		/* media port range exhausted (503) */
 	EV_CONFIG_ERROR = 9001,
 	EV_INTERNAL = 9002,
 };

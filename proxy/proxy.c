@@ -10,6 +10,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 
+#include "call.h"
 #include "log.h"
 #include "proxy.h"
 #include "route.h"
@@ -169,10 +170,7 @@ gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
 		sockaddr_parse(uri->url_host, port, &d->addr);
 	else if (g->n_addr > 0) {
 		d->addr = g->addr[0];
-		if (d->addr.ss.ss_family == AF_INET)
-			((struct sockaddr_in *)&d->addr.ss)->sin_port = htons(g->port);
-		else
-			((struct sockaddr_in6 *)&d->addr.ss)->sin6_port = htons(g->port);
+		sockaddr_set_port(&d->addr, g->port);
 	} else {
 		*why = "Service Unavailable (gateway has no address; list its addresses)";
 		return 503;
@@ -203,10 +201,12 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 	size_t n;
 	msg_t *orig = t->req;
 
-	if (!orig) {
+	if (!orig || t->local) {
 		complete(t);
 		return;
 	}
+	if (t->method == sip_method_invite && status >= 300)
+		call_local_failure(orig, status);
 	/* Build the answer against the request as it came in: drop our Via first. */
 	sip_t *sip = sip_object(orig);
 	if (sip->sip_via && sip->sip_via->v_branch && strcmp(sip->sip_via->v_branch, t->branch) == 0)
@@ -461,6 +461,7 @@ handle_request(const struct inbound *in, msg_t *msg)
 	url_t const *next = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
 	struct dest d;
 	int cands[ROUTE_MAX_CANDIDATES], n_cands = 0;
+	int gw = in->side == SIDE_OUTSIDE ? in->adm.gateway : -1;
 	status = 0;
 	phrase = NULL;
 	if (in->side == SIDE_OUTSIDE) {
@@ -479,7 +480,6 @@ handle_request(const struct inbound *in, msg_t *msg)
 				um_dest(&P.conf->um[um], next, &d);
 		}
 	} else {
-		int gw;
 		if (!next || !next->url_host) {
 			status = 400;
 			phrase = "Bad Request (no host to route to)";
@@ -492,6 +492,13 @@ handle_request(const struct inbound *in, msg_t *msg)
 		goto done;
 	}
 	hop_count(msg, sip);
+	/* Media: the SDP as the next hop must see it (or a refusal). An ACK
+	 * whose SDP cannot be carried is not forwarded with the peer's own. */
+	if ((status = call_request(msg, in, gw, &phrase)) != 0) {
+		if (method != sip_method_ack)
+			reply(in, msg, status, phrase, NULL);
+		goto done;
+	}
 	if (method == sip_method_ack) {
 		forward_stateless(msg, &d);
 		goto done;
@@ -546,6 +553,12 @@ handle_response(const struct inbound *in, msg_t *msg)
 		return;
 	}
 	int status = sip->sip_status->st_status;
+	if (t->local) {
+		if (status >= 200 && t->state != TXN_COMPLETED)
+			complete(t);
+		msg_destroy(msg);
+		return;
+	}
 	if (t->n_um)
 		um_mark(t->um[t->cur_um], status == 503 ? 1 : 0, "503 Service Unavailable");
 	if (t->state == TXN_COMPLETED && !(status >= 200 && status < 300 &&
@@ -576,6 +589,7 @@ handle_response(const struct inbound *in, msg_t *msg)
 		return;
 	}
 	msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
+	call_response(msg, in);
 	char *text = sipmsg_print(msg, &n);
 	if (text) {
 		transport_reply(&t->in, text, n);
@@ -626,11 +640,44 @@ proxy_conn_down(uint64_t conn, int failed)
 	txn_foreach_conn(conn, conn_lost);
 }
 
-void
-proxy_init(struct event_base *base, struct conf *c)
+/* A request of our own (the BYEs that end a call): a client transaction
+ * like a forwarded one, whose responses stop here. Takes req. */
+static void
+send_local(msg_t *req, const struct dest *d)
+{
+	struct txn *t = txn_new(P.base, txn_tick);
+	const struct listener *out = transport_listener(d->side, d->tp);
+
+	if (!out && d->tp == TP_TLS)
+		out = transport_listener(d->side, TP_TCP);
+	if (!t || !out) {
+		if (t)
+			txn_free(t);
+		msg_destroy(req);
+		return;
+	}
+	t->local = 1;
+	t->method = sip_object(req)->sip_request->rq_method;
+	t->req = req;
+	t->dst = *d;
+	if (d->verify_name) {
+		t->verify = strdup(d->verify_name);
+		t->dst.verify_name = t->verify;
+	}
+	char up[40];
+	snprintf(up, sizeof(up), "local-%s", t->branch);
+	t->up_branch = strdup(up);
+	txn_index(t);
+	if (!t->up_branch || stamp(t, out, 0) != 0 || send_out(t) != 0)
+		complete(t);
+}
+
+int
+proxy_init(struct event_base *base, struct conf *c, char *err, size_t errlen)
 {
 	P.base = base;
 	P.conf = c;
+	return call_init(base, c, send_local, err, errlen);
 }
 
 static void
@@ -639,14 +686,17 @@ forget_failover(struct txn *t)
 	t->n_um = 0;
 }
 
-void
-proxy_reconf(struct conf *c)
+int
+proxy_reconf(struct conf *c, char *err, size_t errlen)
 {
+	if (call_reconf(c, err, errlen) != 0)
+		return -1;
 	/* UM indexes of transactions in flight belong to the old config: those
 	 * requests finish where they are, without failover. */
 	txn_foreach(forget_failover);
 	P.conf = c;
 	memset(P.um_down, 0, sizeof(P.um_down));
+	return 0;
 }
 
 unsigned
@@ -665,5 +715,6 @@ proxy_drain(void)
 void
 proxy_shutdown(void)
 {
+	call_shutdown();
 	txn_free_all();
 }

@@ -7,8 +7,10 @@
 #include "conf.h"
 #include "transport.h"
 
-void proxy_init(struct event_base *base, struct conf *c);
-void proxy_reconf(struct conf *c);
+/* 0, or -1 with err (the media relay or its ports could not start). */
+int proxy_init(struct event_base *base, struct conf *c, char *err, size_t errlen);
+/* 0, or -1 with err: the running configuration stays. */
+int proxy_reconf(struct conf *c, char *err, size_t errlen);
 void proxy_rx(const struct inbound *in, msg_t *msg);
 void proxy_conn_down(uint64_t conn, int failed);
 /* Transactions in flight or lingering. */

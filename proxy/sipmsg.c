@@ -227,3 +227,61 @@ sipmsg_cancel(msg_t *req, size_t *len)
 {
 	return hop_request(req, sip_method_cancel, NULL, sip_object(req)->sip_to, len);
 }
+
+int
+sipmsg_set_body(msg_t *msg, const char *body, size_t len)
+{
+	sip_t *sip = sip_object(msg);
+	su_home_t *home = msg_home(msg);
+	sip_payload_t *pl = sip_payload_create(home, body, (isize_t)len);
+	sip_content_length_t *cl = sip_content_length_create(home, (uint32_t)len);
+
+	if (!pl || !cl)
+		return -1;
+	if (sip->sip_payload)
+		msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_payload);
+	if (msg_header_insert(msg, (msg_pub_t *)sip, (msg_header_t *)pl) < 0)
+		return -1;
+	if (sip->sip_content_length)
+		return msg_header_replace(msg, (msg_pub_t *)sip,
+		    (msg_header_t *)sip->sip_content_length, (msg_header_t *)cl);
+	return msg_header_insert(msg, (msg_pub_t *)sip, (msg_header_t *)cl);
+}
+
+const char *
+sipmsg_sdp(sip_t const *sip, size_t *len)
+{
+	if (!sip->sip_payload || !sip->sip_payload->pl_len || !sip->sip_content_type ||
+	    !sip->sip_content_type->c_type ||
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)
+		return NULL;
+	*len = sip->sip_payload->pl_len;
+	return sip->sip_payload->pl_data;
+}
+
+msg_t *
+sipmsg_bye(const char *target, const char *from, const char *to, const char *call_id,
+    uint32_t cseq, const char *reason)
+{
+	msg_t *m = msg_create(sip_default_mclass(), 0);
+
+	if (!m)
+		return NULL;
+	su_home_t *home = msg_home(m);
+	if (sip_add_tl(m, sip_object(m),
+	    SIPTAG_REQUEST(sip_request_create(home, sip_method_bye, NULL,
+	    (url_string_t const *)target, NULL)),
+	    SIPTAG_MAX_FORWARDS_STR("70"),
+	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
+	    SIPTAG_CALL_ID_STR(call_id),
+	    SIPTAG_CSEQ(sip_cseq_create(home, cseq, sip_method_bye, NULL)),
+	    SIPTAG_REASON_STR(reason),
+	    SIPTAG_USER_AGENT_STR("umsbc/" PACKAGE_VERSION),
+	    SIPTAG_CONTENT_LENGTH_STR("0"), TAG_END()) < 0 ||
+	    !sip_object(m)->sip_request || !sip_object(m)->sip_from ||
+	    !sip_object(m)->sip_to || !sip_object(m)->sip_call_id) {
+		msg_destroy(m);
+		return NULL;
+	}
+	return m;
+}

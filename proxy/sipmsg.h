@@ -4,6 +4,7 @@
 #define UMSBC_SIPMSG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sofia-sip/msg.h>
 #include <sofia-sip/sip.h>
 
@@ -38,6 +39,16 @@ char *sipmsg_response(msg_t *req, int status, const char *phrase,
  * and CSeq number (RFC 3261 9.1, 17.1.1.3). malloc'ed text. */
 char *sipmsg_ack(msg_t *req, sip_t const *rsp, size_t *len);
 char *sipmsg_cancel(msg_t *req, size_t *len);
+
+/* Replaces the body (and Content-Length) of msg; Content-Type stays. 0/-1. */
+int sipmsg_set_body(msg_t *msg, const char *body, size_t len);
+/* The SDP body of msg (Content-Type application/sdp), or NULL. */
+const char *sipmsg_sdp(sip_t const *sip, size_t *len);
+
+/* A BYE of our own, within a dialog we proxy (media timeout, gateway removed
+ * by a reload): no Via yet, the caller stamps it. NULL on bad input. */
+msg_t *sipmsg_bye(const char *target, const char *from, const char *to,
+    const char *call_id, uint32_t cseq, const char *reason);
 
 /* Serialises msg after edits. Returns memory of msg's home (freed with it). */
 char *sipmsg_print(msg_t *msg, size_t *len);

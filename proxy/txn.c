@@ -83,6 +83,7 @@ txn_free(struct txn *t)
 	if (t->req)
 		msg_destroy(t->req);
 	free(t->up_branch);
+	free(t->verify);
 	free(t->out);
 	free(t->last);
 	free(t);

@@ -33,6 +33,8 @@ struct txn {
 	size_t last_len;
 	unsigned rtx_ms;		/* current retransmission interval */
 	struct timeval started, last_try;
+	int local;			/* a request of our own (BYE): no upstream */
+	char *verify;			/* dst.verify_name, owned (local only) */
 	struct event timer;
 };
 

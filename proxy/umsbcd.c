@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include "certs/expiry.h"
+#include "call.h"
 #include "conf.h"
 #include "control.h"
 #include "hub_conf.h"
@@ -111,8 +112,13 @@ reload(char *err, size_t errlen)
 			break;
 		}
 	}
+	if (proxy_reconf(c, err, errlen) != 0) {
+		log_event(LOG_ERR, EV_RELOAD_FAILED, "reload failed: %s; running configuration kept", err);
+		tls_ctx_free(&tls);
+		conf_free(c);
+		return -1;
+	}
 	log_set_level(c->log_level);
-	proxy_reconf(c);
 	tls_ctx_free(&D.tls);
 	D.tls = tls;
 	transport_reconf(c, &D.tls);
@@ -153,6 +159,17 @@ on_control(const char *cmd, struct evbuffer *out)
 		    "connections %d\ntransactions %u\ncertificate %s\n", PACKAGE_VERSION, c->file,
 		    (long)(time(NULL) - D.started), transport_conn_count(), proxy_transactions(),
 		    D.tls.in_use[0] ? D.tls.in_use : "none");
+		struct call_stats cs;
+		call_stats(&cs);
+		evbuffer_add_printf(out, "calls_active %u\ncalls_secured %llu\ncalls_sip_secured %llu\n"
+		    "calls_unsecured %llu\ncalls_refused_488 %llu\ncalls_refused_503 %llu\n"
+		    "calls_media_timeout %llu\n", cs.active,
+		    (unsigned long long)cs.total[SEC_SECURED], (unsigned long long)cs.total[SEC_SIP_SECURED],
+		    (unsigned long long)cs.total[SEC_UNSECURED], (unsigned long long)cs.refused_488,
+		    (unsigned long long)cs.refused_503, (unsigned long long)cs.media_timeouts);
+		for (int k = 0; k < MEDIA_CTR_COUNT; k++)
+			evbuffer_add_printf(out, "media_%s %llu\n", media_ctr_name((enum media_ctr)k),
+			    (unsigned long long)cs.media.v[k]);
 		for (int i = 0; i < c->n_dialplans; i++)
 			evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
 			    security_name(c->dialplans[i].security));
@@ -285,7 +302,10 @@ main(int argc, char **argv)
 	/* Workers and the core wake each other with event_active(). */
 	evthread_use_pthreads();
 	D.base = event_base_new();
-	proxy_init(D.base, D.conf);
+	if (proxy_init(D.base, D.conf, err, sizeof(err)) != 0) {
+		log_event(LOG_ERR, EV_CONFIG_ERROR, "%s: %s", D.file, err);
+		return 1;
+	}
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
 		return 1;
 	announce_modes(D.conf);

@@ -1,0 +1,48 @@
+/* Calls: the media of every dialog the proxy carries, anchored on our own
+ * ports when the config has a media group. Each SDP offer and answer
+ * (INVITE, 18x/2xx, ACK, PRACK, UPDATE, re-INVITE) is rewritten on its way
+ * so that both legs point at us; the gateway leg of a secured dial plan is
+ * SRTP keyed by our own a=crypto, the inside leg always plain RTP. A call
+ * ends on BYE, on a failed initial INVITE, on media silence (BYE to both
+ * sides), or when a reload removes its gateway. Core thread only. */
+#ifndef UMSBC_CALL_H
+#define UMSBC_CALL_H
+
+#include <stdint.h>
+#include <event2/event.h>
+#include <sofia-sip/msg.h>
+
+#include "conf.h"
+#include "media/counters.h"
+#include "transport.h"
+
+/* How a BYE of ours leaves: the proxy sends it as a transaction of its own. */
+typedef void (*call_send_fn)(msg_t *req, const struct dest *d);
+
+/* Starts the media relay when c has a media group. 0, or -1 with err. */
+int call_init(struct event_base *base, const struct conf *c, call_send_fn send,
+    char *err, size_t errlen);
+/* New config: new calls use its media addresses and ports; calls whose
+ * gateway it no longer lists are ended. 0, or -1 with err (old config kept). */
+int call_reconf(const struct conf *c, char *err, size_t errlen);
+/* Ends every call (no BYE: the daemon is going away) and stops the relay. */
+void call_shutdown(void);
+
+/* A request about to be forwarded. gw: the gateway of a new call (from the
+ * admission outside, from routing inside), -1 if not known. Rewrites the
+ * SDP in msg. 0, or the status to refuse it with (*phrase). */
+int call_request(msg_t *msg, const struct inbound *in, int gw, const char **phrase);
+/* A response about to be forwarded upstream. */
+void call_response(msg_t *msg, const struct inbound *in);
+/* The proxy itself answered a forwarded INVITE with status >= 300. */
+void call_local_failure(msg_t *req, int status);
+
+struct call_stats {
+	unsigned active;
+	uint64_t total[3];		/* by enum security */
+	uint64_t refused_488, refused_503, media_timeouts;
+	struct media_counters media;	/* every stream since start */
+};
+void call_stats(struct call_stats *out);
+
+#endif
