@@ -353,6 +353,13 @@ call_request(msg_t *msg, const struct inbound *in, int gw, const char **phrase)
 			return 500;
 		}
 	}
+	/* Another gateway naming this Call-ID must not steer its media. */
+	if (in->side == SIDE_OUTSIDE && c->gw_known && (in->adm.gateway < 0 ||
+	    in->adm.gateway >= C.conf->n_gateways ||
+	    strcmp(C.conf->gateways[in->adm.gateway].name, c->gw_name) != 0)) {
+		*phrase = "Forbidden (not a party to this call)";
+		return 403;
+	}
 	note_request(c, in->side, sip);
 	if (m == sip_method_bye) {
 		call_end(c, in->side == SIDE_OUTSIDE ? "bye-from-outside" : "bye-from-inside");
