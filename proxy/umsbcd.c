@@ -70,6 +70,12 @@ announce_modes(const struct conf *c)
 			log_event(LOG_INFO, EV_UM_DEFAULT_MODE,
 			    "UM server %s is in no dial plan: %s mode from start_secured=%d",
 			    c->um[i].name, security_name(c->um[i].mode), c->start_secured);
+	for (int i = 0; i < c->n_gateways && !c->media.enabled; i++)
+		if (c->gateways[i].mode == SEC_SECURED) {
+			log_event(LOG_WARNING, EV_DIALPLAN_MODE, "no media group: SDP passes unchanged, "
+			    "so secured gateways' SRTP keys reach the UM servers (add media = {...})");
+			break;
+		}
 }
 
 /* The config and the TLS contexts it names, loaded together or not at all. */
