@@ -127,7 +127,7 @@ static void
 call_open(struct call *c, enum sdes_suite suite, int latch)
 {
 	struct sdes_crypto k;
-	struct media_stream_conf conf = { { NULL, NULL }, { 1, 0 } };
+	struct media_stream_conf conf = { { NULL, NULL }, { 1, 0 }, 0 };
 	struct media_peer gw, um;
 	uint16_t base = test_port_base(1, 12);
 
@@ -386,7 +386,7 @@ START_TEST(exhaustion_gives_back)
 	struct media_relay *r = media_relay_new(1);
 	uint16_t base = test_port_base(1, 12);
 	struct portpool *out = pool_at(base, 2), *in = pool_at((uint16_t)(base + 2), 2);
-	struct media_stream_conf conf = { { out, in }, { 0, 0 } };
+	struct media_stream_conf conf = { { out, in }, { 0, 0 }, 0 };
 	struct media_stream *s1, *s2;
 
 	ck_assert_ptr_nonnull(r);
@@ -406,12 +406,53 @@ START_TEST(exhaustion_gives_back)
 END_TEST
 
 /* Streams left when the relay stops are destroyed and their ports freed. */
+/* T.38 over UDPTL: one port per leg, any datagram relayed as it is, both
+ * ways, never taken for RTP (a UDPTL packet's first bits are a sequence). */
+START_TEST(raw_udptl_both_ways)
+{
+	struct media_relay *r = media_relay_new(1);
+	uint16_t base = test_port_base(2, 8);
+	struct media_stream_conf conf = { { pool_at(base, 4), pool_at((uint16_t)(base + 4), 4) },
+	    { 1, 1 }, 1 };
+	struct media_stream *s;
+	struct peer gw, um;
+	struct media_peer p;
+	uint8_t udptl[3] = { 0x00, 0x01, 0x02 }, got[64];
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(media_stream_new(r, &conf, &s), 0);
+	ck_assert_int_eq(media_stream_port(s, MEDIA_OUTSIDE, 1), 0);
+	peer_open(&gw);
+	peer_open(&um);
+	as_peer(&p, &gw, NULL);
+	ck_assert_int_eq(media_stream_update(s, MEDIA_OUTSIDE, &p), 0);
+	as_peer(&p, &um, NULL);
+	ck_assert_int_eq(media_stream_update(s, MEDIA_INSIDE, &p), 0);
+	peer_send(&gw, media_stream_port(s, MEDIA_OUTSIDE, 0), udptl, sizeof(udptl));
+	ck_assert_int_eq(peer_recv(&um, got, sizeof(got), WAIT_MS), 3);
+	ck_assert_mem_eq(got, udptl, 3);
+	udptl[0] = 0xff;
+	peer_send(&um, media_stream_port(s, MEDIA_INSIDE, 0), udptl, sizeof(udptl));
+	ck_assert_int_eq(peer_recv(&gw, got, sizeof(got), WAIT_MS), 3);
+	ck_assert_mem_eq(got, udptl, 3);
+	ck_assert(ctr_reaches(s, MEDIA_OUTSIDE, MEDIA_CTR_PACKETS_IN, 1));
+	ck_assert_uint_eq(ctr(s, MEDIA_OUTSIDE, MEDIA_CTR_DROPS), 0);
+	media_stream_destroy(s);
+	ck_assert(pool_drains(conf.pool[0]) && pool_drains(conf.pool[1]));
+	media_relay_free(r);
+	portpool_free(conf.pool[0]);
+	portpool_free(conf.pool[1]);
+	close(gw.fd);
+	close(um.fd);
+}
+END_TEST
+
 START_TEST(relay_free_cleans_up)
 {
 	struct media_relay *r = media_relay_new(3);
 	uint16_t base = test_port_base(1, 12);
 	struct portpool *p = pool_at(base, 12);
-	struct media_stream_conf conf = { { p, p }, { 1, 1 } };
+	struct media_stream_conf conf = { { p, p }, { 1, 1 }, 0 };
 	struct media_stream *s;
 
 	for (int i = 0; i < 6; i++)
@@ -438,6 +479,7 @@ media_relay_suite(void)
 	tcase_add_loop_test(tc, rekey_through_relay, 0, n);
 	tcase_add_test(tc, silence_and_hold);
 	tcase_add_test(tc, exhaustion_gives_back);
+	tcase_add_test(tc, raw_udptl_both_ways);
 	tcase_add_test(tc, relay_free_cleans_up);
 	suite_add_tcase(s, tc);
 	return s;
