@@ -148,5 +148,22 @@ ok "after the calls ended, the range serves two calls again: no port leaked"
 [ "$(stat_val calls_refused_503)" = 1 ] || fail "status: calls_refused_503 = $(stat_val calls_refused_503), expected 1"
 ok "status: $(status | grep -E '^calls_(active|unsecured|refused)' | tr '\n' ' ')"
 
+say "call 7: a reload that removes gw2 ends its call: BYE to both sides, ports freed"
+mark=$(log_mark)
+uas_start c7-uas "$SCEN/uas.xml" u1 127.0.0.20 5060 -m 1 -mp 6000
+sipp_bg c7-uac -sf "$SCEN/uac_waitbye.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 5060 \
+  -mi 127.0.0.8 -m 1 -timeout 20s -timeout_error
+C7_PID=$SIPP_PID
+for i in $(seq 100); do [ "$(stat_val calls_active)" = 1 ] && break; sleep 0.05; done
+[ "$(stat_val calls_active)" = 1 ] || fail "call 7: the call did not come up"
+sed -e '/name = "gw2"/d' -e 's/dialplan = "main"; },$/dialplan = "main"; }/' "$TD/umsbc.conf" >"$TD/umsbc.conf.new"
+mv "$TD/umsbc.conf.new" "$TD/umsbc.conf"
+"$UMSBCCTL" -c "$TD/umsbc.conf" reload >/dev/null || fail "call 7: reload without gw2 failed: $(tail -n 3 "$TD/umsbcd.log")"
+wait_exit "$C7_PID" 10 >/dev/null || fail "call 7: the gateway got no BYE after the reload"
+uas_wait c7-uas 5
+[ "$(stat_val calls_active)" = 0 ] || fail "call 7: call still active after the reload"
+ok "both sides got BYE when the reload removed gw2"
+assert_log 'UMS5001 .*gateway=gw2 .*reason=gateway-removed' "end-of-call line says gateway-removed" "$mark"
+
 stop_umsbcd
 finish
