@@ -114,7 +114,10 @@ map_status(srtp_err_status_t st)
 {
 	switch (st) {
 	case srtp_err_status_ok: return SRTPCTX_OK;
-	case srtp_err_status_auth_fail: return SRTPCTX_AUTH;
+	/* cant_check: SRTCP sent in clear (E bit off) where our policy wants
+	 * it encrypted and authenticated; as good as a forgery. */
+	case srtp_err_status_auth_fail:
+	case srtp_err_status_cant_check: return SRTPCTX_AUTH;
 	case srtp_err_status_replay_fail:
 	case srtp_err_status_replay_old: return SRTPCTX_REPLAY;
 	default: return SRTPCTX_ERROR;

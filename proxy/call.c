@@ -513,6 +513,15 @@ call_reconf(const struct conf *c, char *err, size_t errlen)
 }
 
 void
+call_drain(void)
+{
+	for (int b = 0; b < CALL_BUCKETS; b++)
+		while (!LIST_EMPTY(&C.bucket[b]))
+			call_hang_up(LIST_FIRST(&C.bucket[b]), "shutdown",
+			    "SIP;cause=503;text=\"umsbcd is stopping\"");
+}
+
+void
 call_shutdown(void)
 {
 	for (int b = 0; b < CALL_BUCKETS; b++)

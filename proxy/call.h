@@ -25,7 +25,10 @@ int call_init(struct event_base *base, const struct conf *c, call_send_fn send,
 /* New config: new calls use its media addresses and ports; calls whose
  * gateway it no longer lists are ended. 0, or -1 with err (old config kept). */
 int call_reconf(const struct conf *c, char *err, size_t errlen);
-/* Ends every call (no BYE: the daemon is going away) and stops the relay. */
+/* SIGTERM: every call ends now, with BYE to both sides (their transactions
+ * are what the drain then waits for). */
+void call_drain(void);
+/* Ends every call left (no BYE) and stops the relay. */
 void call_shutdown(void);
 
 /* A request about to be forwarded. gw: the gateway of a new call (from the

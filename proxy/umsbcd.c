@@ -55,7 +55,8 @@ usage(FILE *f)
 	    "  -h       this help\n\n"
 	    "Signals: HUP reloads the configuration without dropping calls or TLS\n"
 	    "connections (a broken file is logged and the running one kept);\n"
-	    "TERM/INT stop taking new calls, finish transactions (at most %d s), exit.\n"
+	    "TERM/INT stop taking new calls, end calls in progress with BYE, finish\n"
+	    "transactions (at most %d s), exit.\n"
 	    "See umsbcd(8) and umsbc.conf(5).\n", DRAIN_SECONDS);
 }
 
@@ -260,6 +261,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	log_event(LOG_INFO, EV_STOPPING, "stopping (signal %s), %u transactions in flight",
 	    sig == SIGINT ? "INT" : "TERM", proxy_drain());
 	transport_stop_listening();
+	call_drain();
 	if (D.hub)
 		hub_stop(D.hub);
 	D.drain_timer = evtimer_new(D.base, drain_tick, NULL);

@@ -165,5 +165,19 @@ uas_wait c7-uas 5
 ok "both sides got BYE when the reload removed gw2"
 assert_log 'UMS5001 .*gateway=gw2 .*reason=gateway-removed' "end-of-call line says gateway-removed" "$mark"
 
+say "call 8: SIGTERM ends a call in progress with BYE to both sides"
+write_conf "$TD" "$(media 40000 40999)"
+"$UMSBCCTL" -c "$TD/umsbc.conf" reload >/dev/null || fail "reload with gw2 back failed"
+mark=$(log_mark)
+uas_start c8-uas "$SCEN/uas.xml" u1 127.0.0.20 5060 -m 1 -mp 6000
+sipp_bg c8-uac -sf "$SCEN/uac_waitbye.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 5060 \
+  -mi 127.0.0.8 -m 1 -timeout 20s -timeout_error
+C8_PID=$SIPP_PID
+for i in $(seq 100); do [ "$(stat_val calls_active)" = 1 ] && break; sleep 0.05; done
+[ "$(stat_val calls_active)" = 1 ] || fail "call 8: the call did not come up"
 stop_umsbcd
+wait_exit "$C8_PID" 10 >/dev/null || fail "call 8: the gateway got no BYE when umsbcd stopped"
+uas_wait c8-uas 5
+ok "both sides got BYE when umsbcd stopped"
+grep -qE 'UMS5001 .*reason=shutdown' "$TD/umsbcd.log" || fail "call 8: no end-of-call line with reason=shutdown"
 finish

@@ -1,0 +1,545 @@
+#!/bin/bash
+# t-media-srtp.sh -- real media through umsbcd: SRTP on the secured gateway
+# leg, plain RTP on the inside, with baresip (1.0.0) as gateways and UM.
+#
+#   gw1 = baresip 127.0.0.7 (secured dial plan "main"): SIP over mutual TLS
+#         (client certificate gw1.pem) to umsbcd 127.0.0.1:5061, its own TLS
+#         listener 127.0.0.7:5061, mediaenc=srtp-mand, plays 1000 Hz
+#   gw2 = baresip 127.0.0.8 (unsecured dial plan "branch"): plain UDP
+#         127.0.0.8:5060 -> 127.0.0.1:5060, plain RTP, plays 1000 Hz
+#   um1 = baresip 127.0.0.20:5060/udp, no mediaenc (a legacy UM server: plain
+#         RTP/AVP only), account sip:123@, plays 400 Hz
+#   umsbcd media: outside 127.0.0.1, inside 127.0.0.2, ports 40000-40999
+#
+# (1) gw1 dials sip:123@sbc.example.test (gw1 hangs up after its 3 s tone)
+# (2) the UM dials sip:gw1@gw1.example.test; umsbcd opens TLS to gw1, offers
+#     it SRTP (the UM hangs up after its 3 s tone)
+# (3) gw2 dials sip:123@sbc.example.test, all plain
+#
+# Checks per call: each end's *decoded* audio (baresip's sndfile dumps) has
+# the other end's tone; on the wire (dumpcap on lo) the outside leg
+# (gateway <-> 127.0.0.1) is SRTP (secured: every packet ciphertext-like,
+# tag after the 160 bytes, no payload equal to a plain one) or plain RTP
+# (unsecured) and the inside leg (127.0.0.2 <-> 127.0.0.20) is plain RTP
+# whose payload decodes to the tone; no packet goes between gateway and UM
+# directly; the SDP the UM gets is RTP/AVP, no a=crypto, c= 127.0.0.2, an
+# umsbcd port, no gateway address; the SDP gw1 gets (baresip's SIP trace: the
+# wire is TLS) is RTP/SAVP, c= 127.0.0.1, with umsbcd's a=crypto (one line,
+# the strongest gw1 offered, in an answer; our six suites in order in an
+# offer); umsbcd logs the end of every call (UMS5001: call-id, gateway,
+# mode, suite, packets per leg); SIGTERM stops it cleanly.
+# Call 1 also forges plaintext RTP and RTCP from gw1's address, ports and
+# SSRC: umsbcd must relay none of it (and count the RTP as authentication
+# failures), and it must never send plain RTCP to gw1.
+#
+# Two baresip 1.0.0 facts that shape this test:
+#  * it sends RTP from a wildcard (0.0.0.0) socket and opens its TCP/TLS
+#    connections without binding them, although its SDP and Via say the
+#    net_interface address; the kernel would pick 127.0.0.1 as source.  In
+#    this private netns the local routes towards umsbcd's addresses get a
+#    preferred source instead (route_src): packets to 127.0.0.1 leave from
+#    the calling gateway's address, packets to 127.0.0.2 from 127.0.0.20.
+#    umsbcd itself binds its sockets, so it is not affected.
+#  * -t N and SIGTERM are graceful (it may wait for SIP transactions):
+#    bs_stop sends KILL when TERM is not enough.
+IT_LIMIT=${IT_LIMIT:-90}   # ~20 s alone; 47 s seen with six runs at once on 2 cores
+. "$(dirname "$0")/lib.sh"
+need baresip sox dumpcap tshark perl python3
+
+# ---------------------------------------------------------------------------
+# helpers (baresip peers, routes, audio and RTP verdicts)
+# ---------------------------------------------------------------------------
+BS_MODULES=/usr/lib/baresip/modules
+[ -e "$BS_MODULES/srtp.so" ] && [ -e "$BS_MODULES/sndfile.so" ] ||
+  fail "baresip modules srtp.so/sndfile.so not found in $BS_MODULES (apt-get install baresip)"
+
+# route_src DEST SRC : unbound sockets sending to DEST (a local address) use
+# SRC as their source address
+route_src() {
+  ip route replace local "$1" dev lo table local scope host src "$2" ||
+    fail "cannot set the source address for $1 to $2"
+}
+
+# bs_config DIR LISTEN AUDIO-SOURCE RTP-PORTS CERT ACCOUNT-LINE :
+# a headless baresip config in DIR: SIP on LISTEN (UDP+TCP, TLS on port+1
+# when CERT is set), net_interface = LISTEN's address, audio from
+# AUDIO-SOURCE, ALSA's null device as player, sndfile.so dumping the
+# encoded/decoded audio into DIR, SRTP available, G.711 only
+bs_config() {
+  local d=$1 listen=$2 src=$3 ports=$4 cert=$5 acc=$6
+  mkdir -p "$d"
+  {
+    echo "poll_method		epoll"
+    echo "sip_listen		$listen"
+    [ -n "$cert" ] && echo "sip_certificate		$cert"
+    echo "sip_cafile		$TD/pki/ca.crt"
+    echo "net_interface		${listen%:*}"
+    echo "audio_player		alsa,null"
+    echo "audio_alert		alsa,null"
+    echo "audio_source		$src"
+    echo "snd_path		$d"
+    echo "rtp_ports		$ports"
+    echo "module_path		$BS_MODULES"
+    for m in g711 aufile alsa srtp sndfile; do echo "module			$m.so"; done
+    echo "module_tmp		account.so"
+    echo "module_app		menu.so"
+  } >"$d/config"
+  echo "$acc" >"$d/accounts"
+  : >"$d/contacts"
+}
+
+# bs_start DIR [COMMAND] : baresip -f DIR in the background (SIP trace on,
+# log DIR/log, at most 30 s), optionally running COMMAND ('/dial ...') once
+# ready; pid in BS_PID.  No stdio.so: commands are given with -e.
+bs_start() {
+  local d=$1 cmd=(); [ -n "${2:-}" ] && cmd=(-e "$2")
+  baresip -f "$d" -4 -s -t 30 "${cmd[@]}" </dev/null >"$d/log" 2>&1 &
+  BS_PID=$!
+  track "$BS_PID"
+}
+
+# bs_log DIR : the log without colour codes
+bs_log() { sed 's/\x1b\[[0-9;]*m//g' "$1/log" 2>/dev/null; }
+
+# bs_wait DIR REGEX SECS WHAT : wait for a baresip log line
+bs_wait() {
+  local i n=$(($3 * 20))
+  for ((i = 0; i < n; i++)); do
+    bs_log "$1" | grep -qaE -- "$2" && return 0
+    [ -n "${UMSBCD_PID:-}" ] && ! _running "$UMSBCD_PID" && mfail "$4: umsbcd is no longer running"
+    sleep 0.05
+  done
+  mfail "$4: no line matching /$2/ in ${1#"$TD"/}/log within $3 s"
+}
+
+# bs_answered DIR WHAT : the caller's call is answered (fails at once when
+# it is refused or closed instead)
+bs_answered() {
+  bs_wait "$1" 'Call established|terminated|session closed' 8 "$2"
+  bs_log "$1" | grep -qa 'Call established' ||
+    mfail "$2: the call was not established: $(bs_log "$1" | grep -aE 'terminated|session closed' | head -n 1)"
+}
+
+# bs_stop PID : TERM, KILL after 3 s
+bs_stop() {
+  kill -TERM "$1" 2>/dev/null
+  wait_exit "$1" 3 >/dev/null || { kill -KILL "$1" 2>/dev/null; wait_exit "$1" 2 >/dev/null; }
+  return 0
+}
+
+# bs_summary DIR : the interesting lines of a baresip log
+bs_summary() {
+  echo "----- baresip ${1#"$TD"/}"
+  bs_log "$1" | grep -aE 'ready|connecting|Call established|SRTP|srtp|crypto:|receiving from|terminated|closed|error|Error|SIP/2\.0 [3-6]|Not Acceptable|rtp:' |
+    grep -v '^a=fmtp' | head -n 25
+}
+
+# mfail MSG : fail, showing the baresip logs of the current call too
+BS_DIRS=()
+mfail() {
+  local d
+  for d in "${BS_DIRS[@]:-}"; do [ -n "$d" ] && bs_summary "$d"; done
+  fail "$@"
+}
+
+# bs_sip_in DIR FROM-RE START-RE : from baresip's SIP trace, the first
+# message received from an address matching FROM-RE ('IP:PORT') whose first
+# line matches START-RE, with its body
+bs_sip_in() {
+  bs_log "$1" | FROM=$2 RE=$3 awk '
+    /^(UDP|TCP|TLS) [0-9.:]+ -> [0-9.:]+/ { hdr = 1; on = 0; first = ($2 ~ ("^" ENVIRON["FROM"] "$")); next }
+    hdr { hdr = 0; if (first && $0 ~ ENVIRON["RE"] && !done) { on = 1; done = 1 } else on = 0 }
+    on && /^#/ { on = 0 }
+    on { sub(/\r$/, ""); print }'
+}
+
+# call_id DIR : the Call-ID of the INVITE in a baresip trace
+call_id() {
+  bs_log "$1" | awk '/^INVITE sip:/ { f = 1 } f && tolower($0) ~ /^call-id:/ { sub(/^[^:]*: */, ""); sub(/\r$/, ""); print; exit }'
+}
+
+# tone_check WAV HZ WHAT : the audio in WAV lasts >= 1.5 s, is not silence
+# and its rough frequency is HZ +- 10 %
+tone_check() {
+  local st len rms fr
+  [ -s "$1" ] || mfail "$3: no decoded-audio dump ($1): no media reached this end"
+  st=$(sox "$1" -n stat 2>&1)
+  len=$(awk '/^Length/ { print $NF }' <<<"$st")
+  rms=$(awk '/^RMS +amplitude/ { print $NF }' <<<"$st")
+  fr=$(awk '/^Rough +frequency/ { print $NF }' <<<"$st")
+  awk -v l="$len" -v r="$rms" -v f="$fr" -v h="$2" \
+    'BEGIN { exit !(l >= 1.5 && r >= 0.05 && f >= h * 0.9 && f <= h * 1.1) }' ||
+    mfail "$3: decoded audio ${1#"$TD"/}: length ${len}s, RMS $rms, rough frequency ${fr} Hz (expected >= 1.5 s of ~$2 Hz)"
+  ok "$3: ${len}s at ${fr} Hz (RMS $rms)"
+}
+
+# rtp_dump : every RTP (PCMU, pt 0) packet of cap.pcap -> $TD/rtp.tsv
+# (time, src, sport, dst, dport, payload hex, UDP length).  tshark's RTP
+# heuristic finds the streams whose SDP it cannot see (SIP over TLS); for
+# SRTP the "payload" is the ciphertext (plus the authentication tag when
+# tshark did not see the SDP: the UDP length tells the tag in any case).
+# The plaintext probes injected in call 1 are left out (checked apart).
+rtp_dump() {
+  tshark -r "$TD/cap.pcap" -o rtp.heuristic_rtp:TRUE -Y 'rtp.version == 2 && rtp.p_type == 0 && udp.length > 100 && !(frame contains "UMSBC-PLAINTEXT-PROBE")' \
+    -T fields -e frame.time_relative -e ip.src -e udp.srcport -e ip.dst -e udp.dstport \
+    -e rtp.payload -e srtp.enc_payload -e udp.length 2>/dev/null |
+    awk -F'\t' -v OFS='\t' '{ p = ($6 != "" ? $6 : $7); gsub(":", "", p); print $1, $2, $3, $4, $5, p, $8 }' >"$TD/rtp.tsv"
+}
+
+# leg NAME SRC SPORT-MIN SPORT-MAX DST DPORT-MIN DPORT-MAX : the packets of
+# one direction -> $TD/NAME.leg (payload hex, one a line); sets LEG_N
+# (packets), LEG_LEN (RTP payload bytes, an SRTP tag included, of the first:
+# UDP length - 8 - the 12-byte RTP header), LEG_DISTINCT (mean number of
+# distinct byte values per payload), LEG_LOW (payloads with fewer than 60
+# distinct byte values: G.711 of a tone has ~5-20, ciphertext ~120 of 160),
+# LEG_UNIQ (different payloads)
+leg() {
+  local n=$1
+  awk -F'\t' -v s="$2" -v s0="$3" -v s1="$4" -v d="$5" -v d0="$6" -v d1="$7" -v OFS='\t' \
+    '$2 == s && $3 >= s0 && $3 <= s1 && $4 == d && $5 >= d0 && $5 <= d1 { print $6, $7 }' \
+    "$TD/rtp.tsv" >"$TD/$n.tsv"
+  cut -f1 "$TD/$n.tsv" >"$TD/$n.leg"
+  read -r LEG_N LEG_LEN LEG_DISTINCT LEG_UNIQ LEG_LOW < <(awk -F'\t' '
+    { n++; if (n == 1) len = $2 - 20
+      if (!($1 in u)) { u[$1] = 1; nu++ }
+      split("", seen); k = 0
+      for (i = 1; i <= length($1); i += 2) { b = substr($1, i, 2); if (!(b in seen)) { seen[b] = 1; k++ } }
+      sum += k; if (k < 60) low++ }
+    END { printf "%d %d %.0f %d %d\n", n, len, (n ? sum / n : 0), nu, low }' "$TD/$n.tsv")
+}
+
+# leg_hz NAME : rough frequency of the leg's payloads decoded as G.711 u-law
+leg_hz() {
+  perl -ne 'chomp; print pack("H*", $_)' "$TD/$1.leg" >"$TD/$1.ul"
+  sox -t ul -r 8000 -c 1 "$TD/$1.ul" -n stat 2>&1 | awk '/^Rough +frequency/ { print $NF }'
+}
+
+# leg_plain WHAT NAME SRC SPORTS DST DPORTS HZ : plain RTP carrying G.711 of
+# the HZ tone: >= 50 packets, 160-byte payloads (no SRTP tag), low byte
+# diversity in every packet, and the payloads decode to ~HZ
+leg_plain() {
+  local what=$1 n=$2 hz
+  leg "$n" "$3" "${4%-*}" "${4#*-}" "$5" "${6%-*}" "${6#*-}"
+  [ "$LEG_N" -ge 50 ] || mfail "$what: $LEG_N RTP packets $3:$4 -> $5:$6 on the wire (expected >= 50: media not relayed)"
+  hz=$(leg_hz "$n")
+  awk -v l="$LEG_LEN" -v d="$LEG_DISTINCT" -v f="$hz" -v h="$7" \
+    -v n="$LEG_N" -v lo="$LEG_LOW" 'BEGIN { exit !(l == 160 && d < 50 && lo == n && f >= h * 0.9 && f <= h * 1.1) }' ||
+    mfail "$what: $3:$4 -> $5:$6 is not the plain G.711 tone: $LEG_N packets, payload ${LEG_LEN} B, $LEG_DISTINCT distinct byte values/packet ($LEG_LOW packets < 60), $LEG_UNIQ different payloads, decodes to ${hz:-?} Hz (expected 160 B, < 50 distinct, all packets < 60, ~$7 Hz)"
+  ok "$what: plain RTP, $LEG_N pkts, ${LEG_LEN} B, $LEG_DISTINCT distinct bytes/pkt, $LEG_UNIQ different payloads, decodes to $hz Hz"
+}
+
+# leg_srtp WHAT NAME SRC SPORTS DST DPORTS : SRTP: >= 50 packets, payload
+# longer than 160 B (authentication tag), ciphertext-like byte diversity in
+# every packet, (almost) every payload different, and not one payload equal
+# to a plain payload seen on an inside leg (*-in-*.leg, checked before)
+leg_srtp() {
+  local what=$1 n=$2 same
+  leg "$n" "$3" "${4%-*}" "${4#*-}" "$5" "${6%-*}" "${6#*-}"
+  [ "$LEG_N" -ge 50 ] || mfail "$what: $LEG_N RTP packets $3:$4 -> $5:$6 on the wire (expected >= 50: media not relayed)"
+  same=$(awk 'FNR == NR { plain[substr($0, 1, 320)] = 1; next } (substr($0, 1, 320) in plain) { c++ } END { print c + 0 }' \
+    <(cat "$TD"/*-in-*.leg 2>/dev/null) "$TD/$n.leg")
+  awk -v l="$LEG_LEN" -v d="$LEG_DISTINCT" -v n="$LEG_N" -v u="$LEG_UNIQ" -v s="$same" -v lo="$LEG_LOW" \
+    'BEGIN { exit !(l > 160 && d > 80 && lo == 0 && u >= n * 0.95 && s == 0) }' ||
+    mfail "$what: $3:$4 -> $5:$6 does not look like SRTP: $LEG_N packets, payload ${LEG_LEN} B, $LEG_DISTINCT distinct byte values/packet, $LEG_LOW plaintext-like packet(s) (< 60 distinct), $LEG_UNIQ different payloads, $same payload(s) equal to an inside leg's plain payload (expected > 160 B, > 80 distinct, 0 plaintext-like, all different, 0)"
+  ok "$what: SRTP, $LEG_N pkts, ${LEG_LEN} B (160 + tag), $LEG_DISTINCT distinct bytes/pkt, $LEG_UNIQ different payloads, none equal to the plain ones"
+}
+
+# inject < LINES : send UDP datagrams with a forged source (raw socket: the
+# real peer holds that port), one per line "SRC-IP SRC-PORT DST-IP DST-PORT
+# HEX", 10 ms apart, all from one process (quick even on a loaded machine)
+inject() {
+  python3 -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for line in sys.stdin:
+    src, sport, dst, dport, data = line.split()
+    data = bytes.fromhex(data)
+    udp = struct.pack("!HHHH", int(sport), int(dport), 8 + len(data), 0) + data
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    s.sendto(ip + udp, (dst, 0))
+    time.sleep(0.01)
+' || fail "inject: could not send raw UDP datagrams"
+}
+
+# plain_rtcp SRC DST : datagrams SRC -> DST that parse as plain (unencrypted)
+# RTCP: a compound of version-2 packets of type 200-206 whose length fields
+# add up to exactly the datagram (SRTCP carries an index and a tag after it)
+plain_rtcp() {
+  tshark -r "$TD/cap.pcap" -Y "udp && ip.src == $1 && ip.dst == $2" -T fields -e udp.payload 2>/dev/null |
+    awk 'function byte(o) { return hex[substr($0, 2 * o + 1, 1)] * 16 + hex[substr($0, 2 * o + 2, 1)] }
+      BEGIN { for (i = 0; i < 16; i++) hex[substr("0123456789abcdef", i + 1, 1)] = i }
+      { gsub(":", ""); $0 = tolower($0); n = length($0) / 2; o = 0; k = 0
+        while (o + 4 <= n) {
+          if (int(byte(o) / 64) != 2 || byte(o + 1) < 200 || byte(o + 1) > 206) break
+          o += (byte(o + 2) * 256 + byte(o + 3) + 1) * 4; k++ }
+        if (k > 0 && o == n) c++ }
+      END { print c + 0 }'
+}
+
+# no_direct A B WHAT : not one UDP packet between A and B (media is anchored)
+no_direct() {
+  local c
+  c=$(tshark_count "udp && ip.addr == $1 && ip.addr == $2")
+  [ "$c" = 0 ] || mfail "$3: $c UDP packet(s) went directly between $1 and $2 (umsbcd must anchor the media)"
+}
+
+# sdp_inside CALLID WHAT : the SDP umsbcd sent to the UM (127.0.0.20:5060)
+# in the dialog CALLID, from the capture: RTP/AVP, no a=crypto, every c= is
+# 127.0.0.2, the m= port is one of umsbcd's, no gateway address anywhere
+# (o= included)
+sdp_inside() {
+  local rows
+  rows=$(tshark -r "$TD/cap.pcap" -d udp.port==5060,sip -Y "sip.Call-ID == \"$1\" && ip.src == 127.0.0.2 && ip.dst == 127.0.0.20 && sdp" \
+    -T fields -E occurrence=a -E aggregator='|' -e frame.number -e sdp.connection_info -e sdp.media -e sdp.media_attr -e sdp.owner 2>/dev/null)
+  [ -n "$rows" ] || mfail "$2: no SDP from umsbcd to the UM in dialog $1 in the capture"
+  printf '%s\n' "$rows" | awk -F'\t' '
+    { nc = split($2, c, "|"); for (i = 1; i <= nc; i++) if (c[i] != "IN IP4 127.0.0.2") bad = bad " c=" c[i]
+      nm = split($3, m, "|")
+      for (i = 1; i <= nm; i++) { split(m[i], f, " ")
+        if (f[3] != "RTP/AVP") bad = bad " m=" m[i]
+        if (f[2] < 40000 || f[2] > 40999) bad = bad " port " f[2] " not in 40000-40999" }
+      if ($4 ~ /crypto/) bad = bad " a=crypto present"
+      if ($0 ~ /127\.0\.0\.(7|8)([^0-9]|$)/) bad = bad " a gateway address in the SDP"
+      if (nc == 0) bad = bad " no c= line" }
+    END { if (bad != "") { print bad; exit 1 } }' >"$TD/sdp_bad.txt" ||
+    mfail "$2: SDP to the UM is wrong:$(cat "$TD/sdp_bad.txt") -- frames: $(printf '%s\n' "$rows" | tr '\t\n' '  ')"
+  ok "$2: $(printf '%s\n' "$rows" | head -n 1 | awk -F'\t' '{ print "m=" $3 ", c=" $2 ", no a=crypto (o=" $5 ")" }')"
+}
+
+# sdp_gw1 DIR FROM-RE START-RE NCRYPTO SUITES-RE WHAT : the SDP baresip gw1
+# received from umsbcd (its SIP trace): RTP/SAVP, c= 127.0.0.1, an umsbcd
+# port, exactly NCRYPTO a=crypto lines whose suites, joined by spaces, match
+# SUITES-RE
+sdp_gw1() {
+  local msg m c cr suites
+  msg=$(bs_sip_in "$1" "$2" "$3")
+  [ -n "$msg" ] || mfail "$6: gw1's SIP trace has no message /$3/ from $2"
+  m=$(printf '%s\n' "$msg" | grep -a '^m=audio' | tr -d '\r')
+  c=$(printf '%s\n' "$msg" | grep -a '^c=' | tr -d '\r' | sort -u | tr '\n' ' ')
+  cr=$(printf '%s\n' "$msg" | grep -ac '^a=crypto:')
+  suites=$(printf '%s\n' "$msg" | grep -a '^a=crypto:' | awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }')
+  printf '%s\n' "$m" | grep -qE '^m=audio 40[0-9]{3} RTP/SAVP ' &&
+    [ "$c" = "c=IN IP4 127.0.0.1 " ] && [ "$cr" = "$4" ] && printf '%s\n' "$suites" | grep -qE -- "^($5)\$" ||
+    mfail "$6: SDP at gw1: '$m', '$c', $cr a=crypto line(s): '$suites' (expected RTP/SAVP on an umsbcd port, c=IN IP4 127.0.0.1, $4 a=crypto /$5/)"
+  ok "$6: $m, ${c% }, $cr a=crypto ($suites)"
+}
+
+# call_end MARK WHAT : umsbcd logs the end of the call (UMS5001, see
+# docs/EVENTS.md) after log line MARK; the line -> CALL_END_LINE
+END_RE='UMS5001 call ended: '
+call_end() {
+  wait_log "$TD/umsbcd.log" "$END_RE" 10 "$1" ||
+    mfail "$2: umsbcd logged no end-of-call line /$END_RE/ within 10 s after the call"
+  CALL_END_LINE=$(log_since "$1" | grep -E -- "$END_RE" | tail -n 1)
+  ok "$2: ${CALL_END_LINE#*]: }"
+}
+
+# kv LINE KEY : the value of KEY=value in a log line (empty when absent)
+kv() { printf '%s\n' "$1" | grep -oE "(^| )$2=[^ ]*" | head -n 1 | sed -E "s/^ ?$2=//"; }
+
+# end_check LINE CALLID GATEWAY MODE SUITE AUTH-MIN AUTH-MAX WHAT : the
+# end-of-call line names the call, its gateway, mode and SRTP suite, counts
+# >= 50 packets each way on both legs, no SRTP replay, and between AUTH-MIN
+# and AUTH-MAX SRTP authentication failures
+end_check() {
+  local l=$1 k v bad=
+  [ "$(kv "$l" call-id)" = "$2" ] || bad="$bad call-id (expected $2)"
+  [ "$(kv "$l" gateway)" = "$3" ] || bad="$bad gateway (expected $3)"
+  [ "$(kv "$l" mode)" = "$4" ] || bad="$bad mode (expected $4)"
+  [ "$(kv "$l" suite)" = "$5" ] || bad="$bad suite (expected $5)"
+  for k in outside_pkts_in outside_pkts_out inside_pkts_in inside_pkts_out; do
+    v=$(kv "$l" $k)
+    [ -n "$v" ] && [ "$v" -ge 50 ] 2>/dev/null || bad="$bad $k=${v:-missing} (expected >= 50)"
+  done
+  v=$(kv "$l" srtp_replays)
+  [ "$v" = 0 ] || bad="$bad srtp_replays=${v:-missing} (expected 0)"
+  v=$(kv "$l" srtp_auth_failures)
+  [ -n "$v" ] && [ "$v" -ge "$6" ] 2>/dev/null && [ "$v" -le "$7" ] ||
+    bad="$bad srtp_auth_failures=${v:-missing} (expected $6..$7)"
+  [ -z "$bad" ] || mfail "$8: end-of-call line wrong:$bad -- ${l#*]: }"
+  ok "$8: call-id, gateway $3, mode $4, suite $5, >= 50 packets each way on both legs, $(kv "$l" srtp_auth_failures) SRTP authentication failure(s), no replay"
+}
+
+# ---------------------------------------------------------------------------
+say "umsbcd with media anchoring (outside 127.0.0.1, inside 127.0.0.2, ports 40000-40999)"
+MEDIA='media = { outside_address = "127.0.0.1"; inside_address = "127.0.0.2"; port_min = 40000; port_max = 40999;
+  timeout = 10; hold_timeout = 60;
+  srtp_suites = ( "AEAD_AES_256_GCM", "AEAD_AES_128_GCM", "AES_256_CM_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_80",
+                  "AES_256_CM_HMAC_SHA1_32", "AES_CM_128_HMAC_SHA1_32" ); };'
+OUR_SUITES='AEAD_AES_256_GCM AEAD_AES_128_GCM AES_256_CM_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_80 AES_256_CM_HMAC_SHA1_32 AES_CM_128_HMAC_SHA1_32'
+write_conf "$TD" "$MEDIA"
+start_umsbcd "$TD"
+wait_port tcp 127.0.0.1 5061 5 && wait_port udp 127.0.0.1 5060 5 && wait_port udp 127.0.0.2 5060 5 ||
+  fail "umsbcd not listening on tls 127.0.0.1:5061, udp 127.0.0.1:5060 and udp 127.0.0.2:5060"
+ok "umsbcd ready (pid $UMSBCD_PID)"
+
+# the tones: a caller's file is the call (baresip hangs up at its end), a
+# callee's file outlasts it
+sox -n -r 8000 -c 1 -b 16 "$TD/gw-3s.wav" synth 3 sine 1000 vol 0.5 &&
+  sox -n -r 8000 -c 1 -b 16 "$TD/gw-20s.wav" synth 20 sine 1000 vol 0.5 &&
+  sox -n -r 8000 -c 1 -b 16 "$TD/um-3s.wav" synth 3 sine 400 vol 0.5 &&
+  sox -n -r 8000 -c 1 -b 16 "$TD/um-20s.wav" synth 20 sine 400 vol 0.5 || fail "sox could not make the tones"
+
+route_src 127.0.0.2 127.0.0.20      # the UM's RTP to umsbcd's inside address
+route_src 127.0.0.1 127.0.0.7       # gw1's RTP and TLS to umsbcd's outside address
+capture_start "udp"
+
+UM_ACC='<sip:123@127.0.0.20;transport=udp>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:127.0.0.2:5060;transport=udp"'
+GW1_ACC='<sip:gw1@gw1.example.test;transport=tls>;regint=0;answermode=auto;mediaenc=srtp-mand;audio_codecs=PCMU;outbound="sip:127.0.0.1:5061;transport=tls"'
+GW2_ACC='<sip:gw2@gw2.example.test;transport=udp>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:127.0.0.1:5060;transport=udp"'
+
+# ---------------------------------------------------------------------------
+say "call 1: gw1 (TLS, SRTP) -> umsbcd -> um1 (UDP, RTP); gw1 hangs up after 3 s"
+C1_UM=$TD/c1-um C1_GW=$TD/c1-gw1
+bs_config "$C1_UM" 127.0.0.20:5060 "aufile,$TD/um-20s.wav" 21000-21099 "" "$UM_ACC"
+bs_config "$C1_GW" 127.0.0.7:5060 "aufile,$TD/gw-3s.wav" 20000-20099 "$TD/pki/gw1.pem" "$GW1_ACC"
+BS_DIRS=("$C1_GW" "$C1_UM")
+m1=$(log_mark)
+bs_start "$C1_UM"; um=$BS_PID
+bs_wait "$C1_UM" 'baresip is ready' 5 "UM baresip"
+wait_port udp 127.0.0.20 5060 5 || mfail "UM baresip not listening on udp 127.0.0.20:5060"
+bs_start "$C1_GW" '/dial sip:123@sbc.example.test'; gw=$BS_PID
+bs_answered "$C1_GW" "call 1 answered at gw1"
+bs_wait "$C1_UM" 'Call established' 2 "call 1 established at the UM"
+ok "call 1 established on both ends"
+# Plaintext forged as gw1's (its address, ports and SSRC) while the call
+# runs: umsbcd must not relay to the UM what does not authenticate.
+sleep 0.5                                   # let some of the tone flow first
+offer=$(bs_sip_in "$C1_GW" '127\.0\.0\.7:[0-9]+' '^INVITE ')   # what gw1 sent
+answer=$(bs_sip_in "$C1_GW" '127\.0\.0\.1:[0-9]+' '^SIP/2\.0 200')
+gport=$(printf '%s\n' "$offer" | awk '/^m=audio/ { print $2; exit }')
+gssrc=$(printf '%s\n' "$offer" | awk -F'[: ]' '/^a=ssrc:/ { print $2; exit }')
+sport=$(printf '%s\n' "$answer" | awk '/^m=audio/ { print $2; exit }')
+[ -n "$gport" ] && [ -n "$gssrc" ] && [ -n "$sport" ] ||
+  mfail "call 1: cannot read gw1's port/SSRC or umsbcd's port from gw1's SIP trace"
+MARK=$(printf 'UMSBC-PLAINTEXT-PROBE-' | od -An -tx1 | tr -d ' \n')    # 22 bytes
+PAYLOAD=$(printf "$MARK%.0s" 1 2 3 4 5 6 7 8 | cut -c1-320)               # 160 bytes
+PROBES=5
+for ((i = 0; i < PROBES; i++)); do
+  # RTP: V=2, PT 0, seq, timestamp, gw1's SSRC, 160 bytes of marker
+  echo "127.0.0.7 $gport 127.0.0.1 $sport $(printf '8000%04x%08x%08x' $((60000 + i)) $((i * 160)) "$gssrc")$PAYLOAD"
+  # RTCP APP "PROB" (56 bytes: length field 13) with the marker twice
+  echo "127.0.0.7 $((gport + 1)) 127.0.0.1 $((sport + 1)) $(printf '80cc000d%08x' "$gssrc")50524f42$MARK$MARK"
+done | inject
+ok "call 1: injected $PROBES plain RTP and $PROBES plain RTCP packets as gw1 ($gport/$((gport + 1)) -> umsbcd $sport/$((sport + 1)), SSRC $gssrc)"
+bs_wait "$C1_GW" 'terminated' 10 "call 1: gw1 hangs up after its tone"
+bs_wait "$C1_UM" 'terminated|session closed' 5 "call 1: the UM got gw1's BYE"
+bs_log "$C1_GW" | grep -qaE 'SRTP is Enabled' || mfail "call 1: baresip gw1 did not enable SRTP"
+ok "call 1 ended on both ends; gw1: $(bs_log "$C1_GW" | grep -aoE 'SRTP is Enabled.*' | head -n 1)"
+C1_CID=$(call_id "$C1_UM")
+bs_stop "$gw"; bs_stop "$um"
+call_end "$m1" "call 1: end-of-call log line"
+C1_END=$CALL_END_LINE
+
+# ---------------------------------------------------------------------------
+say "call 2: um1 -> umsbcd -> gw1 (umsbcd opens TLS to 127.0.0.7:5061, offers SRTP); the UM hangs up after 3 s"
+C2_UM=$TD/c2-um C2_GW=$TD/c2-gw1
+bs_config "$C2_UM" 127.0.0.20:5060 "aufile,$TD/um-3s.wav" 21100-21199 "" "$UM_ACC"
+bs_config "$C2_GW" 127.0.0.7:5060 "aufile,$TD/gw-20s.wav" 20100-20199 "$TD/pki/gw1.pem" "$GW1_ACC"
+BS_DIRS=("$C2_GW" "$C2_UM")
+m2=$(log_mark)
+bs_start "$C2_GW"; gw=$BS_PID
+bs_wait "$C2_GW" 'baresip is ready' 5 "gw1 baresip"
+wait_port tcp 127.0.0.7 5061 5 || mfail "gw1 baresip not listening on tls 127.0.0.7:5061"
+bs_start "$C2_UM" '/dial sip:gw1@gw1.example.test'; um=$BS_PID
+bs_answered "$C2_UM" "call 2 answered (UM side)"
+bs_wait "$C2_GW" 'Call established' 2 "call 2 established at gw1"
+ok "call 2 established on both ends"
+bs_wait "$C2_UM" 'terminated' 10 "call 2: the UM hangs up after its tone"
+bs_wait "$C2_GW" 'terminated|session closed' 5 "call 2: gw1 got the UM's BYE"
+bs_log "$C2_GW" | grep -qaE 'SRTP is Enabled' || mfail "call 2: baresip gw1 did not enable SRTP"
+ok "call 2 ended on both ends; gw1: $(bs_log "$C2_GW" | grep -aoE 'SRTP is Enabled.*' | head -n 1)"
+C2_CID=$(call_id "$C2_UM")
+bs_stop "$um"; bs_stop "$gw"
+call_end "$m2" "call 2: end-of-call log line"
+C2_END=$CALL_END_LINE
+
+# ---------------------------------------------------------------------------
+say "call 3: gw2 (UDP, plain RTP) -> umsbcd -> um1; gw2 hangs up after 3 s"
+route_src 127.0.0.1 127.0.0.8       # now gw2's RTP to umsbcd's outside address
+C3_UM=$TD/c3-um C3_GW=$TD/c3-gw2
+bs_config "$C3_UM" 127.0.0.20:5060 "aufile,$TD/um-20s.wav" 21200-21299 "" "$UM_ACC"
+bs_config "$C3_GW" 127.0.0.8:5060 "aufile,$TD/gw-3s.wav" 22000-22099 "" "$GW2_ACC"
+BS_DIRS=("$C3_GW" "$C3_UM")
+m3=$(log_mark)
+bs_start "$C3_UM"; um=$BS_PID
+bs_wait "$C3_UM" 'baresip is ready' 5 "UM baresip"
+wait_port udp 127.0.0.20 5060 5 || mfail "UM baresip not listening on udp 127.0.0.20:5060"
+bs_start "$C3_GW" '/dial sip:123@sbc.example.test'; gw=$BS_PID
+bs_answered "$C3_GW" "call 3 answered at gw2"
+bs_wait "$C3_UM" 'Call established' 2 "call 3 established at the UM"
+bs_wait "$C3_GW" 'terminated' 10 "call 3: gw2 hangs up after its tone"
+bs_wait "$C3_UM" 'terminated|session closed' 5 "call 3: the UM got gw2's BYE"
+ok "call 3 established and ended on both ends"
+C3_CID=$(call_id "$C3_UM")
+bs_stop "$gw"; bs_stop "$um"
+call_end "$m3" "call 3: end-of-call log line"
+C3_END=$CALL_END_LINE
+BS_DIRS=("$C1_GW" "$C1_UM" "$C2_GW" "$C2_UM" "$C3_GW" "$C3_UM")
+
+sleep 0.3                                   # let dumpcap see the last packets
+capture_stop
+rtp_dump
+
+# ---------------------------------------------------------------------------
+say "call 1 (gw1 -> UM, secured): audio, wire, SDP"
+tone_check "$(ls -t "$C1_UM"/dump-*-dec.wav 2>/dev/null | head -n 1)" 1000 "UM hears gw1's tone"
+tone_check "$(ls -t "$C1_GW"/dump-*-dec.wav 2>/dev/null | head -n 1)" 400 "gw1 hears the UM's tone"
+# the plain legs first: leg_srtp compares its payloads with them
+leg_plain "inside, umsbcd -> UM" c1-in-um 127.0.0.2 40000-40999 127.0.0.20 21000-21099 1000
+leg_plain "inside, UM -> umsbcd" c1-in-sbc 127.0.0.20 21000-21099 127.0.0.2 40000-40999 400
+leg_srtp "outside, gw1 -> umsbcd" c1-out-sbc 127.0.0.7 20000-20099 127.0.0.1 40000-40999
+leg_srtp "outside, umsbcd -> gw1" c1-out-gw 127.0.0.1 40000-40999 127.0.0.7 20000-20099
+sdp_inside "$C1_CID" "INVITE to the UM"
+sdp_gw1 "$C1_GW" '127\.0\.0\.1:[0-9]+' '^SIP/2\.0 200' 1 'AES_CM_128_HMAC_SHA1_80' \
+  "200 OK at gw1 (answer: one a=crypto, the strongest of ours that gw1 offered)"
+
+say "call 2 (UM -> gw1, secured): audio, wire, SDP"
+tone_check "$(ls -t "$C2_GW"/dump-*-dec.wav 2>/dev/null | head -n 1)" 400 "gw1 hears the UM's tone"
+tone_check "$(ls -t "$C2_UM"/dump-*-dec.wav 2>/dev/null | head -n 1)" 1000 "UM hears gw1's tone"
+leg_plain "inside, umsbcd -> UM" c2-in-um 127.0.0.2 40000-40999 127.0.0.20 21100-21199 1000
+leg_plain "inside, UM -> umsbcd" c2-in-sbc 127.0.0.20 21100-21199 127.0.0.2 40000-40999 400
+leg_srtp "outside, gw1 -> umsbcd" c2-out-sbc 127.0.0.7 20100-20199 127.0.0.1 40000-40999
+leg_srtp "outside, umsbcd -> gw1" c2-out-gw 127.0.0.1 40000-40999 127.0.0.7 20100-20199
+sdp_inside "$C2_CID" "200 OK to the UM"
+sdp_gw1 "$C2_GW" '127\.0\.0\.1:[0-9]+' '^INVITE ' 6 "$OUR_SUITES" \
+  "INVITE at gw1 (offer: our six suites in order)"
+
+say "call 3 (gw2 -> UM, unsecured): audio, wire, SDP"
+tone_check "$(ls -t "$C3_UM"/dump-*-dec.wav 2>/dev/null | head -n 1)" 1000 "UM hears gw2's tone"
+tone_check "$(ls -t "$C3_GW"/dump-*-dec.wav 2>/dev/null | head -n 1)" 400 "gw2 hears the UM's tone"
+leg_plain "inside, umsbcd -> UM" c3-in-um 127.0.0.2 40000-40999 127.0.0.20 21200-21299 1000
+leg_plain "inside, UM -> umsbcd" c3-in-sbc 127.0.0.20 21200-21299 127.0.0.2 40000-40999 400
+leg_plain "outside, gw2 -> umsbcd" c3-out-sbc 127.0.0.8 22000-22099 127.0.0.1 40000-40999 1000
+leg_plain "outside, umsbcd -> gw2" c3-out-gw 127.0.0.1 40000-40999 127.0.0.8 22000-22099 400
+sdp_inside "$C3_CID" "INVITE to the UM"
+
+say "secured legs: plaintext never crosses umsbcd"
+n=$(tshark_count 'udp && ip.src == 127.0.0.7 && ip.dst == 127.0.0.1 && frame contains "UMSBC-PLAINTEXT-PROBE"')
+[ "$n" = $((2 * PROBES)) ] || mfail "the capture holds $n of the $((2 * PROBES)) injected probes (expected all)"
+n=$(tshark_count 'udp && !(ip.src == 127.0.0.7) && frame contains "UMSBC-PLAINTEXT-PROBE"')
+[ "$n" = 0 ] || mfail "umsbcd relayed $n injected plaintext packet(s) that did not authenticate on gw1's SRTP leg"
+ok "the $((2 * PROBES)) forged plaintext RTP/RTCP packets from gw1's address were not relayed"
+n=$(plain_rtcp 127.0.0.1 127.0.0.7)
+[ "$n" = 0 ] || mfail "umsbcd sent $n plain (unencrypted) RTCP datagram(s) to gw1 (its leg is SRTP/SRTCP)"
+ok "no plain RTCP from umsbcd to gw1 (calls 1 and 2)"
+
+say "media is anchored: nothing between a gateway and the UM directly"
+no_direct 127.0.0.7 127.0.0.20 "gw1 <-> UM"
+no_direct 127.0.0.8 127.0.0.20 "gw2 <-> UM"
+ok "no UDP packet between 127.0.0.7/127.0.0.8 and 127.0.0.20"
+
+say "end-of-call lines (UMS5001)"
+# call 1: at least the injected plain RTP probes failed authentication (each
+# is at least one failure); call 2: baresip itself sends up to two plain RTCP
+# packets on its SRTP leg (an APP "PING" at the start, a BYE at the end) that
+# may meet the stream while it exists
+end_check "$C1_END" "$C1_CID" gw1 secured AES_CM_128_HMAC_SHA1_80 "$PROBES" 1000 "call 1"
+end_check "$C2_END" "$C2_CID" gw1 secured AEAD_AES_256_GCM 0 2 "call 2"
+end_check "$C3_END" "$C3_CID" gw2 unsecured none 0 0 "call 3"
+
+assert_alive
+stop_umsbcd
+echo "PASS: $IT_NAME"
+exit 0
