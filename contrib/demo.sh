@@ -4,18 +4,22 @@
 # Runs entirely inside a private network namespace (only `lo`), so nothing
 # on the host is touched and the fixed ports 5060/5061 are always free:
 #
-#   gateway gw1 (SIPp UAC) --TCP--> stunnel (gw1's TLS stack: client cert
-#   gw1.example.test, verifies sbc.example.test) ==mutual TLS==> umsbcd
-#   127.0.0.1:5061 --UDP--> legacy UM server (SIPp UAS, 127.0.0.20:5060)
+#   gateway gw1 (baresip, 127.0.0.7: SIP over mutual TLS with client
+#   certificate gw1.example.test, SRTP mandatory, plays a 1000 Hz tone)
+#     ==TLS/SRTP==> umsbcd outside 127.0.0.1 (5061, media 40000-40999)
+#     --UDP/RTP--> umsbcd inside 127.0.0.2 --> legacy UM server (baresip,
+#   127.0.0.20:5060, plain SIP and RTP only, answers, plays 400 Hz)
 #
 # 1. builds a throw-away demo PKI and a demo configuration in a temp dir,
-# 2. starts umsbcd in the foreground, the UM server and the gateway's stunnel,
-# 3. places one call from the gateway and prints a summary: listeners, the
-#    verified TLS peer, the call result and a SIP ladder (tshark, if installed),
+# 2. starts umsbcd in the foreground and the UM server,
+# 3. gw1 places a 4 s call; the summary shows the verified TLS peer, the SDP
+#    each side got (SRTP with umsbcd's own key outside, plain RTP inside),
+#    what the wire carried on each leg (tshark), the tone each end decoded
+#    (sox) and umsbcd's end-of-call line,
 # 4. then leaves umsbcd running with its log on screen until Ctrl-C, and
 #    stops everything it started.
 #
-# Needs: sipp (sip-tester), stunnel4, openssl, iproute2; optional: tshark.
+# Needs: baresip, sox, openssl, iproute2; optional: tshark (wire verdict).
 # Set IT_KEEP=1 to keep the temp dir (config, PKI, logs, capture) afterwards.
 set -u
 if [ -z "${UMSBC_IT_NETNS:-}" ]; then
@@ -50,12 +54,12 @@ hr
 
 echo "* building a demo PKI (test CA; gw1, gw2, sbc certificates) ..."
 # Demo certificates live a year, so the log shows no expiry warnings.
-PKI_DAYS=365 write_conf "$TD"
+PKI_DAYS=365 write_conf "$TD" 'media = { outside_address = "127.0.0.1"; inside_address = "127.0.0.2"; port_min = 40000; port_max = 40999; };'
 echo "  CA     : $(openssl x509 -in "$TD/pki/ca.crt" -noout -subject | sed 's/^subject=//')"
 echo "  umsbcd : $(openssl x509 -in "$TD/pki/sbc.crt" -noout -subject | sed 's/^subject=//')  (certs/sbc.pem)"
 echo "  gateway: $(openssl x509 -in "$TD/pki/gw1.crt" -noout -subject | sed 's/^subject=//')"
 echo "* configuration: $TD/umsbc.conf"
-sed -n '/^listen/,/^);/p;/^um_servers/p;/^gateways/,/^);/p' "$TD/umsbc.conf" | sed 's/^/    /'
+sed -n '/^listen/,/^);/p;/^um_servers/p;/^gateways/,/^);/p;/^media/p' "$TD/umsbc.conf" | sed 's/^/    /'
 "$UMSBCD" -t -c "$TD/umsbc.conf" >"$TD/check.out" 2>&1 || { cat "$TD/check.out"; fail "umsbcd -t rejects the demo configuration"; }
 echo "  umsbcd -t: configuration OK"
 
@@ -65,23 +69,34 @@ wait_port tcp 127.0.0.1 5061 5 || fail "umsbcd is not listening on 127.0.0.1:506
 echo "  ready (pid $UMSBCD_PID). Listening:"
 ss -Hlntup 2>/dev/null | awk '/umsbcd/ { printf "    %-4s %s\n", $1, $5 }' | sort -u
 
-echo "* starting the legacy UM server (SIPp UAS, plain UDP 127.0.0.20:5060) ..."
-uas_start um-uas "$SCEN/uas.xml" u1 127.0.0.20 5060 -d 1000
-echo "* starting gw1's TLS stack (stunnel: 127.0.0.7:15061 -> mutual TLS -> 127.0.0.1:5061) ..."
-gw1_tls_client
+. "$IT_DIR/baresip.sh"
+need baresip sox
+echo "* making the tones (sox): gw1 plays 4 s of 1000 Hz, the UM 400 Hz"
+sox -n -r 8000 -c 1 -b 16 "$TD/gw.wav" synth 4 sine 1000 vol 0.5 &&
+  sox -n -r 8000 -c 1 -b 16 "$TD/um.wav" synth 30 sine 400 vol 0.5 || fail "sox could not make the tones"
+route_src 127.0.0.2 127.0.0.20      # the UM's packets to umsbcd leave from its own address
+route_src 127.0.0.1 127.0.0.7       # and gw1's from 127.0.0.7 (baresip does not bind them)
 HAVE_TSHARK=
 if command -v tshark >/dev/null 2>&1 && command -v dumpcap >/dev/null 2>&1; then
   HAVE_TSHARK=1
-  capture_start "port 5060 or port 5061 or port 15061"
+  capture_start "udp or tcp port 5061"
 fi
-
-echo "* gw1 calls sip:123@sbc.example.test over mutual TLS (2 s of call, then BYE) ..."
-tls_scen "$SCEN/uac.xml" "$TD/uac_tls.xml"
+echo "* starting the legacy UM server (baresip: plain SIP/UDP and RTP, 127.0.0.20:5060) ..."
+UM=$TD/um GW=$TD/gw1
+bs_config "$UM" 127.0.0.20:5060 "aufile,$TD/um.wav" 21000-21099 "" \
+  '<sip:123@127.0.0.20;transport=udp>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:127.0.0.2:5060;transport=udp"'
+bs_config "$GW" 127.0.0.7:5060 "aufile,$TD/gw.wav" 20000-20099 "$TD/pki/gw1.pem" \
+  '<sip:gw1@gw1.example.test;transport=tls>;regint=0;mediaenc=srtp-mand;audio_codecs=PCMU;outbound="sip:127.0.0.1:5061;transport=tls"'
+bs_start "$UM"; UM_PID=$BS_PID
+wait_port udp 127.0.0.20 5060 5 || fail "the UM (baresip) did not listen on 127.0.0.20:5060"
+echo "* gw1 calls sip:123@sbc.example.test over mutual TLS with SRTP (4 s tone, then BYE) ..."
+mark=$(log_mark)
 t0=$(now_ms)
-sipp_fg gw1-uac 30 -sf "$TD/uac_tls.xml" -t t1 -s 123 127.0.0.7:15061 -i 127.0.0.7 -p 5060 \
-  -mi 127.0.0.7 -m 1 -d 2000 -timeout 25s -timeout_error
+bs_start "$GW" '/dial sip:123@sbc.example.test'; GW_PID=$BS_PID
+wait_log "$TD/umsbcd.log" 'UMS5001 ' 20 "$mark"
 rc=$?
 el=$(($(now_ms) - t0))
+bs_stop "$GW_PID"; bs_stop "$UM_PID"
 [ -n "$HAVE_TSHARK" ] && { sleep 0.3; capture_stop; }
 
 hr
@@ -90,14 +105,6 @@ hr
 echo " listeners (umsbcd):"
 ss -Hlntup 2>/dev/null | awk '/umsbcd/ { printf "   %-4s %s\n", $1, $5 }' | sort -u
 echo " TLS peer:"
-L=$TD/gw1-client.stunnel.log
-if grep -q 'Certificate accepted at depth=0' "$L"; then
-  echo "   gw1 verified umsbcd: $(grep -oE 'Certificate accepted at depth=0: .*' "$L" | head -n 1)"
-  echo "   $(grep -oE 'CERT: Host name .*' "$L" | head -n 1)"
-  echo "   $(grep -oE 'TLSv1\.[0-9] ciphersuite: .*' "$L" | head -n 1)"
-else
-  echo "   gw1's TLS stack did not accept umsbcd's certificate (see $L)"
-fi
 gwsub=$(openssl x509 -in "$TD/pki/gw1.crt" -noout -subject -nameopt oneline | sed 's/^subject=//')
 if grep -qE 'UMS200[12] .*peer=127\.0\.0\.7' "$TD/umsbcd.log"; then
   echo "   umsbcd REFUSED gw1:"
@@ -109,36 +116,50 @@ else
 fi
 echo " call:"
 if [ $rc = 0 ]; then
-  echo "   gw1 -> umsbcd -> UM: call completed (INVITE/200/ACK ... BYE/200) in $el ms"
+  echo "   gw1 -> umsbcd -> UM: call completed in $el ms"
 else
-  echo "   gw1 -> umsbcd -> UM: call FAILED (SIPp exit status $rc); see $TD/gw1-uac.msg"
+  echo "   gw1 -> umsbcd -> UM: the call did not end as expected; see $GW/log and $TD/umsbcd.log"
 fi
-echo "   UM server received: $(sip_received "$TD/um-uas.msg" '^INVITE ' | head -n 1)"
-echo "   with umsbcd's Via:  $(sip_received "$TD/um-uas.msg" '^INVITE ' | hdr_values Via | head -n 1)"
-echo "   Record-Route:       $(sip_received "$TD/um-uas.msg" '^INVITE ' | hdr_values Record-Route | tr '\n' ' ')"
+sdp_lines() { grep -aE '^(c=|m=audio|a=crypto)' | tr -d '\r' | cut -c1-90 | sed 's/^/     /'; }
+echo "   gw1 offered (its SIP trace):"
+bs_sip_in "$GW" '127\.0\.0\.7:[0-9]+' '^INVITE ' | sdp_lines
+echo "   gw1 got back from umsbcd (RTP/SAVP, one a=crypto, umsbcd's own key):"
+bs_sip_in "$GW" '127\.0\.0\.1:[0-9]+' '^SIP/2\.0 200' | sdp_lines
+echo "   the UM got from umsbcd (RTP/AVP, no key):"
+bs_sip_in "$UM" '127\.0\.0\.2:[0-9]+' '^INVITE ' | sdp_lines
 if [ -n "$HAVE_TSHARK" ]; then
-  echo " SIP ladder (lo; gw1 <-> its stunnel is plain TCP, stunnel <-> umsbcd is TLS):"
-  tshark -r "$TD/cap.pcap" -d tcp.port==15061,sip -d udp.port==5060,sip \
-    -Y 'sip || tls.handshake.type == 1 || tls.handshake.type == 2' \
-    -T fields -E separator='|' -e frame.time_relative -e ip.src -e tcp.srcport -e udp.srcport \
-    -e ip.dst -e tcp.dstport -e udp.dstport -e _ws.col.Protocol -e _ws.col.Info 2>/dev/null |
-  awk -F'|' '
-    function who(a, p) {
-      if (a == "127.0.0.1") return "umsbcd(out)"; if (a == "127.0.0.2") return "umsbcd(in)";
-      if (a == "127.0.0.20") return "UM"; if (a == "127.0.0.7" && p == "15061") return "stunnel(gw1)";
-      if (a == "127.0.0.7") return (p == 5060 || p == "") ? "gw1" : "gw1/stunnel"; return a }
-    { sp = $3 $4; dp = $6 $7; info = $9; sub(/ *\|.*$/, "", info); if (length(info) > 50) info = substr(info, 1, 50)
-      printf "   %6.3f  %-13s -> %-13s %-5s %s\n", $1, who($2, sp), who($5, dp), $8, info }' | head -n 60
-  echo "   (TLS application data between stunnel and umsbcd is not shown: it is encrypted)"
-else
-  echo " (install tshark for a SIP ladder)"
+  echo " media on the wire (tshark; distinct byte values per 160-byte payload: G.711 of a tone ~10, ciphertext ~120):"
+  tshark -r "$TD/cap.pcap" -o rtp.heuristic_rtp:TRUE -Y 'rtp.version == 2 && rtp.p_type == 0 && udp.length > 100' \
+    -T fields -e ip.src -e udp.srcport -e ip.dst -e rtp.payload -e srtp.enc_payload 2>/dev/null |
+  awk -F'\t' '
+    function who(a) {
+      if (a == "127.0.0.1") return "umsbcd(out)"; if (a == "127.0.0.2") return "umsbcd(in)"
+      if (a == "127.0.0.20") return "UM"; if (a == "127.0.0.7") return "gw1"; return a }
+    { k = sprintf("%-11s -> %-11s", who($1), who($3)); p = ($4 != "" ? $4 : $5); gsub(":", "", p)
+      split("", seen); d = 0
+      for (i = 1; i <= 320 && i < length(p); i += 2) { b = substr(p, i, 2); if (!(b in seen)) { seen[b] = 1; d++ } }
+      n[k]++; sum[k] += d }
+    END { for (k in n) printf "   %s %5d packets, %4.0f distinct bytes => %s\n", k, n[k], sum[k] / n[k],
+            (sum[k] / n[k] > 80 ? "SRTP (encrypted)" : "RTP (plain)") }' | sort
 fi
+echo " what each end heard (sox, decoded audio):"
+for e in "UM:$UM:1000" "gw1:$GW:400"; do
+  IFS=: read -r name dir want <<<"$e"
+  f=$(ls -t "$dir"/dump-*-dec.wav 2>/dev/null | head -n 1)
+  if [ -n "$f" ]; then
+    echo "   $name: $(sox "$f" -n stat 2>&1 | awk '/^Length/ { l = $NF } /^Rough +frequency/ { f = $NF } END { printf "%.1f s at %s Hz", l, f }') (the other end plays $want Hz)"
+  else
+    echo "   $name: no audio reached it"
+  fi
+done
+echo " umsbcd's end-of-call line:"
+log_since "$mark" | grep -E 'UMS5001' | tail -n 1 | sed 's/^.*UMS5001 /   /' | fold -s -w 100 | sed '2,$s/^/     /'
 hr
 [ $rc = 0 ] || echo " The call failed; umsbcd keeps running so you can look at its log."
 echo " umsbcd keeps running in the foreground; its log follows.  Ctrl-C stops everything."
 echo " To talk to it from another shell:  nsenter -t $UMSBCD_PID -n <command>"
 echo "   e.g. nsenter -t $UMSBCD_PID -n ss -ltnup"
-echo "        nsenter -t $UMSBCD_PID -n sipp -sf $TD/uac_tls.xml -t t1 -s 123 127.0.0.7:15061 -i 127.0.0.7 -m 1"
+echo "        nsenter -t $UMSBCD_PID -n baresip -f $GW -e '/dial sip:123@sbc.example.test'"
 hr
 # tail in the background + `wait`: the builtin returns as soon as SIGINT
 # arrives, even when only this shell gets it (e.g. kill -INT from elsewhere)
