@@ -276,6 +276,40 @@ START_TEST(um_offer_to_secured_gateway)
 }
 END_TEST
 
+/* UPDATE from the UM inside an established secured call: the gateway gets
+ * a fresh offer with our six lines; its 200 (tag 4) reaches the UM plain. */
+START_TEST(update_from_um_reoffers_keys)
+{
+	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
+	const char *phrase = NULL;
+	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
+
+	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 0);
+	msg_destroy(m);
+	m = mk("SIP/2.0 200 OK", "INVITE", 1, "callee", um_answer);
+	call_response(m, &um);
+	char *first = body(m);
+	m = mk("UPDATE sip:x@127.0.0.7 SIP/2.0", "UPDATE", 7, "callee",
+	    "v=0\r\no=um 5 6 IN IP4 127.0.0.20\r\ns=-\r\nc=IN IP4 127.0.0.20\r\nt=0 0\r\n"
+	    "m=audio 6010 RTP/AVP 0 101\r\nm=image 6002 udptl t38\r\nm=video 0 RTP/AVP 31\r\n");
+	ck_assert_int_eq(call_request(m, &um, -1, &phrase), 0);
+	char *offer = body(m);
+	ck_assert_int_eq(count(offer, "a=crypto:"), 6);
+	ck_assert_msg(strstr(offer, " RTP/SAVP 0 101\r\n") != NULL, "%s", offer);
+	char *o1 = line_of(first, "o="), *o2 = line_of(offer, "o=");
+	ck_assert_str_ne(o1, o2);	/* the gateway's view changed: its version moves */
+	m = mk("SIP/2.0 200 OK", "UPDATE", 7, "callee",
+	    "v=0\r\no=gw 10 3 IN IP4 127.0.0.7\r\ns=-\r\nc=IN IP4 127.0.0.7\r\nt=0 0\r\n"
+	    "m=audio 7000 RTP/SAVP 0 101\r\na=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:" K30B "\r\n"
+	    "m=image 7002 udptl t38\r\nm=video 0 RTP/SAVP 31\r\n");
+	call_response(m, &gw);
+	char *ans = body(m);
+	ck_assert_msg(strstr(ans, " RTP/AVP 0 101\r\n") && !strstr(ans, "crypto"), "%s", ans);
+	ck_assert_msg(strstr(ans, "c=IN IP4 127.0.0.2\r\n") != NULL, "%s", ans);
+	free(first); free(offer); free(o1); free(o2); free(ans);
+}
+END_TEST
+
 /* A failed initial INVITE ends the call and gives its ports back. */
 START_TEST(failure_ends_call)
 {
@@ -307,6 +341,7 @@ call_suite(void)
 	tcase_add_test(tc, secured_gateway_offer);
 	tcase_add_test(tc, secured_gateway_plain_offer_refused);
 	tcase_add_test(tc, um_offer_to_secured_gateway);
+	tcase_add_test(tc, update_from_um_reoffers_keys);
 	tcase_add_test(tc, failure_ends_call);
 	suite_add_tcase(s, tc);
 	return s;
