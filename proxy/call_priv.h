@@ -52,6 +52,8 @@ struct call {
 	unsigned long o_ver[2];
 	char *sent[2];			/* last SDP we sent each side */
 	char *got[2];			/* last SDP each side sent */
+	uint32_t got_cseq[2];		/* and the CSeq it came with */
+	int got_method[2];
 	enum sdes_suite suite;		/* on the gateway leg; SDES_NONE = plain */
 
 	/* the dialog, to send our own BYE */

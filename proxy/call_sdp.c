@@ -354,10 +354,16 @@ call_sdp(struct call *c, enum side from, msg_t *msg, int is_offer, int final, in
 
 	if (!body)
 		return 0;
-	/* The same SDP again (a 2xx retransmitted): the same rewrite again. */
-	if (!is_offer && (c->offer_from < 0 || c->offer_from == (int)from) && c->got[from] &&
-	    c->sent[to] && strlen(c->got[from]) == len && memcmp(c->got[from], body, len) == 0)
+	/* The same SDP in the same transaction again (a 2xx retransmitted): the
+	 * same rewrite again. The same SDP in a new one is a new offer. */
+	sip_cseq_t const *cs = sip_object(msg)->sip_cseq;
+	if (!is_offer && c->got[from] && c->sent[to] && cs->cs_seq == c->got_cseq[from] &&
+	    (int)cs->cs_method == c->got_method[from] && strlen(c->got[from]) == len &&
+	    memcmp(c->got[from], body, len) == 0) {
+		if (final && c->offer_from == (int)to)
+			c->offer_from = -1;	/* 18x then 2xx with the same answer */
 		return sipmsg_set_body(msg, c->sent[to], strlen(c->sent[to])) == 0 ? 0 : 500;
+	}
 	if (sdpr_read(&d, body, len, &why) != 0) {
 		sdpr_free(&d);
 		snprintf(phrase_buf, sizeof(phrase_buf), "Bad Request (SDP: %s)", why);
@@ -374,6 +380,8 @@ call_sdp(struct call *c, enum side from, msg_t *msg, int is_offer, int final, in
 		char *copy = dup_text(body, len);
 		free(c->got[from]);
 		c->got[from] = copy;
+		c->got_cseq[from] = cs->cs_seq;
+		c->got_method[from] = (int)cs->cs_method;
 		if (!is_answer)
 			c->offer_from = from;
 		else if (final)

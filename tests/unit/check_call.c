@@ -310,6 +310,39 @@ START_TEST(update_from_um_reoffers_keys)
 }
 END_TEST
 
+/* A re-INVITE without SDP (a session refresh): the UM's 2xx repeats its
+ * SDP, which is now an offer; the gateway gets our six lines and answers
+ * in the ACK, which reaches the UM without keys. */
+START_TEST(late_offer_reinvite)
+{
+	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
+	const char *phrase = NULL;
+	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
+
+	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 0);
+	msg_destroy(m);
+	m = mk("SIP/2.0 200 OK", "INVITE", 1, "callee", um_answer);
+	call_response(m, &um);
+	msg_destroy(m);
+	m = mk("INVITE sip:x@127.0.0.2 SIP/2.0", "INVITE", 2, "callee", NULL);
+	ck_assert_int_eq(call_request(m, &gw, -1, &phrase), 0);
+	msg_destroy(m);
+	m = mk("SIP/2.0 200 OK", "INVITE", 2, "callee", um_answer);
+	call_response(m, &um);
+	char *offer = body(m);
+	ck_assert_int_eq(count(offer, "a=crypto:"), 6);
+	m = mk("ACK sip:x@127.0.0.2 SIP/2.0", "ACK", 2, "callee",
+	    "v=0\r\no=gw 10 3 IN IP4 127.0.0.7\r\ns=-\r\nc=IN IP4 127.0.0.7\r\nt=0 0\r\n"
+	    "m=audio 7000 RTP/SAVP 0 101\r\na=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:" K30B "\r\n"
+	    "m=image 7002 udptl t38\r\nm=video 0 RTP/SAVP 31\r\n");
+	ck_assert_int_eq(call_request(m, &gw, -1, &phrase), 0);
+	char *ans = body(m);
+	ck_assert_msg(strstr(ans, " RTP/AVP 0 101\r\n") && !strstr(ans, "crypto"), "%s", ans);
+	free(offer);
+	free(ans);
+}
+END_TEST
+
 /* A failed initial INVITE ends the call and gives its ports back. */
 START_TEST(failure_ends_call)
 {
@@ -342,6 +375,7 @@ call_suite(void)
 	tcase_add_test(tc, secured_gateway_plain_offer_refused);
 	tcase_add_test(tc, um_offer_to_secured_gateway);
 	tcase_add_test(tc, update_from_um_reoffers_keys);
+	tcase_add_test(tc, late_offer_reinvite);
 	tcase_add_test(tc, failure_ends_call);
 	suite_add_tcase(s, tc);
 	return s;
