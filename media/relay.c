@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* pthread_setname_np */
 #include "config.h"
 
 #include <errno.h>
@@ -131,6 +132,8 @@ worker_new(struct media_relay *r)
 		worker_free(w);
 		return NULL;
 	}
+	/* top -H and ps -L tell the threads apart. */
+	pthread_setname_np(w->thread, "umsbcd-media");
 	return w;
 }
 

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* pthread_setname_np */
 #include "config.h"
 
 #include <pthread.h>
@@ -436,6 +437,7 @@ workers_start(int n, struct event_base *core, const struct worker_ops *ops)
 		w->wake = w->base ? event_new(w->base, -1, 0, jobs_run, w) : NULL;
 		if (!w->wake || pthread_create(&w->thread, NULL, worker_main, w) != 0)
 			return -1;
+		pthread_setname_np(w->thread, "umsbcd-sip");
 	}
 	return 0;
 }
