@@ -20,8 +20,10 @@ static const char conf_text[] =
 	"listen = ( { side = \"outside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; },\n"
 	"           { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.2\"; port = 5060; } );\n"
 	"um_servers = ( { name = \"um1\"; uri = \"sip:127.0.0.20\"; } );\n"
-	"dialplans = ( { name = \"main\"; security = \"secured\"; um_servers = ( \"um1\" ); } );\n"
-	"gateways = ( { name = \"gw1\"; fqdn = \"gw1.example.test\"; addresses = ( \"127.0.0.7\" ); dialplan = \"main\"; } );\n"
+	"dialplans = ( { name = \"main\"; security = \"secured\"; um_servers = ( \"um1\" ); },\n"
+	"              { name = \"tls\"; security = \"sip-secured\"; um_servers = ( \"um1\" ); } );\n"
+	"gateways = ( { name = \"gw1\"; fqdn = \"gw1.example.test\"; addresses = ( \"127.0.0.7\" ); dialplan = \"main\"; },\n"
+	"             { name = \"gw3\"; fqdn = \"gw3.example.test\"; addresses = ( \"127.0.0.9\" ); dialplan = \"tls\"; } );\n"
 	"control = { socket = \"\"; };\n"
 	"media = { outside_address = \"127.0.0.1\"; inside_address = \"127.0.0.2\"; workers = 1;\n"
 	"          port_min = %u; port_max = %u; };\n";
@@ -343,6 +345,34 @@ START_TEST(late_offer_reinvite)
 }
 END_TEST
 
+/* sip-secured: TLS signaling, plain RTP on both legs, relayed through us. */
+START_TEST(sip_secured_is_plain)
+{
+	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
+	const char *phrase = NULL;
+	struct call_stats st;
+
+	gw.adm.gateway = 1;
+	sockaddr_parse("127.0.0.9", 5061, &gw.peer);
+	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL,
+	    "v=0\r\no=gw 1 1 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
+	    "m=audio 7000 RTP/AVP 8\r\n");
+	ck_assert_int_eq(call_request(m, &gw, 1, &phrase), 0);
+	char *in = body(m);
+	ck_assert_msg(strstr(in, "c=IN IP4 127.0.0.2\r\n") && strstr(in, " RTP/AVP 8\r\n"), "%s", in);
+	m = mk("SIP/2.0 200 OK", "INVITE", 1, "callee", "v=0\r\no=um 1 1 IN IP4 127.0.0.20\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.20\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8\r\n");
+	call_response(m, &um);
+	char *out = body(m);
+	ck_assert_msg(strstr(out, "c=IN IP4 127.0.0.1\r\n") && strstr(out, " RTP/AVP 8\r\n") &&
+	    !strstr(out, "crypto"), "%s", out);
+	call_stats(&st);
+	ck_assert_uint_eq(st.total[SEC_SIP_SECURED], 1);
+	free(in);
+	free(out);
+}
+END_TEST
+
 /* A failed initial INVITE ends the call and gives its ports back. */
 START_TEST(failure_ends_call)
 {
@@ -376,6 +406,7 @@ call_suite(void)
 	tcase_add_test(tc, um_offer_to_secured_gateway);
 	tcase_add_test(tc, update_from_um_reoffers_keys);
 	tcase_add_test(tc, late_offer_reinvite);
+	tcase_add_test(tc, sip_secured_is_plain);
 	tcase_add_test(tc, failure_ends_call);
 	suite_add_tcase(s, tc);
 	return s;
