@@ -9,6 +9,8 @@
 # (1) the SDP each side gets names umsbcd's address and a port of the range;
 #     RTP sent by the gateway reaches the UM from umsbcd, RTP injected from a
 #     foreign address is not relayed, and the end-of-call line counts both;
+# (1b) a gateway behind NAT (SDP c= not its address): its first packet is
+#     latched and the return path follows it;
 # (2) re-INVITE to hold: the UM's o= version moves, a=sendonly kept;
 # (3) a call whose media never flows is ended after media.timeout: BYE to
 #     both sides (both SIPp scenarios complete);
@@ -81,6 +83,33 @@ leaked=$(tshark -r "$TD/cap.pcap" -Y "ip.dst==127.0.0.20 && udp contains \"FOREI
 ok "3 RTP packets from a foreign address (127.0.0.99) were not relayed"
 assert_log 'UMS5001 .*call ended: .*mode=unsecured reason=bye-from-inside .*outside_pkts_in=5 .*inside_pkts_out=5 .*foreign=3' \
   "end-of-call line counts 5 relayed and 3 foreign packets"
+
+say "call 1b: a gateway behind NAT (its SDP names 10.9.9.9): umsbcd latches on its first packet"
+sed 's/c=IN IP\[media_ip_type\] \[media_ip\]/c=IN IP4 10.9.9.9/' "$TD/uac_7078.xml" >"$TD/uac_nat.xml"
+sed 's/m=audio \[media_port\]/m=audio 6078/' "$SCEN/uas_bye.xml" >"$TD/uas_6078.xml"
+capture_start "udp portrange 40000-40999 or udp port 6078 or udp port 7078"
+uas_start c1b-uas "$TD/uas_6078.xml" u1 127.0.0.20 5060 -m 1 -d 3000
+sipp_bg c1b-uac -sf "$TD/uac_nat.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 5060 \
+  -mi 127.0.0.8 -m 1 -timeout 20s -timeout_error
+UAC_PID=$SIPP_PID
+wait_log "$TD/c1b-uac.msg" '^SIP/2.0 200' 5 || fail "call 1b: no 200 OK at the gateway"
+in_port=$(sip_received c1b-uas.msg '^INVITE ' | sed -n 's/^m=audio \([0-9]*\) RTP\/AVP.*/\1/p')
+out_port=$(sip_received c1b-uac.msg '^SIP/2\.0 200' | sed -n 's/^m=audio \([0-9]*\) RTP\/AVP.*/\1/p')
+rtp 1 "NAT-GW-RTP-$(printf '%0120d' 0)" >"$TD/nat_gw"
+rtp 1 "NAT-UM-RTP-$(printf '%0120d' 0)" >"$TD/nat_um"
+base=$(stat_val media_packets_in)
+socat -u "OPEN:$TD/nat_gw" "UDP:127.0.0.1:$out_port,bind=127.0.0.8:7078" || fail "socat (gateway) failed"
+for i in $(seq 100); do [ "$(stat_val media_packets_in)" -gt "$base" ] && break; sleep 0.05; done
+[ "$(stat_val media_packets_in)" -gt "$base" ] || fail "call 1b: umsbcd did not take the gateway's packet"
+socat -u "OPEN:$TD/nat_um" "UDP:127.0.0.2:$in_port,bind=127.0.0.20:6078" || fail "socat (UM) failed"
+wait_exit "$UAC_PID" 15 >/dev/null || fail "call 1b: the gateway's scenario did not complete"
+uas_wait c1b-uas 5
+capture_stop
+[ "$(tshark_count "ip.dst==127.0.0.20 && udp.dstport==6078 && udp contains \"NAT-GW-RTP\"")" = 1 ] ||
+  fail "call 1b: the gateway's RTP (SDP said 10.9.9.9) did not reach the UM"
+[ "$(tshark_count "ip.src==127.0.0.1 && udp.srcport==$out_port && ip.dst==127.0.0.8 && udp.dstport==7078 && udp contains \"NAT-UM-RTP\"")" = 1 ] ||
+  fail "call 1b: the UM's RTP did not go back to where the gateway's came from (127.0.0.8:7078)"
+ok "NAT: media from 127.0.0.8:7078 accepted although the SDP said 10.9.9.9, and the UM's RTP went back there"
 
 say "call 2: re-INVITE to hold; the UM's o= version moves, a=sendonly kept"
 mark=$(log_mark)
