@@ -11,7 +11,8 @@
 #     foreign address is not relayed, and the end-of-call line counts both;
 # (1b) a gateway behind NAT (SDP c= not its address): its first packet is
 #     latched and the return path follows it;
-# (2) re-INVITE to hold: the UM's o= version moves, a=sendonly kept;
+# (2) re-INVITE to hold: the UM's o= version moves, a=sendonly kept, and
+#     7 s of silence on hold do not end the call (hold_timeout 60, timeout 5);
 # (3) a call whose media never flows is ended after media.timeout: BYE to
 #     both sides (both SIPp scenarios complete);
 # (4) a secured gateway (gw1, mutual TLS) offering plain RTP/AVP gets 488 and
@@ -111,9 +112,12 @@ capture_stop
   fail "call 1b: the UM's RTP did not go back to where the gateway's came from (127.0.0.8:7078)"
 ok "NAT: media from 127.0.0.8:7078 accepted although the SDP said 10.9.9.9, and the UM's RTP went back there"
 
-say "call 2: re-INVITE to hold; the UM's o= version moves, a=sendonly kept"
+say "call 2: re-INVITE to hold, then 7 s of silence: the UM's o= version moves, a=sendonly kept, hold_timeout (not timeout) applies"
 mark=$(log_mark)
-run_call c2 u1 uac_reinvite uas_reinvite
+uas_start c2-uas "$SCEN/uas_reinvite.xml" u1 127.0.0.20 5060 -m 1
+sipp_fg c2-uac 30 -sf "$SCEN/uac_reinvite.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 5060 \
+  -mi 127.0.0.8 -m 1 -d 7000 -timeout 25s -timeout_error || fail "call 2: the held call did not complete (SIPp exit $?)"
+uas_wait c2-uas 5
 v1=$(sip_received c2-uas.msg '^INVITE ' 1 | sed -n 's/^o=[^ ]* [^ ]* \([0-9]*\) .*/\1/p')
 v2=$(sip_received c2-uas.msg '^INVITE ' 2 | sed -n 's/^o=[^ ]* [^ ]* \([0-9]*\) .*/\1/p')
 [ -n "$v1" ] && [ -n "$v2" ] && [ "$v2" -gt "$v1" ] || fail "call 2: o= version at the UM went '$v1' -> '$v2'"
