@@ -373,6 +373,33 @@ START_TEST(sip_secured_is_plain)
 }
 END_TEST
 
+/* A reliable 183 carries the answer (RFC 3262); the 200 repeats it and
+ * gets the same rewrite: one a=crypto line, the same key. */
+START_TEST(reliable_183_answer)
+{
+	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
+	const char *phrase = NULL;
+	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
+
+	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 0);
+	msg_destroy(m);
+	m = mk("SIP/2.0 183 Session Progress\r\nRSeq: 1\r\nRequire: 100rel", "INVITE", 1, "callee",
+	    um_answer);
+	call_response(m, &um);
+	char *early = body(m);
+	ck_assert_int_eq(count(early, "a=crypto:"), 1);
+	m = mk("PRACK sip:x@127.0.0.2 SIP/2.0\r\nRAck: 1 1 INVITE", "PRACK", 2, "callee", NULL);
+	ck_assert_int_eq(call_request(m, &gw, -1, &phrase), 0);
+	msg_destroy(m);
+	m = mk("SIP/2.0 200 OK", "INVITE", 1, "callee", um_answer);
+	call_response(m, &um);
+	char *final = body(m);
+	ck_assert_str_eq(early, final);
+	free(early);
+	free(final);
+}
+END_TEST
+
 /* A failed initial INVITE ends the call and gives its ports back. */
 START_TEST(failure_ends_call)
 {
@@ -407,6 +434,7 @@ call_suite(void)
 	tcase_add_test(tc, update_from_um_reoffers_keys);
 	tcase_add_test(tc, late_offer_reinvite);
 	tcase_add_test(tc, sip_secured_is_plain);
+	tcase_add_test(tc, reliable_183_answer);
 	tcase_add_test(tc, failure_ends_call);
 	suite_add_tcase(s, tc);
 	return s;
