@@ -365,8 +365,9 @@ call_sdp(struct call *c, enum side from, msg_t *msg, int is_offer, int final, in
 		return sipmsg_set_body(msg, c->sent[to], strlen(c->sent[to])) == 0 ? 0 : 500;
 	}
 	if (sdpr_read(&d, body, len, &why) != 0) {
-		sdpr_free(&d);
+		/* why may live in the parser: use it before freeing that. */
 		snprintf(phrase_buf, sizeof(phrase_buf), "Bad Request (SDP: %s)", why);
+		sdpr_free(&d);
 		*phrase = phrase_buf;
 		return 400;
 	}

@@ -37,8 +37,9 @@ struct sdpr {
 	struct sdpr_stream s[SDPR_MAX_STREAMS];
 };
 
-/* Parses body into d (d needs no set-up). Returns 0, or -1 with *why. Call
- * sdpr_free() in both cases. */
+/* Parses body into d (d needs no set-up). Returns 0, or -1 with *why, which
+ * may point into d: read it before sdpr_free(). Call sdpr_free() in both
+ * cases. */
 int sdpr_read(struct sdpr *d, const char *body, size_t len, const char **why);
 void sdpr_free(struct sdpr *d);
 

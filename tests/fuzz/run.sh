@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 runs=${1:-2000000}
 seed=${FUZZ_SEED:-1}
-targets=${FUZZ_TARGETS:-fuzz_sipmsg fuzz_sdp}
+targets=${FUZZ_TARGETS:-fuzz_sipmsg fuzz_sdp fuzz_call}
 out=${FUZZ_BUILD:-$top/build/fuzz}
 mkdir -p "$out" "$here/artifacts"
 deps="sofia-sip-ua openssl"
@@ -22,6 +22,11 @@ build_target() {	# build_target NAME SOURCES...
 }
 build_target fuzz_sipmsg "$top/proxy/sipmsg.c"
 build_target fuzz_sdp "$top/proxy/sdp_rewrite.c"
+# The call layer with its config loader and a real media relay behind it.
+deps="$deps libsrtp2 libevent libevent_pthreads libconfig"
+cflags="$cflags $(pkg-config --cflags libsrtp2 libevent libconfig)"
+build_target fuzz_call "$top"/proxy/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log}.c \
+	"$top"/media/{b64,packet,portpool,relay,sdes,srtp_ctx,stream}.c -lpthread
 
 # run_target NAME CORPUS-DIR: fuzz NAME for $secs from a copy of its seeds.
 run_target() {
@@ -37,6 +42,8 @@ for t in $targets; do
 	case $t in
 	fuzz_sipmsg) run_target fuzz_sipmsg "$here/corpus" ;;
 	fuzz_sdp) run_target fuzz_sdp "$here/corpus-sdp" ;;
+	# Each input opens ports and libsrtp sessions: ~200 runs/s, hence fewer.
+	fuzz_call) runs=${FUZZ_CALL_RUNS:-20000} run_target fuzz_call "$here/corpus-call" ;;
 	*) echo "fuzz: unknown target $t" >&2; exit 2 ;;
 	esac
 done
@@ -44,4 +51,4 @@ if [ -n "$(find "$here/artifacts" -type f -newer "$out/fuzz_sdp" 2>/dev/null)" ]
 	echo "fuzz: findings in $here/artifacts" >&2
 	exit 1
 fi
-echo "fuzz: $targets: $runs runs each (seed $seed) without a finding"
+echo "fuzz: $targets: $runs runs each (fuzz_call ${FUZZ_CALL_RUNS:-20000}; seed $seed) without a finding"

@@ -400,6 +400,22 @@ START_TEST(reliable_183_answer)
 }
 END_TEST
 
+/* SDP that sofia-sip refuses gets 400 with its reason (fuzz_call found the
+ * reason read after the parser holding it was freed). */
+START_TEST(bad_sdp_400)
+{
+	struct inbound gw = from(SIDE_OUTSIDE);
+	const char *phrase = NULL;
+	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL,
+	    "v=0\r\no=gw 1 1 IN IP4 127.0.0.7\r\ns=-\r\nc=IN IP4 127.0.0.7\r\nt=0 0\r\n"
+	    "m=audio 7000 RTP/SAVP 0!101\r\n");
+
+	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 400);
+	ck_assert_msg(strncmp(phrase, "Bad Request (SDP: ", 18) == 0 && strlen(phrase) > 20, "%s", phrase);
+	msg_destroy(m);
+}
+END_TEST
+
 /* A failed initial INVITE ends the call and gives its ports back. */
 START_TEST(failure_ends_call)
 {
@@ -435,6 +451,7 @@ call_suite(void)
 	tcase_add_test(tc, late_offer_reinvite);
 	tcase_add_test(tc, sip_secured_is_plain);
 	tcase_add_test(tc, reliable_183_answer);
+	tcase_add_test(tc, bad_sdp_400);
 	tcase_add_test(tc, failure_ends_call);
 	suite_add_tcase(s, tc);
 	return s;
