@@ -564,6 +564,21 @@ sni = sbc.example.test"
   wait_port tcp "${acc%:*}" "${acc##*:}" 5 || fail "stunnel (gw1 client) did not listen on $acc"
 }
 
+# gw1_tls_server [CONNECT-PORT] [CERT] : stunnel playing gw1's TLS server on
+# its configured address 127.0.0.7:5061, presenting $TD/pki/CERT.pem (gw1)
+# and requiring a client certificate from the test CA (umsbcd's), forwarding
+# plain TCP to 127.0.0.7:CONNECT-PORT (5062): the gateway's SIP behind it
+gw1_tls_server() {
+  local port=${1:-5062} cert=${2:-gw1}
+  stunnel_start "gw1-server-$cert" "[gw1-server]
+accept = 127.0.0.7:5061
+connect = 127.0.0.7:$port
+cert = $TD/pki/$cert.pem
+CAfile = $TD/pki/ca.crt
+verifyChain = yes"
+  wait_port tcp 127.0.0.7 5061 5 || fail "stunnel gw1 server did not listen on 127.0.0.7:5061"
+}
+
 # capture_start FILTER : dumpcap on lo into $TD/cap.pcap; capture_stop flushes it
 capture_start() {
   need dumpcap tshark

@@ -50,13 +50,7 @@ say "call 2: gw1 -> um1 over mutual TLS, the UM hangs up (BYE back to gw1 over T
 # its configured address 127.0.0.7:5061, forwarding to the SIPp UAC's own TCP
 # listener 127.0.0.7:5060: umsbcd may send the BYE on gw1's connection or
 # open a new TLS connection to gw1 -- either way it must arrive over TLS.
-stunnel_start gw1-server "[gw1-server]
-accept = 127.0.0.7:5061
-connect = 127.0.0.7:5060
-cert = $TD/pki/gw1.pem
-CAfile = $TD/pki/ca.crt
-verifyChain = yes"
-wait_port tcp 127.0.0.7 5061 5 || fail "stunnel gw1 server did not listen on 127.0.0.7:5061"
+gw1_tls_server 5060
 uas_start um-uas2 "$SCEN/uas_bye.xml" u1 127.0.0.20 5060 -m 1 -d 500
 tls_scen "$SCEN/uac_waitbye.xml" "$TD/uac_waitbye_tls.xml"
 sipp_fg gw1-uac2 25 -sf "$TD/uac_waitbye_tls.xml" -t t1 -s 123 127.0.0.7:15061 -i 127.0.0.7 -p 5060 \
@@ -66,7 +60,7 @@ rc=$?
 uas_wait um-uas2 10
 check_proxied gw1-uac2.msg '^BYE ' '^SIP/2\.0/TLS 127\.0\.0\.1(:5061)?([;, ]|$)' "" "" \
   "gw1 received the UM's BYE from umsbcd over TLS"
-if grep -qE 'Certificate accepted at depth=0: .*CN=sbc\.example\.test' "$TD/gw1-server.stunnel.log"; then
+if grep -qE 'Certificate accepted at depth=0: .*CN=sbc\.example\.test' "$TD/gw1-server-gw1.stunnel.log"; then
   ok "umsbcd opened a new mutual-TLS connection to gw1 (127.0.0.7:5061) for the BYE"
 else
   ok "umsbcd sent the BYE on gw1's existing TLS connection"

@@ -26,16 +26,6 @@ start_umsbcd "$TD"
 wait_port udp 127.0.0.2 5060 5 || fail "umsbcd not listening on udp 127.0.0.2:5060"
 ok "umsbcd ready"
 
-gw1_tls_server() {   # gw1_tls_server CERT
-  stunnel_start "gw1-server-$1" "[gw1-server]
-accept = 127.0.0.7:5061
-connect = 127.0.0.7:5062
-cert = $TD/pki/$1.pem
-CAfile = $TD/pki/ca.crt
-verifyChain = yes"
-  wait_port tcp 127.0.0.7 5061 5 || fail "stunnel gw1 server did not listen on 127.0.0.7:5061"
-}
-
 # caller: the UM; Request-URI and To name the gateway
 sed -e 's#sip:\[service\]@\[remote_ip\]:\[remote_port\]#sip:[service]@gw1.example.test#g' \
   "$SCEN/uac.xml" >"$TD/uac_to_gw1.xml"
@@ -46,7 +36,7 @@ sed -e 's#<sip:um@\[local_ip\]:\[local_port\];transport=\[transport\]>#<sip:gw1@
   "$SCEN/uas.xml" >"$TD/uas_gw1.xml"
 
 say "(1) um1 -> sip:123@gw1.example.test: umsbcd -> mutual TLS -> 127.0.0.7:5061"
-gw1_tls_server gw1
+gw1_tls_server 5062 gw1
 uas_start gw1-uas "$TD/uas_gw1.xml" t1 127.0.0.7 5062 -m 1 -d 300
 sipp_fg um-uac1 25 -sf "$TD/uac_to_gw1.xml" -t u1 -s 123 127.0.0.2:5060 -i 127.0.0.20 -p 5060 \
   -mi 127.0.0.20 -m 1 -d 500 -timeout 20s -timeout_error
@@ -80,7 +70,7 @@ check_proxied gw2-uas.msg '^INVITE ' '^SIP/2\.0/UDP 127\.0\.0\.1:5060([;, ]|$)' 
   '127\.0\.0\.1:5060' '127\.0\.0\.2:5060' "gw2 received INVITE over UDP"
 
 say "(3) gateway at 127.0.0.7:5061 presents stranger.example.test: umsbcd must not deliver"
-gw1_tls_server stranger
+gw1_tls_server 5062 stranger
 uas_start gw1bad-uas "$TD/uas_gw1.xml" t1 127.0.0.7 5062 -d 300
 mark=$(log_mark)
 sip_req INVITE sip:124@gw1.example.test 127.0.0.20 5060 UDP badcert-1 \

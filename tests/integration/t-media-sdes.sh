@@ -55,13 +55,7 @@ assert_log 'UMS5001 .*gateway=gw1 mode=secured .*suite=AES_256_CM_HMAC_SHA1_80' 
 kill -TERM "$STUNNEL_PID"; wait_exit "$STUNNEL_PID" 5 >/dev/null
 
 say "(2) um1 offers RTP/AVP to gw1: six lines in our order; gw1 takes tag 4"
-stunnel_start gw1-server "[gw1-server]
-accept = 127.0.0.7:5061
-connect = 127.0.0.7:5062
-cert = $TD/pki/gw1.pem
-CAfile = $TD/pki/ca.crt
-verifyChain = yes"
-wait_port tcp 127.0.0.7 5061 5 || fail "stunnel gw1 server did not listen"
+gw1_tls_server 5062
 sed -e 's#<sip:um@\[local_ip\]:\[local_port\];transport=\[transport\]>#<sip:gw1@127.0.0.7:5061;transport=tls>#g' \
   "$SCEN/uas.xml" >"$TD/uas_gw1.xml"
 with_sdes "$TD/uas_gw1.xml" "$TD/uas_gw1_sdes.xml" "4 AES_CM_128_HMAC_SHA1_80 inline:$kgw"

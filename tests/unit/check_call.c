@@ -150,6 +150,27 @@ static const char um_answer[] =
 	"m=image 6002 udptl t38\r\n"
 	"m=video 0 RTP/AVP 31\r\n";
 
+/* gw1's INVITE with gw_offer, forwarded. */
+static void
+gateway_invites(struct inbound *gw)
+{
+	const char *phrase = NULL;
+	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
+
+	ck_assert_int_eq(call_request(m, gw, 0, &phrase), 0);
+	msg_destroy(m);
+}
+
+/* ... and the UM's 200 with um_answer: the SDP gw1 gets (caller frees). */
+static char *
+gateway_call_answered(struct inbound *gw, struct inbound *um)
+{
+	gateway_invites(gw);
+	msg_t *m = mk("SIP/2.0 200 OK", "INVITE", 1, "callee", um_answer);
+	call_response(m, um);
+	return body(m);
+}
+
 /* A secured gateway's offer: the UM sees plain RTP and T.38 on our inside
  * address, the rejected line stays rejected; the gateway's answer has one
  * a=crypto (tag 2, the suite we prefer), our key, and T.38 plain. */
@@ -284,14 +305,8 @@ START_TEST(update_from_um_reoffers_keys)
 {
 	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
 	const char *phrase = NULL;
-	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
-
-	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 0);
-	msg_destroy(m);
-	m = mk("SIP/2.0 200 OK", "INVITE", 1, "callee", um_answer);
-	call_response(m, &um);
-	char *first = body(m);
-	m = mk("UPDATE sip:x@127.0.0.7 SIP/2.0", "UPDATE", 7, "callee",
+	char *first = gateway_call_answered(&gw, &um);
+	msg_t *m = mk("UPDATE sip:x@127.0.0.7 SIP/2.0", "UPDATE", 7, "callee",
 	    "v=0\r\no=um 5 6 IN IP4 127.0.0.20\r\ns=-\r\nc=IN IP4 127.0.0.20\r\nt=0 0\r\n"
 	    "m=audio 6010 RTP/AVP 0 101\r\nm=image 6002 udptl t38\r\nm=video 0 RTP/AVP 31\r\n");
 	ck_assert_int_eq(call_request(m, &um, -1, &phrase), 0);
@@ -319,14 +334,8 @@ START_TEST(late_offer_reinvite)
 {
 	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
 	const char *phrase = NULL;
-	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
-
-	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 0);
-	msg_destroy(m);
-	m = mk("SIP/2.0 200 OK", "INVITE", 1, "callee", um_answer);
-	call_response(m, &um);
-	msg_destroy(m);
-	m = mk("INVITE sip:x@127.0.0.2 SIP/2.0", "INVITE", 2, "callee", NULL);
+	free(gateway_call_answered(&gw, &um));
+	msg_t *m = mk("INVITE sip:x@127.0.0.2 SIP/2.0", "INVITE", 2, "callee", NULL);
 	ck_assert_int_eq(call_request(m, &gw, -1, &phrase), 0);
 	msg_destroy(m);
 	m = mk("SIP/2.0 200 OK", "INVITE", 2, "callee", um_answer);
@@ -379,11 +388,8 @@ START_TEST(reliable_183_answer)
 {
 	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
 	const char *phrase = NULL;
-	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
-
-	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 0);
-	msg_destroy(m);
-	m = mk("SIP/2.0 183 Session Progress\r\nRSeq: 1\r\nRequire: 100rel", "INVITE", 1, "callee",
+	gateway_invites(&gw);
+	msg_t *m = mk("SIP/2.0 183 Session Progress\r\nRSeq: 1\r\nRequire: 100rel", "INVITE", 1, "callee",
 	    um_answer);
 	call_response(m, &um);
 	char *early = body(m);
@@ -420,15 +426,11 @@ END_TEST
 START_TEST(failure_ends_call)
 {
 	struct inbound gw = from(SIDE_OUTSIDE), um = from(SIDE_INSIDE);
-	const char *phrase = NULL;
 	struct call_stats st;
-	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL, gw_offer);
-
-	ck_assert_int_eq(call_request(m, &gw, 0, &phrase), 0);
-	msg_destroy(m);
+	gateway_invites(&gw);
 	call_stats(&st);
 	ck_assert_uint_eq(st.active, 1);
-	m = mk("SIP/2.0 486 Busy Here", "INVITE", 1, "callee", NULL);
+	msg_t *m = mk("SIP/2.0 486 Busy Here", "INVITE", 1, "callee", NULL);
 	call_response(m, &um);
 	msg_destroy(m);
 	call_stats(&st);
