@@ -228,7 +228,6 @@ call_new(msg_t *msg, const struct inbound *in, int gw)
 	if (sip->sip_contact)
 		c->target[in->side] = contact_text(msg_home(msg), sip->sip_contact);
 	dest_from(c, in->side, in);
-	c->started_ms = media_now_ms();
 	LIST_INSERT_HEAD(&C.bucket[hash(c->id)], c, link);
 	C.stats.active++;
 	C.stats.total[c->mode]++;

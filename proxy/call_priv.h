@@ -63,7 +63,7 @@ struct call {
 	struct dest dst[2];		/* how to reach each side */
 	int have_dst[2];
 
-	int64_t started_ms, answered_ms;
+	int64_t answered_ms;		/* 0 until the 2xx */
 	struct media_counters ctr[2];	/* of streams already gone */
 };
 

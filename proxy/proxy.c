@@ -666,9 +666,12 @@ send_local(msg_t *req, const struct dest *d)
 	}
 	char up[40];
 	snprintf(up, sizeof(up), "local-%s", t->branch);
-	t->up_branch = strdup(up);
+	if (!(t->up_branch = strdup(up))) {
+		txn_free(t);		/* frees req too */
+		return;
+	}
 	txn_index(t);
-	if (!t->up_branch || stamp(t, out, 0) != 0 || send_out(t) != 0)
+	if (stamp(t, out, 0) != 0 || send_out(t) != 0)
 		complete(t);
 }
 
