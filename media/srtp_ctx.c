@@ -8,6 +8,7 @@
 #include <srtp2/srtp.h>
 
 #include "media/srtp_ctx.h"
+#include "media/srtp_ossl.h"
 
 /* A wider replay window than libsrtp's 128: media that crossed two relays
  * and a NAT arrives reordered more than a single hop's. */
@@ -21,10 +22,11 @@ struct srtpctx {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_status = -1;
 
+/* Our OpenSSL ciphers replace the library's before any session exists. */
 static void
 global_init(void)
 {
-	init_status = srtp_init() == srtp_err_status_ok ? 0 : -1;
+	init_status = srtp_init() == srtp_err_status_ok && srtp_ossl_install() == 0 ? 0 : -1;
 }
 
 int

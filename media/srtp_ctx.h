@@ -25,7 +25,8 @@ enum srtpctx_result {
 
 struct srtpctx;
 
-/* libsrtp2's srtp_init, once per process; safe from any thread. */
+/* libsrtp2's srtp_init and our OpenSSL ciphers in it (srtp_ossl.h), once
+ * per process; safe from any thread. */
 int srtpctx_global_init(void);
 
 /* NULL on error (bad suite, libsrtp failure, out of memory). */

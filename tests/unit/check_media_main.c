@@ -92,11 +92,13 @@ test_port_base(unsigned block, unsigned n)
 int
 main(void)
 {
+	test_count_openssl_allocations();
 	SRunner *sr = srunner_create(media_sdes_suite());
 
 	srunner_add_suite(sr, media_srtp_suite());
 	srunner_add_suite(sr, media_pool_suite());
 	srunner_add_suite(sr, media_relay_suite());
+	srunner_add_suite(sr, media_ossl_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

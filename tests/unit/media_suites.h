@@ -13,6 +13,10 @@ Suite *media_sdes_suite(void);
 Suite *media_srtp_suite(void);
 Suite *media_pool_suite(void);
 Suite *media_relay_suite(void);
+Suite *media_ossl_suite(void);
+
+/* Before OpenSSL's first allocation (first thing in main): counts them. */
+void test_count_openssl_allocations(void);
 
 /* A libsrtp2 session built here from the RFCs' parameters, independently of
  * media/srtp_ctx.c, so that the two must agree on the wire. */
