@@ -27,7 +27,8 @@
 #  127.0.0.7  gw1  (secured dial plan "main", TLS, port 5061)
 #  127.0.0.8  gw2  (unsecured dial plan "branch", port 5060)
 #  127.0.0.20 um1  (legacy UM server, SIPp UAS)
-#  127.0.0.9  gw3 once t-reload.sh has added it; else a wrong source for gw1
+#  127.0.0.9  gw3 once t-reload.sh has added it (t-control.sh likewise; in
+#             t-media-srtp.sh a sip-secured, TLS gateway); else a wrong source for gw1
 #  127.0.0.10-.13, .21, .98, .99  strangers / wrong sources for negative tests
 
 set -u
@@ -210,6 +211,34 @@ wait_exit() {
 # ---------------------------------------------------------------------------
 # 5. PKI and configuration
 # ---------------------------------------------------------------------------
+# _pki_leaf NAME CN EKU CA : in the current (PKI) directory, NAME.crt/.key/.pem
+# with CN and SAN dNSName CN, extended key usage EKU, signed by CA.crt/.key
+_pki_leaf() {
+  openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" \
+    -subj "/O=umsbc tests/CN=$2" 2>/dev/null
+  printf '%s\n' "basicConstraints=CA:FALSE" \
+    "keyUsage=critical,digitalSignature,keyEncipherment" \
+    "extendedKeyUsage=$3" "subjectAltName=DNS:$2" >"$1.ext"
+  openssl x509 -req -in "$1.csr" -CA "$4.crt" -CAkey "$4.key" -CAcreateserial \
+    -days "${PKI_DAYS:-30}" -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+  cat "$1.crt" "$1.key" >"$1.pem"
+  chmod 600 "$1.key" "$1.pem"
+  rm -f "$1.csr" "$1.ext"
+}
+
+# pki_add DIR NAME [CN] : one more gateway certificate in make_pki's DIR (made
+# first if needed), on demand so that the other tests do not pay for it:
+# NAME.crt/.key/.pem, CN+SAN CN (default NAME.example.test), EKU
+# clientAuth,serverAuth, signed by the test CA (e.g. pki_add "$TD/pki" gw3)
+pki_add() {
+  local d=$1 n=$2 cn=${3:-$2.example.test}
+  [ -s "$d/ca.crt" ] || make_pki "$d"
+  [ -s "$d/$n.pem" ] && return 0
+  ( cd "$d" && _pki_leaf "$n" "$cn" clientAuth,serverAuth ca &&
+    openssl verify -CAfile ca.crt "$n.crt" >/dev/null && [ -s "$n.pem" ] ) ||
+    fail "pki_add: openssl failed for $n ($cn) in $d"
+}
+
 # make_pki DIR : throw-away test PKI (RSA 2048, SHA-256)
 #   ca.crt/.key            "umsbc Test Root CA"            (trusted)
 #   gw1 gw2                CN+SAN gwN.example.test          EKU clientAuth,serverAuth
@@ -218,6 +247,7 @@ wait_exit() {
 #   rogue-ca.crt, rogue    CN+SAN gw1.example.test signed by a second, untrusted CA
 #   NAME.crt NAME.key NAME.pem (= cert + key; keys and pems are mode 0600)
 #   validity: PKI_DAYS days (default 30, inside the 30-day expiry warning on purpose)
+#   more gateway certificates on demand: pki_add (below)
 make_pki() {
   local d=$1
   mkdir -p "$d" || fail "make_pki: cannot create $d"
@@ -229,18 +259,7 @@ make_pki() {
         -subj "/O=umsbc tests/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
         -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
     }
-    _leaf() { # _leaf NAME CN EKU CA
-      openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" \
-        -subj "/O=umsbc tests/CN=$2" 2>/dev/null
-      printf '%s\n' "basicConstraints=CA:FALSE" \
-        "keyUsage=critical,digitalSignature,keyEncipherment" \
-        "extendedKeyUsage=$3" "subjectAltName=DNS:$2" >"$1.ext"
-      openssl x509 -req -in "$1.csr" -CA "$4.crt" -CAkey "$4.key" -CAcreateserial \
-        -days "${PKI_DAYS:-30}" -sha256 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-      cat "$1.crt" "$1.key" >"$1.pem"
-      chmod 600 "$1.key" "$1.pem"
-      rm -f "$1.csr" "$1.ext"
-    }
+    _leaf() { _pki_leaf "$@"; }
     _ca ca "umsbc Test Root CA"
     _ca rogue-ca "Rogue CA"
     _leaf gw1 gw1.example.test clientAuth,serverAuth ca
@@ -257,10 +276,13 @@ make_pki() {
 # Knobs of write_conf (set them before calling it):
 #  CONF_UM_SERVERS      the um_servers list entries
 #  CONF_DIALPLAN_UMS    the um_servers of both dial plans ('"um1"')
+#  CONF_EXTRA_DIALPLANS text appended inside the dialplans list, e.g.
+#                       ', { name = "tls"; security = "sip-secured"; ... }'
 #  CONF_EXTRA_GATEWAYS  text appended inside the gateways list, e.g.
 #                       ', { name = "gw3"; ... }'
 CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; }'
 CONF_DIALPLAN_UMS='"um1"'
+CONF_EXTRA_DIALPLANS=
 CONF_EXTRA_GATEWAYS=
 
 # write_conf DIR [EXTRA] : DIR/umsbc.conf (the test layout), DIR/certs/sbc.pem,
@@ -291,6 +313,7 @@ um_servers = ( $CONF_UM_SERVERS );
 dialplans = (
   { name = "main";   security = "secured";   um_servers = ( $CONF_DIALPLAN_UMS ); },
   { name = "branch"; security = "unsecured"; um_servers = ( $CONF_DIALPLAN_UMS ); }
+  $CONF_EXTRA_DIALPLANS
 );
 gateways = (
   { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( "127.0.0.7" ); port = 5061; dialplan = "main"; },

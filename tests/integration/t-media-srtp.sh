@@ -1,12 +1,17 @@
 #!/bin/bash
 # t-media-srtp.sh -- real media through umsbcd: SRTP on the secured gateway
-# leg, plain RTP on the inside, with baresip (1.0.0) as gateways and UM.
+# leg, plain RTP on the sip-secured and unsecured ones and on the inside, with
+# baresip (1.0.0) as gateways and UM.
 #
 #   gw1 = baresip 127.0.0.7 (secured dial plan "main"): SIP over mutual TLS
 #         (client certificate gw1.pem) to umsbcd 127.0.0.1:5061, its own TLS
 #         listener 127.0.0.7:5061, mediaenc=srtp-mand, plays 1000 Hz
 #   gw2 = baresip 127.0.0.8 (unsecured dial plan "branch"): plain UDP
 #         127.0.0.8:5060 -> 127.0.0.1:5060, plain RTP, plays 1000 Hz
+#   gw3 = baresip 127.0.0.9 (sip-secured dial plan "tls", added here with
+#         CONF_EXTRA_DIALPLANS/CONF_EXTRA_GATEWAYS; certificate gw3.pem from
+#         pki_add): SIP over mutual TLS to umsbcd 127.0.0.1:5061 like gw1, but
+#         no mediaenc: plain RTP/AVP, plays 1000 Hz
 #   um1 = baresip 127.0.0.20:5060/udp, no mediaenc (a legacy UM server: plain
 #         RTP/AVP only), account sip:123@, plays 400 Hz
 #   umsbcd media: outside 127.0.0.1, inside 127.0.0.2, ports 40000-40999
@@ -15,19 +20,25 @@
 # (2) the UM dials sip:gw1@gw1.example.test; umsbcd opens TLS to gw1, offers
 #     it SRTP (the UM hangs up after its 3 s tone)
 # (3) gw2 dials sip:123@sbc.example.test, all plain
+# (4) gw3 dials sip:123@sbc.example.test over TLS; media plain on both legs,
+#     relayed through umsbcd (gw3 hangs up after its 3 s tone)
 #
 # Checks per call: each end's *decoded* audio (baresip's sndfile dumps) has
 # the other end's tone; on the wire (dumpcap on lo) the outside leg
 # (gateway <-> 127.0.0.1) is SRTP (secured: every packet ciphertext-like,
 # tag after the 160 bytes, no payload equal to a plain one) or plain RTP
-# (unsecured) and the inside leg (127.0.0.2 <-> 127.0.0.20) is plain RTP
-# whose payload decodes to the tone; no packet goes between gateway and UM
-# directly; the SDP the UM gets is RTP/AVP, no a=crypto, c= 127.0.0.2, an
-# umsbcd port, no gateway address; the SDP gw1 gets (baresip's SIP trace: the
-# wire is TLS) is RTP/SAVP, c= 127.0.0.1, with umsbcd's a=crypto (one line,
-# the strongest gw1 offered, in an answer; our six suites in order in an
-# offer); umsbcd logs the end of every call (UMS5001: call-id, gateway,
-# mode, suite, packets per leg); SIGTERM stops it cleanly.
+# whose payload decodes to the tone (sip-secured, unsecured) and the inside
+# leg (127.0.0.2 <-> 127.0.0.20) is plain RTP whose payload decodes to the
+# tone; no packet goes between gateway and UM directly; the SDP the UM gets
+# is RTP/AVP, no a=crypto, c= 127.0.0.2, an umsbcd port, no gateway address;
+# the SDP a TLS gateway gets (baresip's SIP trace: the wire is TLS) is, for
+# gw1, RTP/SAVP, c= 127.0.0.1, with umsbcd's a=crypto (one line, the
+# strongest gw1 offered, in an answer; our six suites in order in an
+# offer), for gw3 RTP/AVP, c= 127.0.0.1, no a=crypto; gw3's SIP went over
+# TLS to 127.0.0.1:5061 only (its trace; no UDP SIP from it on the wire) and
+# it did not enable SRTP; umsbcd logs the end of every call (UMS5001:
+# call-id, gateway, mode -- secured, secured, unsecured, sip-secured --,
+# suite, packets per leg); SIGTERM stops it cleanly.
 # Call 1 also forges plaintext RTP and RTCP from gw1's address, ports and
 # SSRC: umsbcd must relay none of it (and count the RTP as authentication
 # failures), and it must never send plain RTCP to gw1.
@@ -38,11 +49,12 @@
 #    net_interface address; the kernel would pick 127.0.0.1 as source.  In
 #    this private netns the local routes towards umsbcd's addresses get a
 #    preferred source instead (route_src): packets to 127.0.0.1 leave from
-#    the calling gateway's address, packets to 127.0.0.2 from 127.0.0.20.
+#    the current call's gateway's address, packets to 127.0.0.2 from
+#    127.0.0.20.
 #    umsbcd itself binds its sockets, so it is not affected.
 #  * -t N and SIGTERM are graceful (it may wait for SIP transactions):
 #    bs_stop sends KILL when TERM is not enough.
-IT_LIMIT=${IT_LIMIT:-90}   # ~20 s alone; 47 s seen with six runs at once on 2 cores
+IT_LIMIT=${IT_LIMIT:-110}  # ~30 s alone (~24 s without call 4); 65 s seen with four runs at once on 2 cores
 . "$(dirname "$0")/lib.sh"
 need baresip sox dumpcap tshark perl python3
 
@@ -232,29 +244,29 @@ sdp_inside() {
         if (f[3] != "RTP/AVP") bad = bad " m=" m[i]
         if (f[2] < 40000 || f[2] > 40999) bad = bad " port " f[2] " not in 40000-40999" }
       if ($4 ~ /crypto/) bad = bad " a=crypto present"
-      if ($0 ~ /127\.0\.0\.(7|8)([^0-9]|$)/) bad = bad " a gateway address in the SDP"
+      if ($0 ~ /127\.0\.0\.(7|8|9)([^0-9]|$)/) bad = bad " a gateway address in the SDP"
       if (nc == 0) bad = bad " no c= line" }
     END { if (bad != "") { print bad; exit 1 } }' >"$TD/sdp_bad.txt" ||
     mfail "$2: SDP to the UM is wrong:$(cat "$TD/sdp_bad.txt") -- frames: $(printf '%s\n' "$rows" | tr '\t\n' '  ')"
   ok "$2: $(printf '%s\n' "$rows" | head -n 1 | awk -F'\t' '{ print "m=" $3 ", c=" $2 ", no a=crypto (o=" $5 ")" }')"
 }
 
-# sdp_gw1 DIR FROM-RE START-RE NCRYPTO SUITES-RE WHAT : the SDP baresip gw1
-# received from umsbcd (its SIP trace): RTP/SAVP, c= 127.0.0.1, an umsbcd
-# port, exactly NCRYPTO a=crypto lines whose suites, joined by spaces, match
-# SUITES-RE
-sdp_gw1() {
+# sdp_gw DIR FROM-RE START-RE PROFILE NCRYPTO SUITES-RE WHAT : the SDP a
+# baresip gateway received from umsbcd (its SIP trace): PROFILE (RTP/SAVP,
+# RTP/AVP), c= 127.0.0.1, an umsbcd port, exactly NCRYPTO a=crypto lines
+# whose suites, joined by spaces, match SUITES-RE
+sdp_gw() {
   local msg m c cr suites
   msg=$(bs_sip_in "$1" "$2" "$3")
-  [ -n "$msg" ] || mfail "$6: gw1's SIP trace has no message /$3/ from $2"
+  [ -n "$msg" ] || mfail "$7: ${1#"$TD"/}'s SIP trace has no message /$3/ from $2"
   m=$(printf '%s\n' "$msg" | grep -a '^m=audio' | tr -d '\r')
   c=$(printf '%s\n' "$msg" | grep -a '^c=' | tr -d '\r' | sort -u | tr '\n' ' ')
   cr=$(printf '%s\n' "$msg" | grep -ac '^a=crypto:')
   suites=$(printf '%s\n' "$msg" | grep -a '^a=crypto:' | awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }')
-  printf '%s\n' "$m" | grep -qE '^m=audio 40[0-9]{3} RTP/SAVP ' &&
-    [ "$c" = "c=IN IP4 127.0.0.1 " ] && [ "$cr" = "$4" ] && printf '%s\n' "$suites" | grep -qE -- "^($5)\$" ||
-    mfail "$6: SDP at gw1: '$m', '$c', $cr a=crypto line(s): '$suites' (expected RTP/SAVP on an umsbcd port, c=IN IP4 127.0.0.1, $4 a=crypto /$5/)"
-  ok "$6: $m, ${c% }, $cr a=crypto ($suites)"
+  printf '%s\n' "$m" | grep -qE "^m=audio 40[0-9]{3} $4 " &&
+    [ "$c" = "c=IN IP4 127.0.0.1 " ] && [ "$cr" = "$5" ] && printf '%s\n' "$suites" | grep -qE -- "^($6)\$" ||
+    mfail "$7: SDP at ${1#"$TD"/}: '$m', '$c', $cr a=crypto line(s): '$suites' (expected $4 on an umsbcd port, c=IN IP4 127.0.0.1, $5 a=crypto /$6/)"
+  ok "$7: $m, ${c% }, $cr a=crypto${suites:+ ($suites)}"
 }
 
 # call_end MARK WHAT : umsbcd logs the end of the call (UMS5001, see
@@ -300,6 +312,11 @@ MEDIA='media = { outside_address = "127.0.0.1"; inside_address = "127.0.0.2"; po
   srtp_suites = ( "AEAD_AES_256_GCM", "AEAD_AES_128_GCM", "AES_256_CM_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_80",
                   "AES_256_CM_HMAC_SHA1_32", "AES_CM_128_HMAC_SHA1_32" ); };'
 OUR_SUITES='AEAD_AES_256_GCM AEAD_AES_128_GCM AES_256_CM_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_80 AES_256_CM_HMAC_SHA1_32 AES_CM_128_HMAC_SHA1_32'
+# gw3: a sip-secured dial plan (TLS signaling, plain media) with its own
+# certificate from the test CA
+CONF_EXTRA_DIALPLANS=', { name = "tls"; security = "sip-secured"; um_servers = ( "um1" ); }'
+CONF_EXTRA_GATEWAYS=', { name = "gw3"; fqdn = "gw3.example.test"; addresses = ( "127.0.0.9" ); port = 5061; dialplan = "tls"; }'
+pki_add "$TD/pki" gw3
 write_conf "$TD" "$MEDIA"
 start_umsbcd "$TD"
 wait_port tcp 127.0.0.1 5061 5 && wait_port udp 127.0.0.1 5060 5 && wait_port udp 127.0.0.2 5060 5 ||
@@ -320,6 +337,7 @@ capture_start "udp"
 UM_ACC='<sip:123@127.0.0.20;transport=udp>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:127.0.0.2:5060;transport=udp"'
 GW1_ACC='<sip:gw1@gw1.example.test;transport=tls>;regint=0;answermode=auto;mediaenc=srtp-mand;audio_codecs=PCMU;outbound="sip:127.0.0.1:5061;transport=tls"'
 GW2_ACC='<sip:gw2@gw2.example.test;transport=udp>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:127.0.0.1:5060;transport=udp"'
+GW3_ACC='<sip:gw3@gw3.example.test;transport=tls>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:127.0.0.1:5061;transport=tls"'
 
 # ---------------------------------------------------------------------------
 say "call 1: gw1 (TLS, SRTP) -> umsbcd -> um1 (UDP, RTP); gw1 hangs up after 3 s"
@@ -408,7 +426,29 @@ C3_CID=$(call_id "$C3_UM")
 bs_stop "$gw"; bs_stop "$um"
 call_end "$m3" "call 3: end-of-call log line"
 C3_END=$CALL_END_LINE
-BS_DIRS=("$C1_GW" "$C1_UM" "$C2_GW" "$C2_UM" "$C3_GW" "$C3_UM")
+
+# ---------------------------------------------------------------------------
+say "call 4: gw3 (TLS, plain RTP: sip-secured) -> umsbcd -> um1; gw3 hangs up after 3 s"
+route_src 127.0.0.1 127.0.0.9       # now gw3's RTP and TLS to umsbcd's outside address
+C4_UM=$TD/c4-um C4_GW=$TD/c4-gw3
+bs_config "$C4_UM" 127.0.0.20:5060 "aufile,$TD/um-20s.wav" 21300-21399 "" "$UM_ACC"
+bs_config "$C4_GW" 127.0.0.9:5060 "aufile,$TD/gw-3s.wav" 23000-23099 "$TD/pki/gw3.pem" "$GW3_ACC"
+BS_DIRS=("$C4_GW" "$C4_UM")
+m4=$(log_mark)
+bs_start "$C4_UM"; um=$BS_PID
+bs_wait "$C4_UM" 'baresip is ready' 5 "UM baresip"
+wait_port udp 127.0.0.20 5060 5 || mfail "UM baresip not listening on udp 127.0.0.20:5060"
+bs_start "$C4_GW" '/dial sip:123@sbc.example.test'; gw=$BS_PID
+bs_answered "$C4_GW" "call 4 answered at gw3"
+bs_wait "$C4_UM" 'Call established' 2 "call 4 established at the UM"
+bs_wait "$C4_GW" 'terminated' 10 "call 4: gw3 hangs up after its tone"
+bs_wait "$C4_UM" 'terminated|session closed' 5 "call 4: the UM got gw3's BYE"
+ok "call 4 established and ended on both ends"
+C4_CID=$(call_id "$C4_UM")
+bs_stop "$gw"; bs_stop "$um"
+call_end "$m4" "call 4: end-of-call log line"
+C4_END=$CALL_END_LINE
+BS_DIRS=("$C1_GW" "$C1_UM" "$C2_GW" "$C2_UM" "$C3_GW" "$C3_UM" "$C4_GW" "$C4_UM")
 
 sleep 0.3                                   # let dumpcap see the last packets
 capture_stop
@@ -424,7 +464,7 @@ leg_plain "inside, UM -> umsbcd" c1-in-sbc 127.0.0.20 21000-21099 127.0.0.2 4000
 leg_srtp "outside, gw1 -> umsbcd" c1-out-sbc 127.0.0.7 20000-20099 127.0.0.1 40000-40999
 leg_srtp "outside, umsbcd -> gw1" c1-out-gw 127.0.0.1 40000-40999 127.0.0.7 20000-20099
 sdp_inside "$C1_CID" "INVITE to the UM"
-sdp_gw1 "$C1_GW" '127\.0\.0\.1:[0-9]+' '^SIP/2\.0 200' 1 'AES_CM_128_HMAC_SHA1_80' \
+sdp_gw "$C1_GW" '127\.0\.0\.1:[0-9]+' '^SIP/2\.0 200' RTP/SAVP 1 'AES_CM_128_HMAC_SHA1_80' \
   "200 OK at gw1 (answer: one a=crypto, the strongest of ours that gw1 offered)"
 
 say "call 2 (UM -> gw1, secured): audio, wire, SDP"
@@ -435,7 +475,7 @@ leg_plain "inside, UM -> umsbcd" c2-in-sbc 127.0.0.20 21100-21199 127.0.0.2 4000
 leg_srtp "outside, gw1 -> umsbcd" c2-out-sbc 127.0.0.7 20100-20199 127.0.0.1 40000-40999
 leg_srtp "outside, umsbcd -> gw1" c2-out-gw 127.0.0.1 40000-40999 127.0.0.7 20100-20199
 sdp_inside "$C2_CID" "200 OK to the UM"
-sdp_gw1 "$C2_GW" '127\.0\.0\.1:[0-9]+' '^INVITE ' 6 "$OUR_SUITES" \
+sdp_gw "$C2_GW" '127\.0\.0\.1:[0-9]+' '^INVITE ' RTP/SAVP 6 "$OUR_SUITES" \
   "INVITE at gw1 (offer: our six suites in order)"
 
 say "call 3 (gw2 -> UM, unsecured): audio, wire, SDP"
@@ -446,6 +486,27 @@ leg_plain "inside, UM -> umsbcd" c3-in-sbc 127.0.0.20 21200-21299 127.0.0.2 4000
 leg_plain "outside, gw2 -> umsbcd" c3-out-sbc 127.0.0.8 22000-22099 127.0.0.1 40000-40999 1000
 leg_plain "outside, umsbcd -> gw2" c3-out-gw 127.0.0.1 40000-40999 127.0.0.8 22000-22099 400
 sdp_inside "$C3_CID" "INVITE to the UM"
+
+say "call 4 (gw3 -> UM, sip-secured): audio, wire, SDP, SIP transport"
+tone_check "$(ls -t "$C4_UM"/dump-*-dec.wav 2>/dev/null | head -n 1)" 1000 "UM hears gw3's tone"
+tone_check "$(ls -t "$C4_GW"/dump-*-dec.wav 2>/dev/null | head -n 1)" 400 "gw3 hears the UM's tone"
+leg_plain "inside, umsbcd -> UM" c4-in-um 127.0.0.2 40000-40999 127.0.0.20 21300-21399 1000
+leg_plain "inside, UM -> umsbcd" c4-in-sbc 127.0.0.20 21300-21399 127.0.0.2 40000-40999 400
+leg_plain "outside, gw3 -> umsbcd" c4-out-sbc 127.0.0.9 23000-23099 127.0.0.1 40000-40999 1000
+leg_plain "outside, umsbcd -> gw3" c4-out-gw 127.0.0.1 40000-40999 127.0.0.9 23000-23099 400
+sdp_inside "$C4_CID" "INVITE to the UM"
+sdp_gw "$C4_GW" '127\.0\.0\.1:5061' '^SIP/2\.0 200' RTP/AVP 0 '' \
+  "200 OK at gw3 (answer: plain RTP/AVP, no a=crypto)"
+# gw3's SIP: over TLS to umsbcd's 5061, none in clear (its trace, the wire)
+n=$(bs_log "$C4_GW" | grep -acE '^TLS 127\.0\.0\.9:[0-9]+ -> 127\.0\.0\.1:5061')
+bad=$(bs_log "$C4_GW" | grep -aE '^(UDP|TCP|TLS) [0-9.:]+ -> [0-9.:]+' | grep -avE '^TLS (127\.0\.0\.9:[0-9]+ -> 127\.0\.0\.1:5061|127\.0\.0\.1:5061 -> 127\.0\.0\.9:[0-9]+)' | head -n 1)
+[ "$n" -ge 3 ] && [ -z "$bad" ] ||
+  mfail "call 4: gw3's SIP was not all TLS with 127.0.0.1:5061: $n message(s) sent that way; other: '${bad:-none}'"
+c=$(tshark_count 'udp && ip.addr == 127.0.0.9 && (udp.port == 5060 || udp.port == 5061)')
+[ "$c" = 0 ] || mfail "call 4: $c UDP SIP packet(s) to/from gw3 on the wire (its SIP must be TLS only)"
+! bs_log "$C4_GW" | grep -qaiE 'SRTP is Enabled|srtp.*(enabled|negotiat)' ||
+  mfail "call 4: baresip gw3 enabled SRTP: $(bs_log "$C4_GW" | grep -aiE 'srtp' | head -n 1)"
+ok "call 4: gw3's SIP all TLS with 127.0.0.1:5061 ($n message(s) sent), none on UDP, no SRTP at gw3"
 
 say "secured legs: plaintext never crosses umsbcd"
 n=$(tshark_count 'udp && ip.src == 127.0.0.7 && ip.dst == 127.0.0.1 && frame contains "UMSBC-PLAINTEXT-PROBE"')
@@ -460,7 +521,8 @@ ok "no plain RTCP from umsbcd to gw1 (calls 1 and 2)"
 say "media is anchored: nothing between a gateway and the UM directly"
 no_direct 127.0.0.7 127.0.0.20 "gw1 <-> UM"
 no_direct 127.0.0.8 127.0.0.20 "gw2 <-> UM"
-ok "no UDP packet between 127.0.0.7/127.0.0.8 and 127.0.0.20"
+no_direct 127.0.0.9 127.0.0.20 "gw3 <-> UM"
+ok "no UDP packet between 127.0.0.7/127.0.0.8/127.0.0.9 and 127.0.0.20"
 
 say "end-of-call lines (UMS5001)"
 # call 1: at least the injected plain RTP probes failed authentication (each
@@ -470,6 +532,7 @@ say "end-of-call lines (UMS5001)"
 end_check "$C1_END" "$C1_CID" gw1 secured AES_CM_128_HMAC_SHA1_80 "$PROBES" 1000 "call 1"
 end_check "$C2_END" "$C2_CID" gw1 secured AEAD_AES_256_GCM 0 2 "call 2"
 end_check "$C3_END" "$C3_CID" gw2 unsecured none 0 0 "call 3"
+end_check "$C4_END" "$C4_CID" gw3 sip-secured none 0 0 "call 4"
 
 assert_alive
 stop_umsbcd
