@@ -16,7 +16,8 @@
 #         RTP/AVP only), account sip:123@, plays 400 Hz
 #   umsbcd media: outside 127.0.0.1, inside 127.0.0.2, ports 40000-40999
 #
-# (1) gw1 dials sip:123@sbc.example.test (gw1 hangs up after its 3 s tone)
+# (1) gw1 dials sip:123@sbc.example.test (gw1 hangs up after its 6 s tone:
+#     time for the forged packets below to land well inside the call)
 # (2) the UM dials sip:gw1@gw1.example.test; umsbcd opens TLS to gw1, offers
 #     it SRTP (the UM hangs up after its 3 s tone)
 # (3) gw2 dials sip:123@sbc.example.test, all plain
@@ -326,6 +327,7 @@ ok "umsbcd ready (pid $UMSBCD_PID)"
 # the tones: a caller's file is the call (baresip hangs up at its end), a
 # callee's file outlasts it
 sox -n -r 8000 -c 1 -b 16 "$TD/gw-3s.wav" synth 3 sine 1000 vol 0.5 &&
+  sox -n -r 8000 -c 1 -b 16 "$TD/gw-6s.wav" synth 6 sine 1000 vol 0.5 &&
   sox -n -r 8000 -c 1 -b 16 "$TD/gw-20s.wav" synth 20 sine 1000 vol 0.5 &&
   sox -n -r 8000 -c 1 -b 16 "$TD/um-3s.wav" synth 3 sine 400 vol 0.5 &&
   sox -n -r 8000 -c 1 -b 16 "$TD/um-20s.wav" synth 20 sine 400 vol 0.5 || fail "sox could not make the tones"
@@ -340,10 +342,10 @@ GW2_ACC='<sip:gw2@gw2.example.test;transport=udp>;regint=0;answermode=auto;audio
 GW3_ACC='<sip:gw3@gw3.example.test;transport=tls>;regint=0;answermode=auto;audio_codecs=PCMU;outbound="sip:127.0.0.1:5061;transport=tls"'
 
 # ---------------------------------------------------------------------------
-say "call 1: gw1 (TLS, SRTP) -> umsbcd -> um1 (UDP, RTP); gw1 hangs up after 3 s"
+say "call 1: gw1 (TLS, SRTP) -> umsbcd -> um1 (UDP, RTP); gw1 hangs up after 6 s"
 C1_UM=$TD/c1-um C1_GW=$TD/c1-gw1
 bs_config "$C1_UM" 127.0.0.20:5060 "aufile,$TD/um-20s.wav" 21000-21099 "" "$UM_ACC"
-bs_config "$C1_GW" 127.0.0.7:5060 "aufile,$TD/gw-3s.wav" 20000-20099 "$TD/pki/gw1.pem" "$GW1_ACC"
+bs_config "$C1_GW" 127.0.0.7:5060 "aufile,$TD/gw-6s.wav" 20000-20099 "$TD/pki/gw1.pem" "$GW1_ACC"
 BS_DIRS=("$C1_GW" "$C1_UM")
 m1=$(log_mark)
 bs_start "$C1_UM"; um=$BS_PID
