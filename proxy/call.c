@@ -549,4 +549,8 @@ call_stats(struct call_stats *out)
 	memset(&out->media, 0, sizeof(out->media));
 	if (C.relay)
 		media_relay_counters(C.relay, &out->media);
+	out->ports_in_use = 0;
+	for (struct media_gen *g = C.gen; g; g = g->older)
+		out->ports_in_use += (unsigned)(portpool_in_use(g->m.pool[SIDE_OUTSIDE]) +
+		    portpool_in_use(g->m.pool[SIDE_INSIDE]));
 }

@@ -44,6 +44,7 @@ struct call_stats {
 	unsigned active;
 	uint64_t total[3];		/* by enum security */
 	uint64_t refused_488, refused_503, media_timeouts;
+	unsigned ports_in_use;		/* UDP ports held, both sides, every generation */
 	struct media_counters media;	/* every stream since start */
 };
 void call_stats(struct call_stats *out);

@@ -170,10 +170,11 @@ on_control(const char *cmd, struct evbuffer *out)
 		call_stats(&cs);
 		evbuffer_add_printf(out, "calls_active %u\ncalls_secured %llu\ncalls_sip_secured %llu\n"
 		    "calls_unsecured %llu\ncalls_refused_488 %llu\ncalls_refused_503 %llu\n"
-		    "calls_media_timeout %llu\n", cs.active,
+		    "calls_media_timeout %llu\nmedia_ports_in_use %u\n", cs.active,
 		    (unsigned long long)cs.total[SEC_SECURED], (unsigned long long)cs.total[SEC_SIP_SECURED],
 		    (unsigned long long)cs.total[SEC_UNSECURED], (unsigned long long)cs.refused_488,
-		    (unsigned long long)cs.refused_503, (unsigned long long)cs.media_timeouts);
+		    (unsigned long long)cs.refused_503, (unsigned long long)cs.media_timeouts,
+		    cs.ports_in_use);
 		for (int k = 0; k < MEDIA_CTR_COUNT; k++)
 			evbuffer_add_printf(out, "media_%s %llu\n", media_ctr_name((enum media_ctr)k),
 			    (unsigned long long)cs.media.v[k]);
