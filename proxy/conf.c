@@ -485,7 +485,7 @@ load_media(struct ctx *x)
 	c->media.port_max = 39999;
 	c->media.timeout = 60;
 	c->media.hold_timeout = 3600;
-	c->media.workers = 1;	/* see docs/BENCHMARKS.md: Debian's libsrtp2 (NSS) serialises threads */
+	c->media.workers = 0;	/* one per CPU */
 	memcpy(c->media.suites, default_suites, sizeof(default_suites));
 	c->media.n_suites = (int)(sizeof(default_suites) / sizeof(default_suites[0]));
 	if (!m)
