@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 runs=${1:-2000000}
 seed=${FUZZ_SEED:-1}
-targets=${FUZZ_TARGETS:-fuzz_sipmsg fuzz_sdp fuzz_call}
+targets=${FUZZ_TARGETS:-fuzz_sipmsg fuzz_sdp fuzz_call fuzz_srtp}
 out=${FUZZ_BUILD:-$top/build/fuzz}
 mkdir -p "$out" "$here/artifacts"
 deps="sofia-sip-ua openssl"
@@ -26,7 +26,9 @@ build_target fuzz_sdp "$top/proxy/sdp_rewrite.c"
 deps="$deps libsrtp2 libevent libevent_pthreads libconfig"
 cflags="$cflags $(pkg-config --cflags libsrtp2 libevent libconfig)"
 build_target fuzz_call "$top"/proxy/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log}.c \
-	"$top"/media/{b64,packet,portpool,relay,sdes,srtp_ctx,stream}.c -lpthread
+	"$top"/media/{b64,packet,portpool,relay,sdes,srtp_ctx,srtp_ossl,stream}.c -lpthread
+# Media datagrams through libsrtp2 and our OpenSSL ciphers.
+build_target fuzz_srtp "$top"/media/{b64,sdes,srtp_ctx,srtp_ossl}.c -lpthread
 
 # run_target NAME CORPUS-DIR: fuzz NAME for $secs from a copy of its seeds.
 run_target() {
@@ -44,6 +46,7 @@ for t in $targets; do
 	fuzz_sdp) run_target fuzz_sdp "$here/corpus-sdp" ;;
 	# Each input opens ports and libsrtp sessions: ~200 runs/s, hence fewer.
 	fuzz_call) runs=${FUZZ_CALL_RUNS:-20000} run_target fuzz_call "$here/corpus-call" ;;
+	fuzz_srtp) run_target fuzz_srtp "$here/corpus-srtp" ;;
 	*) echo "fuzz: unknown target $t" >&2; exit 2 ;;
 	esac
 done
