@@ -14,9 +14,17 @@
  * and a NAT arrives reordered more than a single hop's. */
 #define REPLAY_WINDOW 1024
 
+/* libsrtp2 clones a stream (a few hundred bytes) for every SSRC it sees:
+ * outbound for any packet, inbound for one that authenticates. Without a
+ * bound, whoever can spoof a UM server's address on the inside could grow
+ * our memory one SSRC at a time; a real stream has one or two. */
+#define MAX_SSRCS 16
+
 struct srtpctx {
 	srtp_t session;
 	enum sdes_suite suite;
+	uint32_t ssrc[MAX_SSRCS];	/* as on the wire (network order) */
+	int n_ssrc, evict;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -126,18 +134,46 @@ map_status(srtp_err_status_t st)
 	}
 }
 
+/* After a packet went through: a new SSRC beyond MAX_SSRCS makes libsrtp2
+ * forget the oldest one's stream (a stream that comes back starts afresh). */
+static void
+track_ssrc(struct srtpctx *c, const uint8_t *pkt, int rtcp)
+{
+	uint32_t s;
+
+	memcpy(&s, pkt + (rtcp ? 4 : 8), sizeof(s));	/* never encrypted */
+	for (int i = 0; i < c->n_ssrc; i++)
+		if (c->ssrc[i] == s)
+			return;
+	if (c->n_ssrc < MAX_SSRCS) {
+		c->ssrc[c->n_ssrc++] = s;
+		return;
+	}
+	(void)srtp_remove_stream(c->session, c->ssrc[c->evict]);
+	c->ssrc[c->evict] = s;
+	c->evict = (c->evict + 1) % MAX_SSRCS;
+}
+
 enum srtpctx_result
 srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
 {
-	return map_status(rtcp ? srtp_protect_rtcp(c->session, pkt, len)
+	enum srtpctx_result r = map_status(rtcp ? srtp_protect_rtcp(c->session, pkt, len)
 	    : srtp_protect(c->session, pkt, len));
+
+	if (r == SRTPCTX_OK)
+		track_ssrc(c, pkt, rtcp);
+	return r;
 }
 
 enum srtpctx_result
 srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
 {
-	return map_status(rtcp ? srtp_unprotect_rtcp(c->session, pkt, len)
+	enum srtpctx_result r = map_status(rtcp ? srtp_unprotect_rtcp(c->session, pkt, len)
 	    : srtp_unprotect(c->session, pkt, len));
+
+	if (r == SRTPCTX_OK)
+		track_ssrc(c, pkt, rtcp);
+	return r;
 }
 
 /* ---- inbound re-keying ---- */

@@ -33,7 +33,9 @@ int srtpctx_global_init(void);
 struct srtpctx *srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir);
 void srtpctx_free(struct srtpctx *c);
 
-/* In place; *len is updated. protect needs SRTPCTX_TRAILER spare bytes. */
+/* In place; *len is updated. protect needs SRTPCTX_TRAILER spare bytes.
+ * A context keeps the state (ROC, replay window) of its 16 most recent
+ * SSRCs; a 17th makes it forget the oldest, so memory stays bounded. */
 enum srtpctx_result srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
 enum srtpctx_result srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
 

@@ -181,6 +181,49 @@ START_TEST(rekey_without_gap)
 }
 END_TEST
 
+/* SSRC a wraps its sequence numbers (ROC 1), then `others` SSRCs pass, then
+ * a sends again. 1 when its packet still equals a reference session's (its
+ * ROC was kept), 0 when it differs (its stream was forgotten: ROC 0). */
+static int
+roc_kept_after(int others)
+{
+	struct sdes_key k = key_for(SDES_AES_CM_128_HMAC_SHA1_80);
+	srtp_t ref = test_srtp_session(&k, 0);
+	struct srtpctx *out = srtpctx_new(&k, SRTPCTX_OUTBOUND);
+	uint8_t pkt[512], want[512];
+	int len, wlen;
+
+	ck_assert_ptr_nonnull(ref);
+	ck_assert_ptr_nonnull(out);
+	for (uint16_t seq = 65534; seq != 2; seq++) {
+		len = test_rtp(pkt, seq, 0xa, 1, 160);
+		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
+		wlen = test_rtp(want, seq, 0xa, 1, 160);
+		ck_assert_int_eq(srtp_protect(ref, want, &wlen), srtp_err_status_ok);
+		ck_assert_mem_eq(pkt, want, (size_t)len);
+	}
+	for (int i = 0; i < others; i++) {
+		len = test_rtp(pkt, 5, 0x100 + (uint32_t)i, 1, 160);
+		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
+	}
+	len = test_rtp(pkt, 2, 0xa, 1, 160);
+	ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
+	wlen = test_rtp(want, 2, 0xa, 1, 160);
+	ck_assert_int_eq(srtp_protect(ref, want, &wlen), srtp_err_status_ok);
+	int kept = memcmp(pkt, want, (size_t)len) == 0;
+	srtp_dealloc(ref);
+	srtpctx_free(out);
+	return kept;
+}
+
+/* 15 other SSRCs leave a stream alone; the 16th other one evicts it. */
+START_TEST(ssrcs_bounded)
+{
+	ck_assert_int_eq(roc_kept_after(15), 1);
+	ck_assert_int_eq(roc_kept_after(16), 0);
+}
+END_TEST
+
 START_TEST(bad_suite_refused)
 {
 	struct sdes_key k = { .suite = SDES_NONE };
@@ -202,6 +245,7 @@ media_srtp_suite(void)
 	tcase_add_loop_test(tc, rtcp_roundtrip, 0, N_ALL);
 	tcase_add_loop_test(tc, auth_and_replay_apart, 0, N_ALL);
 	tcase_add_loop_test(tc, rekey_without_gap, 0, N_ALL);
+	tcase_add_test(tc, ssrcs_bounded);
 	tcase_add_test(tc, bad_suite_refused);
 	suite_add_tcase(s, tc);
 	return s;
