@@ -23,16 +23,14 @@
 #define GCM_IV 12
 #define HMAC_BLOCK 64
 
-/* ---- AES-ICM (RFC 3711 4.1.1): AES-CTR from a counter of salt ^ iv ---- */
-
-struct icm {
+/* The state of both AES modes: one OpenSSL context per key, kept. */
+struct aes {
 	EVP_CIPHER_CTX *ctx;
 	const EVP_CIPHER *evp;
-	int key_size;
-	uint8_t salt[16];	/* the 14-byte salt, two zero bytes: the block counter */
+	int key_size;		/* ICM: where the salt starts in the key */
+	int tag_len;		/* GCM */
+	uint8_t salt[16];	/* ICM: the 14-byte salt, two zero bytes: the block counter */
 };
-
-static const srtp_cipher_type_t icm128_type, icm256_type;
 
 /* A cipher_t or auth_t and its state in one block, so dealloc frees one. */
 static void *
@@ -42,14 +40,12 @@ alloc_with_state(size_t outer, size_t state)
 }
 
 static srtp_err_status_t
-icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
+aes_alloc(srtp_cipher_pointer_t *cp, const srtp_cipher_type_t *type, int algorithm,
+    const EVP_CIPHER *evp, int key_len, int key_size, int tag_len)
 {
 	srtp_cipher_t *c;
-	struct icm *s;
+	struct aes *s;
 
-	(void)tag_len;
-	if (key_len != SRTP_AES_ICM_128_KEY_LEN_WSALT && key_len != SRTP_AES_ICM_256_KEY_LEN_WSALT)
-		return srtp_err_status_bad_param;
 	if (!(c = alloc_with_state(sizeof(*c), sizeof(*s))))
 		return srtp_err_status_alloc_fail;
 	s = c->state = c + 1;
@@ -57,20 +53,20 @@ icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 		free(c);
 		return srtp_err_status_alloc_fail;
 	}
-	int big = key_len == SRTP_AES_ICM_256_KEY_LEN_WSALT;
-	s->key_size = big ? SRTP_AES_256_KEY_LEN : SRTP_AES_128_KEY_LEN;
-	s->evp = big ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
-	c->type = big ? &icm256_type : &icm128_type;
-	c->algorithm = big ? SRTP_AES_ICM_256 : SRTP_AES_ICM_128;
+	s->evp = evp;
+	s->key_size = key_size;
+	s->tag_len = tag_len;
+	c->type = type;
+	c->algorithm = algorithm;
 	c->key_len = key_len;
 	*cp = c;
 	return srtp_err_status_ok;
 }
 
 static srtp_err_status_t
-icm_dealloc(srtp_cipher_pointer_t c)
+aes_dealloc(srtp_cipher_pointer_t c)
 {
-	struct icm *s = c->state;
+	struct aes *s = c->state;
 
 	EVP_CIPHER_CTX_free(s->ctx);
 	OPENSSL_cleanse(c, sizeof(*c) + sizeof(*s));
@@ -78,11 +74,28 @@ icm_dealloc(srtp_cipher_pointer_t c)
 	return srtp_err_status_ok;
 }
 
+/* ---- AES-ICM (RFC 3711 4.1.1): AES-CTR from a counter of salt ^ iv ---- */
+
+static const srtp_cipher_type_t icm128_type, icm256_type;
+
+static srtp_err_status_t
+icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
+{
+	(void)tag_len;
+	if (key_len == SRTP_AES_ICM_128_KEY_LEN_WSALT)
+		return aes_alloc(cp, &icm128_type, SRTP_AES_ICM_128, EVP_aes_128_ctr(), key_len,
+		    SRTP_AES_128_KEY_LEN, 0);
+	if (key_len == SRTP_AES_ICM_256_KEY_LEN_WSALT)
+		return aes_alloc(cp, &icm256_type, SRTP_AES_ICM_256, EVP_aes_256_ctr(), key_len,
+		    SRTP_AES_256_KEY_LEN, 0);
+	return srtp_err_status_bad_param;
+}
+
 /* key is the session key followed by the 14-byte session salt. */
 static srtp_err_status_t
 icm_init(void *state, const uint8_t *key)
 {
-	struct icm *s = state;
+	struct aes *s = state;
 
 	memset(s->salt, 0, sizeof(s->salt));
 	memcpy(s->salt, key + s->key_size, ICM_SALT);
@@ -94,7 +107,7 @@ icm_init(void *state, const uint8_t *key)
 static srtp_err_status_t
 icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 {
-	struct icm *s = state;
+	struct aes *s = state;
 	uint8_t ctr[16];
 
 	(void)dir;	/* a key stream: the same both ways */
@@ -109,7 +122,7 @@ icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 static srtp_err_status_t
 icm_crypt(void *state, uint8_t *buf, unsigned int *len)
 {
-	struct icm *s = state;
+	struct aes *s = state;
 	int out;
 
 	if (*len > INT_MAX || EVP_EncryptUpdate(s->ctx, buf, &out, buf, (int)*len) != 1)
@@ -119,57 +132,27 @@ icm_crypt(void *state, uint8_t *buf, unsigned int *len)
 
 /* ---- AES-GCM (RFC 7714): the IV arrives whole, salt applied by libsrtp2 ---- */
 
-struct gcm {
-	EVP_CIPHER_CTX *ctx;
-	const EVP_CIPHER *evp;
-	int tag_len;
-};
-
 static const srtp_cipher_type_t gcm128_type, gcm256_type;
 
 static srtp_err_status_t
 gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
-	srtp_cipher_t *c;
-	struct gcm *s;
-
-	if (key_len != SRTP_AES_GCM_128_KEY_LEN_WSALT && key_len != SRTP_AES_GCM_256_KEY_LEN_WSALT)
-		return srtp_err_status_bad_param;
 	if (tag_len != 8 && tag_len != 16)
 		return srtp_err_status_bad_param;
-	if (!(c = alloc_with_state(sizeof(*c), sizeof(*s))))
-		return srtp_err_status_alloc_fail;
-	s = c->state = c + 1;
-	if (!(s->ctx = EVP_CIPHER_CTX_new())) {
-		free(c);
-		return srtp_err_status_alloc_fail;
-	}
-	int big = key_len == SRTP_AES_GCM_256_KEY_LEN_WSALT;
-	s->evp = big ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
-	s->tag_len = tag_len;
-	c->type = big ? &gcm256_type : &gcm128_type;
-	c->algorithm = big ? SRTP_AES_GCM_256 : SRTP_AES_GCM_128;
-	c->key_len = key_len;
-	*cp = c;
-	return srtp_err_status_ok;
-}
-
-static srtp_err_status_t
-gcm_dealloc(srtp_cipher_pointer_t c)
-{
-	struct gcm *s = c->state;
-
-	EVP_CIPHER_CTX_free(s->ctx);
-	OPENSSL_cleanse(c, sizeof(*c) + sizeof(*s));
-	free(c);
-	return srtp_err_status_ok;
+	if (key_len == SRTP_AES_GCM_128_KEY_LEN_WSALT)
+		return aes_alloc(cp, &gcm128_type, SRTP_AES_GCM_128, EVP_aes_128_gcm(), key_len,
+		    SRTP_AES_128_KEY_LEN, tag_len);
+	if (key_len == SRTP_AES_GCM_256_KEY_LEN_WSALT)
+		return aes_alloc(cp, &gcm256_type, SRTP_AES_GCM_256, EVP_aes_256_gcm(), key_len,
+		    SRTP_AES_256_KEY_LEN, tag_len);
+	return srtp_err_status_bad_param;
 }
 
 /* OpenSSL's default GCM IV length is the 12 bytes SRTP uses. */
 static srtp_err_status_t
 gcm_init(void *state, const uint8_t *key)
 {
-	struct gcm *s = state;
+	struct aes *s = state;
 
 	if (EVP_CipherInit_ex(s->ctx, s->evp, NULL, key, NULL, 1) != 1)
 		return srtp_err_status_init_fail;
@@ -179,7 +162,7 @@ gcm_init(void *state, const uint8_t *key)
 static srtp_err_status_t
 gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 {
-	struct gcm *s = state;
+	struct aes *s = state;
 
 	if (dir != srtp_direction_encrypt && dir != srtp_direction_decrypt)
 		return srtp_err_status_bad_param;
@@ -191,7 +174,7 @@ gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 static srtp_err_status_t
 gcm_set_aad(void *state, const uint8_t *aad, uint32_t len)
 {
-	struct gcm *s = state;
+	struct aes *s = state;
 	int out;
 
 	if (len > INT_MAX || EVP_CipherUpdate(s->ctx, NULL, &out, aad, (int)len) != 1)
@@ -202,7 +185,7 @@ gcm_set_aad(void *state, const uint8_t *aad, uint32_t len)
 static srtp_err_status_t
 gcm_encrypt(void *state, uint8_t *buf, unsigned int *len)
 {
-	struct gcm *s = state;
+	struct aes *s = state;
 	int out;
 
 	if (*len > INT_MAX || EVP_CipherUpdate(s->ctx, buf, &out, buf, (int)*len) != 1)
@@ -214,7 +197,7 @@ gcm_encrypt(void *state, uint8_t *buf, unsigned int *len)
 static srtp_err_status_t
 gcm_get_tag(void *state, uint8_t *tag, uint32_t *len)
 {
-	struct gcm *s = state;
+	struct aes *s = state;
 	uint8_t none[16];
 	int out;
 
@@ -229,7 +212,7 @@ gcm_get_tag(void *state, uint8_t *tag, uint32_t *len)
 static srtp_err_status_t
 gcm_decrypt(void *state, uint8_t *buf, unsigned int *len)
 {
-	struct gcm *s = state;
+	struct aes *s = state;
 	uint8_t none[16];
 	int out;
 
@@ -398,12 +381,12 @@ static const srtp_auth_test_case_t hmac_test = {
 
 #define ICM_TYPE(name, desc, test, id)						\
 	static const srtp_cipher_type_t name = {				\
-		icm_alloc, icm_dealloc, icm_init, NULL, icm_crypt, icm_crypt,	\
+		icm_alloc, aes_dealloc, icm_init, NULL, icm_crypt, icm_crypt,	\
 		icm_set_iv, NULL, desc, &test, id				\
 	}
 #define GCM_TYPE(name, desc, test, id)						\
 	static const srtp_cipher_type_t name = {				\
-		gcm_alloc, gcm_dealloc, gcm_init, gcm_set_aad, gcm_encrypt,	\
+		gcm_alloc, aes_dealloc, gcm_init, gcm_set_aad, gcm_encrypt,	\
 		gcm_decrypt, gcm_set_iv, gcm_get_tag, desc, &test, id		\
 	}
 ICM_TYPE(icm128_type, "AES-128 ICM (umsbc, OpenSSL)", icm128_test, SRTP_AES_ICM_128);
