@@ -119,13 +119,14 @@ icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 	return srtp_err_status_ok;
 }
 
+/* In place, in the direction set_iv chose: ICM both ways, GCM encryption. */
 static srtp_err_status_t
-icm_crypt(void *state, uint8_t *buf, unsigned int *len)
+aes_update(void *state, uint8_t *buf, unsigned int *len)
 {
 	struct aes *s = state;
 	int out;
 
-	if (*len > INT_MAX || EVP_EncryptUpdate(s->ctx, buf, &out, buf, (int)*len) != 1)
+	if (*len > INT_MAX || EVP_CipherUpdate(s->ctx, buf, &out, buf, (int)*len) != 1)
 		return srtp_err_status_cipher_fail;
 	return srtp_err_status_ok;
 }
@@ -141,10 +142,10 @@ gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 		return srtp_err_status_bad_param;
 	if (key_len == SRTP_AES_GCM_128_KEY_LEN_WSALT)
 		return aes_alloc(cp, &gcm128_type, SRTP_AES_GCM_128, EVP_aes_128_gcm(), key_len,
-		    SRTP_AES_128_KEY_LEN, tag_len);
+		    0, tag_len);
 	if (key_len == SRTP_AES_GCM_256_KEY_LEN_WSALT)
 		return aes_alloc(cp, &gcm256_type, SRTP_AES_GCM_256, EVP_aes_256_gcm(), key_len,
-		    SRTP_AES_256_KEY_LEN, tag_len);
+		    0, tag_len);
 	return srtp_err_status_bad_param;
 }
 
@@ -179,17 +180,6 @@ gcm_set_aad(void *state, const uint8_t *aad, uint32_t len)
 
 	if (len > INT_MAX || EVP_CipherUpdate(s->ctx, NULL, &out, aad, (int)len) != 1)
 		return srtp_err_status_algo_fail;
-	return srtp_err_status_ok;
-}
-
-static srtp_err_status_t
-gcm_encrypt(void *state, uint8_t *buf, unsigned int *len)
-{
-	struct aes *s = state;
-	int out;
-
-	if (*len > INT_MAX || EVP_CipherUpdate(s->ctx, buf, &out, buf, (int)*len) != 1)
-		return srtp_err_status_cipher_fail;
 	return srtp_err_status_ok;
 }
 
@@ -381,12 +371,12 @@ static const srtp_auth_test_case_t hmac_test = {
 
 #define ICM_TYPE(name, desc, test, id)						\
 	static const srtp_cipher_type_t name = {				\
-		icm_alloc, aes_dealloc, icm_init, NULL, icm_crypt, icm_crypt,	\
+		icm_alloc, aes_dealloc, icm_init, NULL, aes_update, aes_update,	\
 		icm_set_iv, NULL, desc, &test, id				\
 	}
 #define GCM_TYPE(name, desc, test, id)						\
 	static const srtp_cipher_type_t name = {				\
-		gcm_alloc, aes_dealloc, gcm_init, gcm_set_aad, gcm_encrypt,	\
+		gcm_alloc, aes_dealloc, gcm_init, gcm_set_aad, aes_update,	\
 		gcm_decrypt, gcm_set_iv, gcm_get_tag, desc, &test, id		\
 	}
 ICM_TYPE(icm128_type, "AES-128 ICM (umsbc, OpenSSL)", icm128_test, SRTP_AES_ICM_128);
