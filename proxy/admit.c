@@ -48,11 +48,11 @@ admit_outside(const struct conf *c, enum transport tp, const struct sockaddr *sr
 		/* The chain was verified in the handshake; here only the identity. */
 		int g = gateway_by_names(c, names, n_names);
 		if (g < 0)
-			return verdict(ADMIT_FORBIDDEN, "certificate names no listed gateway", -1);
+			return verdict(ADMIT_CLOSE, "certificate names no listed gateway", -1);
 		if (c->gateways[g].mode == SEC_UNSECURED)
 			return verdict(ADMIT_FORBIDDEN, "unsecured gateway on the TLS port", g);
 		if (c->gateways[g].n_addr > 0 && !address_listed(&c->gateways[g], src))
-			return verdict(ADMIT_FORBIDDEN, "source address not among the gateway's addresses", g);
+			return verdict(ADMIT_CLOSE, "source address not among the gateway's addresses", g);
 		return verdict(ADMIT_OK, NULL, g);
 	}
 	int g = gateway_by_address(c, src);

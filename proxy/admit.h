@@ -8,8 +8,8 @@
 enum admit_verdict {
 	ADMIT_OK,
 	ADMIT_DROP,		/* say nothing (UDP from strangers) */
-	ADMIT_CLOSE,		/* close the connection */
-	ADMIT_FORBIDDEN,	/* answer requests with 403 */
+	ADMIT_CLOSE,		/* close the connection (a stranger, after its handshake) */
+	ADMIT_FORBIDDEN,	/* a listed gateway on the wrong port: 403, then close */
 };
 
 struct admission {

@@ -261,7 +261,14 @@ load_tls(struct ctx *x)
 	get_str(x, t, "trust_store", &c->tls.trust_store, 0);
 	get_str(x, t, "min_version", &minv, 0);
 	get_int(x, t, "handshake_timeout", &c->tls.handshake_timeout, 1, 300);
-	get_int(x, t, "max_connections", &c->tls.max_connections, 1, 1000000);
+	get_int(x, t, "max_connections", &c->tls.max_connections, 2, 1000000);
+	c->tls.max_unauthenticated = c->tls.max_connections / 4 > 0 ? c->tls.max_connections / 4 : 1;
+	get_int(x, t, "max_unauthenticated", &c->tls.max_unauthenticated, 1,
+	    c->tls.max_connections - 1);
+	c->tls.max_unauthenticated_per_address = c->tls.max_unauthenticated < 8 ?
+	    c->tls.max_unauthenticated : 8;
+	get_int(x, t, "max_unauthenticated_per_address", &c->tls.max_unauthenticated_per_address,
+	    1, c->tls.max_unauthenticated);
 	if (x->g.failed)
 		return -1;
 	if (strcmp(minv, "1.2") == 0)
@@ -281,6 +288,10 @@ load_tls(struct ctx *x)
 	get_int(x, sip, "max_forwards", &c->sip.max_forwards, 1, 255);
 	get_int(x, sip, "failover_timeout", &c->sip.failover_timeout, 1, 32);
 	get_int(x, sip, "max_message_size", &c->sip.max_message_size, 1500, 1 << 20);
+	c->sip.idle_timeout = 300;
+	c->sip.message_timeout = 5;
+	get_int(x, sip, "idle_timeout", &c->sip.idle_timeout, 10, 86400);
+	get_int(x, sip, "message_timeout", &c->sip.message_timeout, 1, 120);
 	return x->g.failed ? -1 : 0;
 }
 

@@ -71,13 +71,17 @@ struct conf {
 		const char *trust_store;
 		int min_version;	/* TLS1_2_VERSION or TLS1_3_VERSION */
 		int handshake_timeout;
-		int max_connections;
+		int max_connections;	/* every TCP and TLS connection */
+		int max_unauthenticated;	/* of those, not yet admitted, unlisted sources */
+		int max_unauthenticated_per_address;
 	} tls;
 	int start_secured;
 	struct {
 		int max_forwards;
 		int failover_timeout;
 		int max_message_size;
+		int idle_timeout;	/* s without a byte before a connection is closed */
+		int message_timeout;	/* s for a stream message to arrive whole */
 	} sip;
 	int log_level;
 	const char *control_socket;	/* "" = none */

@@ -14,6 +14,7 @@ enum log_event {
 	EV_CERT_EXPIRING = 1006,
 	EV_CERT_EXPIRED = 1007,
 	EV_CERT_GENERATED = 1008,
+	EV_FD_LIMIT = 1009,		/* file descriptors needed and the limits */
 	EV_RELOAD_DONE = 1010,
 	EV_RELOAD_FAILED = 1011,
 	EV_STOPPING = 1020,
@@ -24,6 +25,8 @@ enum log_event {
 	EV_PEER_CERT_EXPIRING = 2004,
 	EV_PEER_CERT_EXPIRED = 2005,
 	EV_MALFORMED = 2010,
+	EV_CONN_TIMEOUT = 2011,		/* a connection closed: idle, or a message never ended */
+	EV_ACCEPT_FAILED = 2012,	/* accept() failed (out of descriptors): accepts paused */
 	EV_UM_UNREACHABLE = 3001,
 	EV_UM_BACK = 3002,
 	EV_GW_UNREACHABLE = 3003,

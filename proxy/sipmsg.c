@@ -45,7 +45,7 @@ sipmsg_parse(const void *buf, size_t len, int eos, size_t max, msg_t **out, size
 	}
 	if (r <= 0) {
 		*out = msg;	/* may hold the headers read before the error */
-		return SIPMSG_BAD;
+		return msg_get_flags(msg, MSG_FLG_TOOLARGE) ? SIPMSG_TOO_LARGE : SIPMSG_BAD;
 	}
 	msg_t *next = msg_next(msg);
 	size_t rest = 0;

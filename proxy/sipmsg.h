@@ -12,10 +12,11 @@ enum sipmsg_parse {
 	SIPMSG_INCOMPLETE = 0,	/* stream: wait for more bytes */
 	SIPMSG_OK = 1,
 	SIPMSG_BAD = -1,	/* unparsable: *out may still hold what was read */
+	SIPMSG_TOO_LARGE = -2,	/* announces more than max bytes: 413; *out likewise */
 };
 
 /* Parses the first message in buf. eos = 1 for a datagram (all of it is one
- * message). A message announcing more than max bytes is SIPMSG_BAD. On
+ * message). A message announcing more than max bytes is SIPMSG_TOO_LARGE. On
  * SIPMSG_OK, *used is the number of bytes the message took. */
 enum sipmsg_parse sipmsg_parse(const void *buf, size_t len, int eos, size_t max,
     msg_t **out, size_t *used);

@@ -17,6 +17,7 @@
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_header.h>
 
+#include "conn_budget.h"
 #include "log.h"
 #include "peercert.h"
 #include "route.h"
@@ -34,6 +35,7 @@ struct conn {
 	int outbound;
 	int established;
 	int closing;
+	int held;		/* counted in conn_budget: not admitted yet, unlisted source */
 	int gateway;		/* last admitted gateway, -1 */
 	char verify_name[TLS_NAME_LEN];	/* outbound TLS */
 	int n_names;
@@ -51,6 +53,7 @@ static struct {
 	TAILQ_HEAD(, conn) conns;
 	int n_conns;
 	uint64_t next_id;
+	int stopped;		/* no more accepts: draining */
 } T;
 
 #define UDP_BATCH 32
@@ -140,11 +143,30 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 /* ---- connections: the core's view; the bytes live in a worker ---- */
 
 static void
+conn_unhold(struct conn *c)
+{
+	if (c->held)
+		conn_budget_release((const struct sockaddr *)&c->peer.ss);
+	c->held = 0;
+}
+
+static void
 conn_free(struct conn *c)
 {
+	conn_unhold(c);
 	TAILQ_REMOVE(&T.conns, c, link);
 	T.n_conns--;
 	free(c);
+}
+
+/* Closes once what was written has gone out; nothing more is delivered. */
+static void
+conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	worker_close(c->worker, c->id);
 }
 
 static struct conn *
@@ -175,6 +197,29 @@ transport_conn_for_gateway(int gateway)
 	return 0;
 }
 
+/* Whom a TLS peer's certificate names is known now, so a stranger is not
+ * kept waiting for a request it may never send. */
+static void
+admit_handshake(struct conn *c)
+{
+	struct admission adm = admit(c->li, &c->peer, c);
+
+	switch (adm.verdict) {
+	case ADMIT_OK:
+		conn_unhold(c);
+		c->gateway = adm.gateway;
+		break;
+	case ADMIT_FORBIDDEN:	/* a known peer on the wrong port: its 403, then close */
+		worker_set_idle(c->worker, c->id, T.conf->tls.handshake_timeout);
+		break;
+	case ADMIT_CLOSE:
+	case ADMIT_DROP:
+		log_refusal(c->li, &c->peer, adm.reason);
+		conn_close(c);
+		break;
+	}
+}
+
 static void
 on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercert *cert)
 {
@@ -189,6 +234,8 @@ on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercer
 	c->n_names = n_names;
 	for (int i = 0; i < n_names; i++)
 		memcpy(c->names[i], names[i], TLS_NAME_LEN);
+	if (!c->outbound && c->tp == TP_TLS)
+		admit_handshake(c);
 }
 
 static void
@@ -216,11 +263,13 @@ on_message(uint64_t id, msg_t *msg, int status)
 		}
 		if (msg)
 			msg_destroy(msg);
-		c->closing = 1;
-		worker_close(c->worker, c->id);
+		conn_close(c);
 		return;
 	}
-	deliver(c->li, &c->peer, c, admit(c->li, &c->peer, c), msg);
+	struct admission adm = admit(c->li, &c->peer, c);
+	deliver(c->li, &c->peer, c, adm, msg);
+	if (adm.verdict != ADMIT_OK)
+		conn_close(c);	/* after the 403, already queued */
 }
 
 static void
@@ -237,6 +286,10 @@ on_down(uint64_t id, int established, const char *why)
 	else if (c->outbound && !established)
 		log_limited(LOG_WARNING, EV_GW_UNREACHABLE, "connection to peer=%s failed: %s",
 		    peer_str(&c->peer, p), why);
+	else if (strncmp(why, "idle ", 5) == 0 || strncmp(why, "incomplete ", 11) == 0)
+		log_limited(LOG_NOTICE, EV_CONN_TIMEOUT, "connection closed: peer=%s transport=%s "
+		    "direction=%s reason=%s", peer_str(&c->peer, p), transport_name(c->tp),
+		    c->outbound ? "out" : "in", why);
 	conn_free(c);
 	if (T.down)
 		T.down(id, !established);
@@ -251,6 +304,14 @@ no_delay(evutil_socket_t fd)
 {
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static struct worker_limits
+conn_limits(void)
+{
+	struct worker_limits l = { T.conf->tls.handshake_timeout, T.conf->sip.idle_timeout,
+	    T.conf->sip.message_timeout, (size_t)T.conf->sip.max_message_size };
+	return l;
 }
 
 static struct conn *
@@ -272,6 +333,17 @@ conn_new(struct listener *li, enum transport tp, const struct sockaddr_any *peer
 	return c;
 }
 
+/* A source the reserve is kept for: a listed gateway's or UM server's address. */
+static int
+listed_source(const struct listener *li, const struct sockaddr_any *peer)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&peer->ss;
+
+	if (li->side == SIDE_INSIDE)
+		return admit_inside(T.conf, sa).verdict == ADMIT_OK;
+	return gateway_by_address(T.conf, sa) >= 0;
+}
+
 static void
 stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -284,19 +356,23 @@ stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 	memset(&peer, 0, sizeof(peer));
 	memcpy(&peer.ss, sa, (size_t)salen);
 	peer.len = (socklen_t)salen;
-	if (T.n_conns >= T.conf->tls.max_connections) {
-		log_refusal(li, &peer, "connection limit reached (tls.max_connections)");
+	/* TCP is admitted by address now; TLS once its certificate is known. */
+	struct admission adm = { ADMIT_OK, NULL, -1, -1 };
+	if (li->tp == TP_TCP)
+		adm = admit(li, &peer, NULL);
+	if (adm.verdict == ADMIT_CLOSE || adm.verdict == ADMIT_DROP) {
+		log_refusal(li, &peer, adm.reason);
 		evutil_closesocket(fd);
 		return;
 	}
-	if (li->tp == TP_TCP) {
-		struct admission adm = admit(li, &peer, NULL);
-		if (adm.verdict == ADMIT_CLOSE || adm.verdict == ADMIT_DROP) {
-			log_refusal(li, &peer, adm.reason);
-			evutil_closesocket(fd);
-			return;
-		}
-	} else if (!T.tls->server || !(ssl = SSL_new(T.tls->server))) {
+	int listed = listed_source(li, &peer);
+	enum conn_budget_verdict b = conn_budget_check((struct sockaddr *)&peer.ss, listed, T.n_conns);
+	if (b != BUDGET_OK) {
+		log_refusal(li, &peer, conn_budget_reason(b));
+		evutil_closesocket(fd);
+		return;
+	}
+	if (li->tp == TP_TLS && (!T.tls->server || !(ssl = SSL_new(T.tls->server)))) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -306,9 +382,15 @@ stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 		evutil_closesocket(fd);
 		return;
 	}
+	if (!listed && li->tp == TP_TLS) {
+		c->held = 1;
+		conn_budget_hold((struct sockaddr *)&peer.ss);
+	}
 	no_delay(fd);
-	worker_adopt(c->worker, c->id, fd, ssl, 0, T.conf->tls.handshake_timeout,
-	    (size_t)T.conf->sip.max_message_size);
+	struct worker_limits lim = conn_limits();
+	worker_adopt(c->worker, c->id, fd, ssl, 0, &lim);
+	if (adm.verdict == ADMIT_FORBIDDEN)	/* its 403, then close */
+		worker_set_idle(c->worker, c->id, T.conf->tls.handshake_timeout);
 }
 
 /* Opens a connection toward d from the listener's address of that side. */
@@ -359,8 +441,8 @@ conn_open(const struct dest *d)
 	}
 	if (d->verify_name)
 		snprintf(c->verify_name, sizeof(c->verify_name), "%s", d->verify_name);
-	worker_adopt(c->worker, c->id, fd, ssl, 1, T.conf->tls.handshake_timeout,
-	    (size_t)T.conf->sip.max_message_size);
+	struct worker_limits lim = conn_limits();
+	worker_adopt(c->worker, c->id, fd, ssl, 1, &lim);
 	return c;
 }
 
@@ -440,6 +522,33 @@ listen_udp(struct listener *li)
 	return event_add(li->ev, NULL);
 }
 
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *li = arg;
+
+	(void)fd; (void)what;
+	if (!T.stopped)
+		evconnlistener_enable(li->el);
+}
+
+/* accept() failed (out of descriptors, most likely): the connection stays
+ * in the backlog, so retrying at once would spin. Pause, keep serving. */
+static void
+accept_failed(struct evconnlistener *el, void *arg)
+{
+	struct listener *li = arg;
+	struct timeval pause = { 1, 0 };
+	char l[SOCKADDR_STRLEN];
+	int err = EVUTIL_SOCKET_ERROR();
+
+	log_limited(LOG_ERR, EV_ACCEPT_FAILED, "cannot accept on local=%s transport=%s: %s "
+	    "(%d connections open); new connections paused for 1 s", peer_str(&li->sa, l),
+	    transport_name(li->tp), evutil_socket_error_to_string(err), T.n_conns);
+	evconnlistener_disable(el);
+	evtimer_add(li->resume, &pause);
+}
+
 static int
 listen_stream(struct listener *li)
 {
@@ -447,7 +556,11 @@ listen_stream(struct listener *li)
 	li->el = evconnlistener_new_bind(T.base, stream_accept, li,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
 	    (struct sockaddr *)&li->sa.ss, (int)li->sa.len);
-	return li->el ? 0 : -1;
+	li->resume = evtimer_new(T.base, accept_resume, li);
+	if (!li->el || !li->resume)
+		return -1;
+	evconnlistener_set_error_cb(li->el, accept_failed);
+	return 0;
 }
 
 static int
@@ -455,6 +568,14 @@ cores(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+static void
+set_budget(const struct conf *c)
+{
+	struct conn_budget_limits l = { c->tls.max_connections, c->tls.max_unauthenticated,
+	    c->tls.max_unauthenticated_per_address };
+	conn_budget_set(&l);
 }
 
 int
@@ -467,6 +588,7 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 	T.rx = rx;
 	T.down = down;
 	TAILQ_INIT(&T.conns);
+	set_budget(c);
 	if (workers_start(c->workers > 0 ? c->workers : cores(), base, &ops) != 0) {
 		log_event(LOG_ERR, EV_INTERNAL, "cannot start worker threads");
 		return -1;
@@ -505,12 +627,14 @@ transport_reconf(const struct conf *c, struct tls_ctx *tls)
 		k->gateway = -1;
 	T.conf = c;
 	T.tls = tls;
+	set_budget(c);
 }
 
 void
 transport_stop_listening(void)
 {
 	/* UDP stays open: responses to transactions in flight still arrive there. */
+	T.stopped = 1;
 	for (int i = 0; i < T.n_listeners; i++)
 		if (T.listeners[i].el)
 			evconnlistener_disable(T.listeners[i].el);
@@ -522,6 +646,7 @@ transport_shutdown(void)
 	workers_stop();
 	while (!TAILQ_EMPTY(&T.conns))
 		conn_free(TAILQ_FIRST(&T.conns));
+	conn_budget_clear();
 	for (int i = 0; i < T.n_listeners; i++) {
 		struct listener *li = &T.listeners[i];
 		if (li->ev)
@@ -530,6 +655,8 @@ transport_shutdown(void)
 			close(li->fd);
 		if (li->el)
 			evconnlistener_free(li->el);
+		if (li->resume)
+			event_free(li->resume);
 	}
 	free(T.listeners);
 	T.listeners = NULL;

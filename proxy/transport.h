@@ -21,6 +21,7 @@ struct listener {
 	int fd;			/* UDP */
 	struct event *ev;	/* UDP */
 	struct evconnlistener *el;	/* TCP, TLS */
+	struct event *resume;		/* TCP, TLS: accepts paused after a failure */
 };
 
 struct inbound {

@@ -17,6 +17,7 @@
 #include "call.h"
 #include "conf.h"
 #include "control.h"
+#include "fdlimit.h"
 #include "hub_conf.h"
 #include "hub_relay.h"
 #include "log.h"
@@ -315,6 +316,7 @@ main(int argc, char **argv)
 		log_event(LOG_ERR, EV_CONFIG_ERROR, "%s: %s", D.file, err);
 		return 1;
 	}
+	fdlimit_raise(D.conf);
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
 		return 1;
 	announce_modes(D.conf);

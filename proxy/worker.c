@@ -16,7 +16,7 @@
 #include "sipmsg.h"
 #include "worker.h"
 
-enum job_kind { JOB_ADOPT, JOB_WRITE, JOB_CLOSE, JOB_QUIT };
+enum job_kind { JOB_ADOPT, JOB_WRITE, JOB_CLOSE, JOB_IDLE, JOB_QUIT };
 
 struct job {
 	TAILQ_ENTRY(job) link;
@@ -24,8 +24,9 @@ struct job {
 	uint64_t id;
 	evutil_socket_t fd;
 	SSL *ssl;
-	int connecting, handshake_timeout;
-	size_t max_message, len;
+	int connecting, seconds;	/* JOB_ADOPT; JOB_IDLE */
+	struct worker_limits lim;	/* JOB_ADOPT */
+	size_t len;
 	char data[];			/* JOB_WRITE bytes */
 };
 TAILQ_HEAD(job_queue, job);
@@ -49,7 +50,8 @@ struct wconn {
 	uint64_t id;
 	struct bufferevent *bev;
 	int established, closing, tls;
-	size_t max_message;
+	struct worker_limits lim;
+	struct event *deadline;		/* a message begun must end by then */
 };
 
 struct worker {
@@ -119,6 +121,15 @@ note_new(enum note_kind kind, uint64_t id)
 /* ---- connections, in the worker ---- */
 
 static void
+wconn_release(struct wconn *c)
+{
+	if (c->deadline)
+		event_free(c->deadline);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
 wconn_free(struct wconn *c, const char *why)
 {
 	struct note *n = note_new(NOTE_DOWN, c->id);
@@ -132,8 +143,7 @@ wconn_free(struct wconn *c, const char *why)
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	if (ssl)
 		SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
-	bufferevent_free(c->bev);
-	free(c);
+	wconn_release(c);
 }
 
 static struct wconn *
@@ -162,6 +172,28 @@ post_message(struct wconn *c, msg_t *msg, int status)
 	notify(n);
 }
 
+/* The last message read: what the core gets, and nothing more is read. */
+static void
+wconn_read_last(struct wconn *c, msg_t *msg, int status)
+{
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	if (c->deadline)
+		event_del(c->deadline);
+	post_message(c, msg, status);
+}
+
+/* A message has begun: it must end within lim.message seconds, whatever
+ * trickles in (a slowloris keeps the idle time-out from ever firing). */
+static void
+wconn_message_started(struct wconn *c)
+{
+	struct timeval tv = { c->lim.message, 0 };
+
+	if (c->deadline && !evtimer_pending(c->deadline, NULL))
+		evtimer_add(c->deadline, &tv);
+}
+
 static void
 wconn_read(struct bufferevent *bev, void *arg)
 {
@@ -181,32 +213,50 @@ wconn_read(struct bufferevent *bev, void *arg)
 		}
 		if (len == 0)
 			return;
-		size_t take = len < c->max_message + 1 ? len : c->max_message + 1;
+		size_t max = c->lim.max_message;
+		size_t take = len < max + 1 ? len : max + 1;
 		unsigned char *p = evbuffer_pullup(in, (ssize_t)take);
 		msg_t *msg;
 		size_t used;
-		enum sipmsg_parse r = sipmsg_parse(p, take, 0, c->max_message, &msg, &used);
-		if (r == SIPMSG_INCOMPLETE) {
-			if (take <= c->max_message)
-				return;
-			/* Too large: the headers we have let the core answer 413. */
-			sipmsg_parse(p, take, 1, c->max_message, &msg, &used);
-			r = SIPMSG_BAD;
-			c->closing = 1;
-			bufferevent_disable(bev, EV_READ);
-			post_message(c, msg, 413);
+		enum sipmsg_parse r = sipmsg_parse(p, take, 0, max, &msg, &used);
+		if (r == SIPMSG_INCOMPLETE && take <= max) {
+			wconn_message_started(c);
 			return;
 		}
-		if (r == SIPMSG_BAD) {
+		if (r == SIPMSG_INCOMPLETE) {
+			/* No end in max bytes: the headers we have let the core answer 413. */
+			sipmsg_parse(p, take, 1, max, &msg, &used);
+			r = SIPMSG_TOO_LARGE;
+		}
+		if (r != SIPMSG_OK) {
 			/* A stream cannot be resynchronised after garbage. */
-			c->closing = 1;
-			bufferevent_disable(bev, EV_READ);
-			post_message(c, msg, 400);
+			wconn_read_last(c, msg, r == SIPMSG_TOO_LARGE ? 413 : 400);
 			return;
 		}
 		evbuffer_drain(in, used);
+		if (c->deadline)
+			event_del(c->deadline);	/* the next message starts its own */
 		post_message(c, msg, 0);
 	}
+}
+
+static void
+wconn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct wconn *c = arg;
+	char why[80];
+
+	(void)fd; (void)what;
+	snprintf(why, sizeof(why), "incomplete message for %d s (sip.message_timeout)", c->lim.message);
+	wconn_free(c, why);
+}
+
+static void
+wconn_set_idle(struct wconn *c, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
 }
 
 static void
@@ -228,7 +278,7 @@ wconn_event(struct bufferevent *bev, short what, void *arg)
 		struct note *n = note_new(NOTE_UP, c->id);
 		SSL *ssl = bufferevent_openssl_get_ssl(bev);
 		c->established = 1;
-		bufferevent_set_timeouts(bev, NULL, NULL);
+		wconn_set_idle(c, c->lim.idle);
 		if (n) {
 			if (ssl) {
 				n->n_names = tls_peer_names(ssl, n->names, TLS_MAX_NAMES);
@@ -239,8 +289,11 @@ wconn_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-	if (what & BEV_EVENT_TIMEOUT)
-		snprintf(why, sizeof(why), c->established ? "timeout" : "handshake timeout");
+	if (what & BEV_EVENT_TIMEOUT && c->established)
+		snprintf(why, sizeof(why), "idle for %d s (%s)", c->lim.idle,
+		    what & BEV_EVENT_WRITING ? "nothing it was sent was read" : "nothing received");
+	else if (what & BEV_EVENT_TIMEOUT)
+		snprintf(why, sizeof(why), "handshake timeout");
 	else if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof(why), c->established ? "closed by peer" :
 		    ssl ? "closed by peer during the handshake" : "closed by peer");
@@ -256,33 +309,39 @@ static void
 adopt(struct worker *w, struct job *j)
 {
 	struct wconn *c = calloc(1, sizeof(*c));
-	struct timeval hs = { j->handshake_timeout, 0 };
+	struct timeval hs = { j->lim.handshake, 0 };
 
 	if (c) {
 		c->w = w;
 		c->id = j->id;
 		c->tls = j->ssl != NULL;
-		c->max_message = j->max_message;
+		c->lim = j->lim;
+		c->deadline = evtimer_new(w->base, wconn_deadline, c);
 		c->bev = j->ssl ? bufferevent_openssl_socket_new(w->base, j->fd, j->ssl,
 		    j->connecting ? BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING,
 		    BEV_OPT_CLOSE_ON_FREE) :
 		    bufferevent_socket_new(w->base, j->fd, BEV_OPT_CLOSE_ON_FREE);
 	}
-	if (!c || !c->bev) {
+	if (!c || !c->bev || !c->deadline) {
 		struct note *n = note_new(NOTE_DOWN, j->id);
 		if (n) {
 			snprintf(n->why, sizeof(n->why), "out of memory");
 			notify(n);
 		}
-		if (j->ssl && !(c && c->bev))
-			SSL_free(j->ssl);
+		if (c && c->bev) {
+			wconn_release(c);	/* frees the SSL and closes the socket */
+			return;
+		}
+		SSL_free(j->ssl);
 		evutil_closesocket(j->fd);
+		if (c && c->deadline)
+			event_free(c->deadline);
 		free(c);
 		return;
 	}
 	LIST_INSERT_HEAD(&w->conns, c, link);
 	bufferevent_setcb(c->bev, wconn_read, wconn_written, wconn_event, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, c->max_message * 4);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, c->lim.max_message * 4);
 	if (c->tls)
 		bufferevent_set_timeouts(c->bev, &hs, &hs);
 	else	/* plain TCP: a failed connect shows as an error on the first write */
@@ -314,6 +373,10 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 			if (c)
 				bufferevent_write(c->bev, j->data, j->len);
 			break;
+		case JOB_IDLE:
+			if (c && c->established)
+				wconn_set_idle(c, j->seconds);
+			break;
 		case JOB_CLOSE:
 			if (c) {
 				c->closing = 2;
@@ -338,8 +401,7 @@ worker_main(void *arg)
 	while (!LIST_EMPTY(&w->conns)) {
 		struct wconn *c = LIST_FIRST(&w->conns);
 		LIST_REMOVE(c, link);
-		bufferevent_free(c->bev);
-		free(c);
+		wconn_release(c);
 	}
 	return NULL;
 }
@@ -359,7 +421,7 @@ post(int wi, struct job *j)
 
 void
 worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
-    int handshake_timeout, size_t max_message)
+    const struct worker_limits *lim)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -373,8 +435,20 @@ worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
 	j->fd = fd;
 	j->ssl = ssl;
 	j->connecting = connecting;
-	j->handshake_timeout = handshake_timeout;
-	j->max_message = max_message;
+	j->lim = *lim;
+	post(w, j);
+}
+
+void
+worker_set_idle(int w, uint64_t id, int seconds)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return;
+	j->kind = JOB_IDLE;
+	j->id = id;
+	j->seconds = seconds;
 	post(w, j);
 }
 

@@ -33,10 +33,21 @@ int workers_count(void);
 /* Round-robin choice for a new connection. */
 int workers_pick(void);
 
+/* What a worker enforces on a connection, in seconds: the TLS handshake,
+ * silence once established (no byte read, or written bytes not taken), and
+ * a stream message that has begun but not ended. */
+struct worker_limits {
+	int handshake, idle, message;
+	size_t max_message;
+};
+
 /* Hands a socket to worker w. ssl: NULL for plain TCP; else in accept or
  * connect state already. The worker frees both. */
 void worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
-    int handshake_timeout, size_t max_message);
+    const struct worker_limits *lim);
+/* A new idle time-out for an established connection (a refused peer gets a
+ * short one). */
+void worker_set_idle(int w, uint64_t id, int seconds);
 void worker_write(int w, uint64_t id, const char *buf, size_t len);
 /* Closes once what was written has gone out. */
 void worker_close(int w, uint64_t id);

@@ -12,17 +12,19 @@
 #  TLS without client certificate (127.0.0.11)      handshake fails; UMS2001
 #  TLS, rogue-CA cert CN gw1.example.test (.12)     handshake fails; UMS2001
 #  TLS 1.1 with gw1's valid cert from 127.0.0.7     handshake fails; UMS2001
-#  TLS, valid cert stranger.example.test (.13)      403 Forbidden; UMS2002
+#  TLS, valid cert stranger.example.test (.13)      closed right after the handshake,
+#                                                   before any request; UMS2002
 #  gw1 (secured) on UDP 5060 from 127.0.0.7         403 Forbidden; UMS2002
-#  gw2 (unsecured) valid gw2 cert on 5061 (.8)      403 Forbidden; UMS2002
-#  gw1 valid cert from wrong source 127.0.0.9       403 Forbidden; UMS2002
+#  gw1 (secured) on TCP 5060 from 127.0.0.7         403 Forbidden, then closed at once
+#  gw2 (unsecured) valid gw2 cert on 5061 (.8)      403 Forbidden, then closed at once
+#  gw1 valid cert from wrong source 127.0.0.9       closed right after the handshake; UMS2002
 #  UDP INVITE to the inside 127.0.0.2 from 127.0.0.21 (not a UM server)
 #                                                   dropped; UMS2002; gw2 gets nothing
 # Positive control at the end: a gw2 call over UDP reaches the UAS (so the
 # "no request" checks above are not vacuous).
-# Note: umsbcd rate-limits refusal lines to 10 per 10 s (then UMS2003); each
-# case here takes >= 1.5 s, so no line is suppressed.  Keep it that way when
-# adding cases.
+# Note: umsbcd rate-limits refusal lines to 10 per 10 s (then UMS2003); the
+# daemon is restarted before the eleventh case so that no line is suppressed.
+# Keep it that way when adding cases.
 . "$(dirname "$0")/lib.sh"
 need socat
 
@@ -77,17 +79,53 @@ tls_refused() {
   assert_log "UMS2001 .*peer=${src//./\\.}:[0-9]+" "UMS2001 logged" "$mark"
   uas_clean "TLS $c"
 }
-# tls_403 CASE SRC CERT : handshake succeeds, the OPTIONS gets 403, UMS2002
+# closed_within SECS PID WHAT : PID (a client whose stdin stays open far
+# longer) ends within SECS, i.e. umsbcd closed the connection
+closed_within() {
+  local t0 el
+  t0=$(now_ms)
+  wait_exit "$2" "$1"
+  [ $? = 124 ] && fail "$3: the connection was still open after $1 s"
+  el=$(($(now_ms) - t0))
+  ok "$3: umsbcd closed the connection (client gone after ${el} ms)"
+}
+# tls_403 CASE SRC CERT : handshake succeeds, the OPTIONS gets 403 and the
+# connection is closed right after it (a refused peer holds nothing); UMS2002
 tls_403() {
-  local c=$1 src=$2 cert=$3 f="$TD/tls-$2" st
-  say "TLS $c from $src -> 403 Forbidden"
+  local c=$1 src=$2 cert=$3 f="$TD/tls-$2" st pid
+  say "TLS $c from $src -> 403 Forbidden, then closed"
   mark=$(log_mark)
   sip_req OPTIONS sip:127.0.0.1:5061 "$src" 5061 TLS "refuse-tls-$src" >"$f.txt"
-  tls_xchg "$src" "$f.txt" "$f.out" "$cert"
+  # stdin from a process substitution, not a pipe: $! is then s_client alone
+  openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:5061 \
+    -bind "$src:0" -CAfile "$TD/pki/ca.crt" -cert "$TD/pki/$cert.crt" -key "$TD/pki/$cert.key" \
+    < <(cat "$f.txt"; sleep 8) >"$f.out" 2>"$f.out.err" &
+  pid=$!
+  track $pid
+  closed_within 4 $pid "TLS $c"
   st=$(first_status "$f.out")
   [ "$st" = 403 ] || fail "TLS $c: expected 403 Forbidden, got '${st:-no final response}'; s_client: $(tail -n 3 "$f.out.err")"
   ok "handshake done, answer: $(grep -aE '^SIP/2\.0 ' "$f.out" | head -n 1 | tr -d '\r')"
   assert_log "UMS2002 .*peer=${src//./\\.}:[0-9]+ .*transport=tls" "UMS2002 logged" "$mark"
+  uas_clean "TLS $c"
+}
+# tls_closed CASE SRC CERT : the handshake succeeds (the certificate chains
+# to our CA), but it names no gateway for this source: closed right after the
+# handshake although the client sends nothing; UMS2002, not UMS2001
+tls_closed() {
+  local c=$1 src=$2 cert=$3 f="$TD/tls-$2" pid
+  say "TLS $c from $src -> closed right after the handshake"
+  mark=$(log_mark)
+  openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:5061 \
+    -bind "$src:0" -CAfile "$TD/pki/ca.crt" -cert "$TD/pki/$cert.crt" -key "$TD/pki/$cert.key" \
+    < <(sleep 8) >"$f.out" 2>"$f.out.err" &
+  pid=$!
+  track $pid
+  closed_within 4 $pid "TLS $c"
+  grep -aqE '^SIP/2\.0' "$f.out" && fail "TLS $c: got a SIP answer: $(head -n 1 "$f.out")"
+  assert_log "UMS2002 .*peer=${src//./\\.}:[0-9]+ .*transport=tls .*reason=$4" "UMS2002 logged" "$mark"
+  log_since "$mark" | grep -q "UMS2001 .*peer=${src//./\\.}:" &&
+    fail "TLS $c: logged as a failed handshake (UMS2001); the handshake should have succeeded"
   uas_clean "TLS $c"
 }
 
@@ -95,7 +133,8 @@ tls_refused "without a client certificate" 127.0.0.11 ""
 tls_refused "with a rogue-CA certificate (CN gw1.example.test)" 127.0.0.12 rogue
 tls_refused "1.1 (min_version is 1.2) with gw1's valid certificate" 127.0.0.7 gw1 \
   -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
-tls_403 "valid certificate of a non-gateway (stranger.example.test)" 127.0.0.13 stranger
+tls_closed "valid certificate of a non-gateway (stranger.example.test)" 127.0.0.13 stranger \
+  "certificate names no listed gateway"
 
 # The contract: "a secured gateway on 5060 ... gets 403 Forbidden" (a known
 # gateway, unlike the unknown sources above which are dropped).
@@ -109,8 +148,29 @@ ok "answer: $(grep -aE '^SIP/2\.0 [2-6]' "$TD/r6.out" | head -n 1 | tr -d '\r')"
 assert_log 'UMS2002 .*peer=127\.0\.0\.7:5060 .*transport=udp' "UMS2002 logged" "$mark"
 uas_clean "gw1 on UDP"
 
+say "gw1 (secured dial plan) on TCP 5060 from 127.0.0.7 -> 403 Forbidden, then closed"
+mark=$(log_mark)
+sip_req INVITE sip:123@127.0.0.1:5060 127.0.0.7 5060 TCP refuse-gw1-tcp >"$TD/r7.txt"
+socat -T 8 "OPEN:$TD/r7.txt,rdonly,ignoreeof!!STDOUT" TCP:127.0.0.1:5060,bind=127.0.0.7 \
+  >"$TD/r7.out" 2>"$TD/r7.err" &
+pid=$!
+track $pid
+closed_within 4 $pid "gw1 on TCP 5060"
+st=$(first_status "$TD/r7.out")
+[ "$st" = 403 ] || fail "gw1 on TCP 5060: expected 403 Forbidden, got '${st:-no final response}'"
+ok "answer: $(grep -aE '^SIP/2\.0 [2-6]' "$TD/r7.out" | head -n 1 | tr -d '\r')"
+assert_log 'UMS2002 .*peer=127\.0\.0\.7:[0-9]+ .*transport=tcp' "UMS2002 logged" "$mark"
+uas_clean "gw1 on TCP"
+
 tls_403 "gw2 (unsecured dial plan) with a valid gw2 certificate" 127.0.0.8 gw2
-tls_403 "gw1 certificate from a source not in gw1's addresses" 127.0.0.9 gw1
+tls_closed "gw1 certificate from a source not in gw1's addresses" 127.0.0.9 gw1 \
+  "source address not among"
+
+# Ten refusal lines are in this 10 s window already (the log limit): a fresh
+# daemon, so that the next case's line is not suppressed.
+stop_umsbcd
+start_umsbcd "$TD"
+wait_port udp 127.0.0.2 5060 5 || fail "umsbcd (restarted) not listening on the inside"
 
 say "inside: UDP from 127.0.0.21 (not a configured UM server) to 127.0.0.2:5060 -> dropped"
 uas_start gw2-uas "$SCEN/uas.xml" u1 127.0.0.8 5060

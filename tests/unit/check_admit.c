@@ -66,19 +66,20 @@ START_TEST(tls_sip_secured_without_addresses_any_source)
 }
 END_TEST
 
-START_TEST(tls_unknown_name_forbidden)
+/* Strangers are closed right after the handshake: nothing to wait for. */
+START_TEST(tls_unknown_name_closed)
 {
 	struct admission a = tls("127.0.0.7", "stranger.example.test");
-	ck_assert_int_eq(a.verdict, ADMIT_FORBIDDEN);
+	ck_assert_int_eq(a.verdict, ADMIT_CLOSE);
 	ck_assert_ptr_nonnull(strstr(a.reason, "no listed gateway"));
-	ck_assert_int_eq(tls("127.0.0.7", NULL).verdict, ADMIT_FORBIDDEN);
+	ck_assert_int_eq(tls("127.0.0.7", NULL).verdict, ADMIT_CLOSE);
 }
 END_TEST
 
-START_TEST(tls_wrong_source_forbidden)
+START_TEST(tls_wrong_source_closed)
 {
 	struct admission a = tls("127.0.0.9", "gw1.example.test");
-	ck_assert_int_eq(a.verdict, ADMIT_FORBIDDEN);
+	ck_assert_int_eq(a.verdict, ADMIT_CLOSE);
 	ck_assert_ptr_nonnull(strstr(a.reason, "source address"));
 }
 END_TEST
@@ -132,8 +133,8 @@ admit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, tls_listed_secured_gateway);
 	tcase_add_test(tc, tls_sip_secured_without_addresses_any_source);
-	tcase_add_test(tc, tls_unknown_name_forbidden);
-	tcase_add_test(tc, tls_wrong_source_forbidden);
+	tcase_add_test(tc, tls_unknown_name_closed);
+	tcase_add_test(tc, tls_wrong_source_closed);
 	tcase_add_test(tc, tls_unsecured_gateway_forbidden);
 	tcase_add_test(tc, plain_unsecured_gateway_ok);
 	tcase_add_test(tc, plain_unknown_source);

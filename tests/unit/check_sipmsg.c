@@ -101,9 +101,33 @@ START_TEST(huge_content_length_refused)
 	ck_assert_int_eq(sipmsg_parse(big, strlen(big), 1, 65535, &msg, &used), SIPMSG_BAD);
 	if (msg)
 		msg_destroy(msg);
-	ck_assert_int_eq(sipmsg_parse(big, strlen(big), 0, 65535, &msg, &used), SIPMSG_BAD);
+	ck_assert_int_eq(sipmsg_parse(big, strlen(big), 0, 65535, &msg, &used), SIPMSG_TOO_LARGE);
 	if (msg)
 		msg_destroy(msg);
+}
+END_TEST
+
+/* Issue 12 item 10: a well-formed message over the limit is 413 material,
+ * told apart from garbage, from the first max bytes a stream reader has. */
+START_TEST(oversized_message_is_too_large)
+{
+	enum { BODY = 70000, MAX = 65535 };
+	char hdr[128];
+	int n = snprintf(hdr, sizeof(hdr), "Content-Length: %d\r\n\r\n", BODY);
+	static const char head[] = HDRS("INVITE", "");
+	size_t hl = strlen(head);
+	char *big = malloc(hl + (size_t)n + BODY);
+	msg_t *msg;
+	size_t used;
+
+	memcpy(big, head, hl);
+	memcpy(big + hl, hdr, (size_t)n);
+	memset(big + hl + n, 'x', BODY);
+	ck_assert_int_eq(sipmsg_parse(big, MAX + 1, 0, MAX, &msg, &used), SIPMSG_TOO_LARGE);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(sip_object(msg)->sip_call_id);	/* enough to answer 413 */
+	msg_destroy(msg);
+	free(big);
 }
 END_TEST
 
@@ -187,6 +211,7 @@ sipmsg_suite(void)
 	tcase_add_test(tc, validation_codes);
 	tcase_add_test(tc, stream_framing);
 	tcase_add_test(tc, huge_content_length_refused);
+	tcase_add_test(tc, oversized_message_is_too_large);
 	tcase_add_test(tc, response_copies_dialog_headers);
 	tcase_add_test(tc, bad_request_still_answered);
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);

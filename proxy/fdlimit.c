@@ -1,0 +1,52 @@
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "fdlimit.h"
+#include "hub_conf.h"
+#include "log.h"
+
+#define FD_MARGIN 64
+
+long
+fdlimit_need(const struct conf *c)
+{
+	long n = (long)c->tls.max_connections + c->n_listen + FD_MARGIN;
+
+	if (c->media.enabled)
+		n += c->media.port_max - c->media.port_min + 1;
+	if (c->hub && c->hub->enabled)
+		n += 2L * c->hub->max_sessions;
+	return n;
+}
+
+int
+fdlimit_raise(const struct conf *c)
+{
+	struct rlimit rl;
+	long need = fdlimit_need(c);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	rlim_t was = rl.rlim_cur;
+	if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (long)rl.rlim_max > need ?
+		    (rlim_t)need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			log_event(LOG_WARNING, EV_FD_LIMIT, "file descriptors: cannot raise the soft "
+			    "limit from %lu: %s", (unsigned long)was, strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	int enough = rl.rlim_cur == RLIM_INFINITY || (long)rl.rlim_cur >= need;
+	log_event(enough ? LOG_INFO : LOG_WARNING, EV_FD_LIMIT,
+	    "file descriptors: %ld needed (tls.max_connections %d, media ports %d), soft limit %lu "
+	    "(was %lu), hard limit %lu%s", need, c->tls.max_connections,
+	    c->media.enabled ? c->media.port_max - c->media.port_min + 1 : 0,
+	    (unsigned long)rl.rlim_cur, (unsigned long)was, (unsigned long)rl.rlim_max,
+	    enough ? "" : ": raise the hard limit (LimitNOFILE= in the unit, ulimit -Hn) "
+	    "or lower tls.max_connections");
+	return enough ? 0 : -1;
+}
