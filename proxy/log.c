@@ -12,11 +12,15 @@
 static int log_foreground;
 static int log_max = LOG_INFO;
 
-static struct {
+/* One window per event ID, so that a flood of one kind of line (refusals)
+ * cannot hide the others (time-outs, malformed messages). */
+#define LIMITERS 16
+static struct limiter {
+	enum log_event id;
 	time_t window_start;
 	unsigned shown;
 	unsigned suppressed;
-} limiter;
+} limiters[LIMITERS];
 
 static const struct {
 	const char *name;
@@ -91,6 +95,18 @@ log_event(int prio, enum log_event id, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The window of id; ids beyond the table share the last one. */
+static struct limiter *
+limiter_of(enum log_event id)
+{
+	int i;
+
+	for (i = 0; i < LIMITERS - 1 && limiters[i].id && limiters[i].id != id; i++)
+		;
+	limiters[i].id = id;
+	return &limiters[i];
+}
+
 void
 log_limited(int prio, enum log_event id, const char *fmt, ...)
 {
@@ -99,20 +115,21 @@ log_limited(int prio, enum log_event id, const char *fmt, ...)
 
 	if (prio > log_max)
 		return;
-	if (now - limiter.window_start >= LOG_WINDOW) {
-		if (limiter.suppressed > 0)
+	struct limiter *l = limiter_of(id);
+	if (now - l->window_start >= LOG_WINDOW) {
+		if (l->suppressed > 0)
 			log_event(LOG_WARNING, EV_REFUSALS_SUPPRESSED,
-			    "%u further refusals suppressed in the last %d s",
-			    limiter.suppressed, LOG_WINDOW);
-		limiter.window_start = now;
-		limiter.shown = 0;
-		limiter.suppressed = 0;
+			    "%u further UMS%d lines suppressed in the last %d s",
+			    l->suppressed, (int)id, LOG_WINDOW);
+		l->window_start = now;
+		l->shown = 0;
+		l->suppressed = 0;
 	}
-	if (limiter.shown >= LOG_BURST) {
-		limiter.suppressed++;
+	if (l->shown >= LOG_BURST) {
+		l->suppressed++;
 		return;
 	}
-	limiter.shown++;
+	l->shown++;
 	va_start(ap, fmt);
 	log_vemit(prio, id, fmt, ap);
 	va_end(ap);

@@ -51,7 +51,8 @@ void log_event(int prio, enum log_event id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Refusal and malformed-message events go through a rate limit so that a
- * flood cannot flood the log: at most LOG_BURST lines per LOG_WINDOW s. */
+ * flood cannot flood the log: at most LOG_BURST lines per LOG_WINDOW s of
+ * each event ID, then one UMS2003 line with the count of those suppressed. */
 #define LOG_BURST 10
 #define LOG_WINDOW 10
 void log_limited(int prio, enum log_event id, const char *fmt, ...)

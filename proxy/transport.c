@@ -251,12 +251,12 @@ on_message(uint64_t id, msg_t *msg, int status)
 	}
 	if (status) {
 		/* Garbage or an over-long message: answer what we can, then close. */
-		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d, connection closed",
-		    peer_str(&c->peer, p), status);
+		const char *phrase = status == 413 ? "Request Entity Too Large" : "Bad Request";
+		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s), "
+		    "connection closed", peer_str(&c->peer, p), status, phrase);
 		if (msg && sip_object(msg) && sip_object(msg)->sip_request) {
 			size_t n;
-			char *rsp = sipmsg_response(msg, status, status == 413 ?
-			    "Request Entity Too Large" : "Bad Request", NULL, &n);
+			char *rsp = sipmsg_response(msg, status, phrase, NULL, &n);
 			if (rsp)
 				worker_write(c->worker, c->id, rsp, n);
 			free(rsp);

@@ -16,6 +16,7 @@
 #include "certs/expiry.h"
 #include "call.h"
 #include "conf.h"
+#include "conn_budget.h"
 #include "control.h"
 #include "fdlimit.h"
 #include "hub_conf.h"
@@ -167,6 +168,9 @@ on_control(const char *cmd, struct evbuffer *out)
 		    "connections %d\ntransactions %u\ncertificate %s\n", PACKAGE_VERSION, c->file,
 		    (long)(time(NULL) - D.started), transport_conn_count(), proxy_transactions(),
 		    D.tls.in_use[0] ? D.tls.in_use : "none");
+		evbuffer_add_printf(out, "connections_max %d\nconnections_unauthenticated %d\n"
+		    "connections_unauthenticated_max %d\n", c->tls.max_connections,
+		    conn_budget_held(), c->tls.max_unauthenticated);
 		struct call_stats cs;
 		call_stats(&cs);
 		evbuffer_add_printf(out, "calls_active %u\ncalls_secured %llu\ncalls_sip_secured %llu\n"
