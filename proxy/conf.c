@@ -170,15 +170,65 @@ get_list(struct ctx *x, const char *key, int *count)
 	return s;
 }
 
+/* The root's group KEY (NULL if absent), its members checked against known. */
+static config_setting_t *
+get_group(struct ctx *x, const char *key, const char *const *known)
+{
+	config_setting_t *g = config_lookup(&x->c->lc, key);
+
+	confget_known(&x->g, g, key, known);
+	return g;
+}
+
+/* A list entry e as errors name it: kind and its name, or its 1-based
+ * position when it has no name (yet). */
+static const char *
+entry_name(const config_setting_t *e, const char *kind, char *buf, size_t len)
+{
+	const char *n = NULL;
+
+	if (config_setting_is_group(e) && config_setting_lookup_string(e, "name", &n))
+		snprintf(buf, len, "%s \"%s\"", kind, n);
+	else
+		snprintf(buf, len, "%s %d", kind, config_setting_index(e) + 1);
+	return buf;
+}
+
+/* A list entry must be a group of known keys, checked before any is read so
+ * that a misspelled key is named rather than reported as missing. */
+static int
+check_entry(struct ctx *x, const config_setting_t *e, const char *kind, const char *const *known)
+{
+	char what[160];
+
+	return confget_known(&x->g, e, entry_name(e, kind, what, sizeof(what)), known);
+}
+
 static const char *const security_names[] = { "unsecured", "sip-secured", "secured" };
 static const char *const transport_names[] = { "udp", "tcp", "tls" };
 static const char *const side_names[] = { "outside", "inside" };
 
+/* The top level: every group below is read by its own loader. */
+static int
+load_root(struct ctx *x)
+{
+	static const char *const known[] = {
+		"node", "control", "log", "listen", "tls", "start_secured", "sip",
+		"um_servers", "dialplans", "gateways", "media", "hub_transport", NULL
+	};
+	config_setting_t *root = config_root_setting(&x->c->lc);
+
+	if (confget_known(&x->g, root, NULL, known))
+		return -1;
+	return get_int(x, root, "start_secured", &x->c->start_secured, 0, 1);
+}
+
 static int
 load_node(struct ctx *x)
 {
+	static const char *const known[] = { "fqdn", "workers", NULL };
 	struct conf *c = x->c;
-	config_setting_t *node = config_lookup(&c->lc, "node");
+	config_setting_t *node = get_group(x, "node", known);
 	static char hostname[256];
 
 	if (gethostname(hostname, sizeof(hostname) - 1) != 0)
@@ -187,11 +237,26 @@ load_node(struct ctx *x)
 	c->workers = 0;
 	get_str(x, node, "fqdn", &c->fqdn, 0);
 	get_int(x, node, "workers", &c->workers, 0, 256);
+	return x->g.failed ? -1 : 0;
+}
 
-	c->control_socket = "/run/umsbc/umsbcd.sock";
-	get_str(x, config_lookup(&c->lc, "control"), "socket", &c->control_socket, 0);
+static int
+load_control(struct ctx *x)
+{
+	static const char *const known[] = { "socket", NULL };
+	config_setting_t *ctl = get_group(x, "control", known);
 
-	config_setting_t *lg = config_lookup(&c->lc, "log");
+	x->c->control_socket = "/run/umsbc/umsbcd.sock";
+	get_str(x, ctl, "socket", &x->c->control_socket, 0);
+	return x->g.failed ? -1 : 0;
+}
+
+static int
+load_log(struct ctx *x)
+{
+	static const char *const known[] = { "level", NULL };
+	struct conf *c = x->c;
+	config_setting_t *lg = get_group(x, "log", known);
 	const char *level = "info";
 	get_str(x, lg, "level", &level, 0);
 	c->log_level = log_level_from_name(level);
@@ -213,13 +278,15 @@ load_listen(struct ctx *x)
 		return fail(x, l, "listen: at least one listener is needed");
 	c->listen = calloc(c->n_listen, sizeof(*c->listen));
 	for (int i = 0; i < c->n_listen && !x->g.failed; i++) {
+		static const char *const known[] = { "side", "transport", "address", "port", NULL };
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_listen *li = &c->listen[i];
 		const char *side = NULL, *tp = NULL;
 		int port = -1, v;
 
 		li->line = config_setting_source_line(e);
-		if (get_str(x, e, "side", &side, 1) || get_str(x, e, "transport", &tp, 1) ||
+		if (check_entry(x, e, "listener", known) ||
+		    get_str(x, e, "side", &side, 1) || get_str(x, e, "transport", &tp, 1) ||
 		    get_str(x, e, "address", &li->address, 1) ||
 		    get_int(x, e, "port", &port, 1, 65535))
 			break;
@@ -249,8 +316,13 @@ load_listen(struct ctx *x)
 static int
 load_tls(struct ctx *x)
 {
+	static const char *const known[] = {
+		"cert_store", "trust_store", "min_version", "handshake_timeout", "max_connections",
+		/* read by the connection budget */
+		"max_unauthenticated", "max_unauthenticated_per_address", NULL
+	};
 	struct conf *c = x->c;
-	config_setting_t *t = config_lookup(&c->lc, "tls");
+	config_setting_t *t = get_group(x, "tls", known);
 	const char *minv = "1.2";
 
 	c->tls.cert_store = "/etc/umsbc/certs";
@@ -278,10 +350,20 @@ load_tls(struct ctx *x)
 	else
 		return fail(x, config_setting_get_member(t, "min_version"),
 		    "min_version: \"%s\" is not \"1.2\" or \"1.3\"", minv);
+	return 0;
+}
 
-	get_int(x, config_root_setting(&c->lc), "start_secured", &c->start_secured, 0, 1);
+static int
+load_sip(struct ctx *x)
+{
+	static const char *const known[] = {
+		"max_forwards", "failover_timeout", "max_message_size",
+		/* read by the connection budget */
+		"idle_timeout", "message_timeout", NULL
+	};
+	struct conf *c = x->c;
+	config_setting_t *sip = get_group(x, "sip", known);
 
-	config_setting_t *sip = config_lookup(&c->lc, "sip");
 	c->sip.max_forwards = 70;
 	c->sip.failover_timeout = 4;
 	c->sip.max_message_size = 65535;
@@ -317,10 +399,12 @@ load_um(struct ctx *x)
 		return -1;
 	c->um = calloc(c->n_um ? c->n_um : 1, sizeof(*c->um));
 	for (int i = 0; i < c->n_um && !x->g.failed; i++) {
+		static const char *const known[] = { "name", "uri", NULL };
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_um *u = &c->um[i];
 
-		if (get_str(x, e, "name", &u->name, 1) || get_str(x, e, "uri", &u->uri, 1))
+		if (check_entry(x, e, "UM server", known) ||
+		    get_str(x, e, "name", &u->name, 1) || get_str(x, e, "uri", &u->uri, 1))
 			break;
 		if (find_name(l, i, u->name) >= 0)
 			return fail(x, e, "um_servers: name \"%s\" is used twice", u->name);
@@ -362,11 +446,13 @@ load_dialplans(struct ctx *x)
 		return -1;
 	c->dialplans = calloc(c->n_dialplans ? c->n_dialplans : 1, sizeof(*c->dialplans));
 	for (int i = 0; i < c->n_dialplans && !x->g.failed; i++) {
+		static const char *const known[] = { "name", "security", "um_servers", NULL };
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_dialplan *d = &c->dialplans[i];
 		const char *sec = "unsecured";
 
-		if (get_str(x, e, "name", &d->name, 1) || get_str(x, e, "security", &sec, 0))
+		if (check_entry(x, e, "dial plan", known) ||
+		    get_str(x, e, "name", &d->name, 1) || get_str(x, e, "security", &sec, 0))
 			break;
 		if (find_name(l, i, d->name) >= 0)
 			return fail(x, e, "dialplans: name \"%s\" is used twice", d->name);
@@ -410,12 +496,16 @@ load_gateways(struct ctx *x)
 		return -1;
 	c->gateways = calloc(c->n_gateways ? c->n_gateways : 1, sizeof(*c->gateways));
 	for (int i = 0; i < c->n_gateways && !x->g.failed; i++) {
+		static const char *const known[] = {
+			"name", "fqdn", "addresses", "port", "dialplan", NULL
+		};
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_gateway *g = &c->gateways[i];
 		const char *dp = NULL;
 		int port = 0;
 
-		if (get_str(x, e, "name", &g->name, 1) || get_str(x, e, "fqdn", &g->fqdn, 1) ||
+		if (check_entry(x, e, "gateway", known) ||
+		    get_str(x, e, "name", &g->name, 1) || get_str(x, e, "fqdn", &g->fqdn, 1) ||
 		    get_str(x, e, "dialplan", &dp, 0) || get_int(x, e, "port", &port, 1, 65535))
 			break;
 		if (find_name(l, i, g->name) >= 0)
@@ -489,8 +579,12 @@ load_suites(struct ctx *x, config_setting_t *m)
 static int
 load_media(struct ctx *x)
 {
+	static const char *const known[] = {
+		"outside_address", "inside_address", "port_min", "port_max", "timeout",
+		"hold_timeout", "workers", "srtp_suites" /* load_suites */, NULL
+	};
 	struct conf *c = x->c;
-	config_setting_t *m = config_lookup(&c->lc, "media");
+	config_setting_t *m = get_group(x, "media", known);
 
 	c->media.port_min = 30000;
 	c->media.port_max = 39999;
@@ -499,6 +593,8 @@ load_media(struct ctx *x)
 	c->media.workers = 0;	/* one per CPU */
 	memcpy(c->media.suites, default_suites, sizeof(default_suites));
 	c->media.n_suites = (int)(sizeof(default_suites) / sizeof(default_suites[0]));
+	if (x->g.failed)
+		return -1;
 	if (!m)
 		return 0;
 	c->media.enabled = 1;
@@ -557,7 +653,8 @@ conf_load(const char *file, char *err, size_t errlen)
 		conf_free(c);
 		return NULL;
 	}
-	if (load_node(&x) || load_listen(&x) || load_tls(&x) || load_um(&x) ||
+	if (load_root(&x) || load_node(&x) || load_control(&x) || load_log(&x) ||
+	    load_listen(&x) || load_tls(&x) || load_sip(&x) || load_um(&x) ||
 	    load_dialplans(&x) || load_gateways(&x) || load_media(&x)) {
 		conf_free(c);
 		return NULL;

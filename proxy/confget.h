@@ -25,5 +25,13 @@ int confget_int(struct confget *x, const config_setting_t *grp, const char *key,
 /* Absent keeps *out unless CONFGET_REQUIRED; present must be a string. */
 int confget_str(struct confget *x, const config_setting_t *grp, const char *key,
     const char **out, int flags);
+/* grp (NULL: absent, nothing to check) must be a group, and every member's
+ * name must be in known (NULL-terminated): a misspelled key would otherwise
+ * be ignored and its default used.  Fails with "unknown setting "KEY" in
+ * WHAT" at the member's line, suggesting a known key that is close, or with
+ * "WHAT: expected a group { ... }".  what NULL: the place goes unnamed (the
+ * prefix, or the line, says it). */
+int confget_known(struct confget *x, const config_setting_t *grp, const char *what,
+    const char *const *known);
 
 #endif

@@ -86,14 +86,13 @@ valid_name(const char *s)
 	return 1;
 }
 
-static const char *const known_keys[] = {
-	"listen", "clients", "upstream", "upstream_name", "helo_name", "timeout",
-	"data_timeout", "max_sessions", "max_errors",
-};
-
 int
 hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen)
 {
+	static const char *const known[] = {
+		"listen", "clients", "upstream", "upstream_name", "helo_name", "timeout",
+		"data_timeout", "max_sessions", "max_errors", NULL
+	};
 	struct hctx x = { lc, { "(config)", "hub_transport: ", err, errlen, 0 } };
 	const config_setting_t *g = config_lookup(lc, "hub_transport");
 	const char *listen = NULL, *upstream = NULL, *uname = NULL, *helo = NULL;
@@ -105,18 +104,8 @@ hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen
 	out->max_errors = 10;
 	if (!g)
 		return 0;
-	if (!config_setting_is_group(g))
-		return hfail(&x, g, "expected a group { ... }");
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-		size_t k;
-		for (k = 0; k < sizeof(known_keys) / sizeof(known_keys[0]); k++)
-			if (strcmp(config_setting_name(m), known_keys[k]) == 0)
-				break;
-		if (k == sizeof(known_keys) / sizeof(known_keys[0]))
-			return hfail(&x, m, "unknown setting \"%s\"", config_setting_name(m));
-	}
-	if (get_str(&x, g, "listen", &listen, 1) || get_str(&x, g, "upstream", &upstream, 1) ||
+	if (confget_known(&x.g, g, NULL, known) ||	/* the prefix names the group */
+	    get_str(&x, g, "listen", &listen, 1) || get_str(&x, g, "upstream", &upstream, 1) ||
 	    get_str(&x, g, "upstream_name", &uname, 1) || get_str(&x, g, "helo_name", &helo, 0) ||
 	    get_int(&x, g, "timeout", &out->timeout, 5, 3600) ||
 	    get_int(&x, g, "data_timeout", &out->data_timeout, 5, 3600) ||

@@ -10,9 +10,17 @@
 #     right line; `umsbcd -t` exits 1 printing FILE:LINE:; gw3 still works.
 #  4. Gateway referring to an unknown dial plan + SIGHUP: UMS1011 with
 #     FILE:LINE:; `umsbcd -t` exits 1; gw3 still works.
-#  5. Good configuration again + SIGHUP: UMS1010; umsbcd stops cleanly.
+#  5. gw1's "addresses" misspelled "adresses" (issue 12: that typo used to
+#     load, admitting gw1's certificate from any source): `umsbcd -t` exits 1
+#     printing FILE:LINE: unknown setting ... (did you mean "addresses"?);
+#     SIGHUP logs UMS1011 with the same, "reload" on the control socket
+#     answers it, `umsbcctl reload` refuses with it;
+#     gw1's certificate from 127.0.0.11 still gets 403; gw3 still works.
+#  6. Good configuration again + SIGHUP: UMS1010; umsbcd stops cleanly.
 . "$(dirname "$0")/lib.sh"
 need socat
+UMSBCCTL=${UMSBCCTL:-$(dirname "$UMSBCD")/../ctl/umsbcctl}
+[ -x "$UMSBCCTL" ] || fail "umsbcctl not found: $UMSBCCTL (set UMSBCCTL)"
 
 GW3=', { name = "gw3"; fqdn = "gw3.example.test"; addresses = ( "127.0.0.9" ); port = 5060; dialplan = "branch"; }'
 
@@ -93,11 +101,36 @@ hup 'UMS1011 reload failed: .*umsbc\.conf:[0-9]+: ' "SIGHUP with a gateway using
 check_conf 1 "unknown dial plan"
 gw3_call gw3-c
 
-say "5. good configuration again"
+say "5. misspelled key (gw1 \"adresses\") -> refused with FILE:LINE, gw1 still bound to its address"
+CONF_EXTRA_GATEWAYS=$GW3
+write_conf "$TD"
+sed -i 's/addresses = ( "127\.0\.0\.7" )/adresses = ( "127.0.0.7" )/' "$TD/umsbc.conf"
+typo_line=$(grep -n '"gw1".*adresses' "$TD/umsbc.conf" | cut -d: -f1)
+[ -n "$typo_line" ] || fail "could not misspell gw1's addresses in umsbc.conf"
+typo_re="umsbc\.conf:$typo_line: unknown setting \"adresses\" in gateway \"gw1\" \(did you mean \"addresses\"\?\)"
+check_conf 1 "gw1's addresses misspelled"
+grep -qE "$typo_re" "$TD/check.out" || fail "umsbcd -t does not name line $typo_line and the key: $(head -n 3 "$TD/check.out")"
+hup "UMS1011 reload failed: .*$typo_re" "SIGHUP with gw1's addresses misspelled"
+ans=$(printf 'reload\n' | timeout 10 socat -t 5 - "UNIX-CONNECT:$TD/umsbcd.sock" | head -n 1)
+echo "$ans" | grep -qE "^error .*$typo_re" || fail "reload over the control socket answered '$ans'"
+ok "control socket reload: ${ans#error "$TD"/}"
+# umsbcctl reads the file for the socket's path, so it stops there, with the same words.
+ans=$("$UMSBCCTL" -c "$TD/umsbc.conf" reload 2>&1) && fail "umsbcctl reload accepted the misspelled key: $ans"
+echo "$ans" | grep -qE "$typo_re" || fail "umsbcctl reload did not name line $typo_line and the key: $ans"
+ok "umsbcctl reload refused: $(echo "$ans" | grep -oE 'umsbc\.conf:[0-9]+: [^(]*')"
+mark=$(log_mark)
+sip_req OPTIONS sip:127.0.0.1:5061 127.0.0.11 5061 TLS reload-gw1-elsewhere >"$TD/gw1-elsewhere.txt"
+tls_xchg 127.0.0.11 "$TD/gw1-elsewhere.txt" "$TD/gw1-elsewhere.out" gw1
+st=$(first_status "$TD/gw1-elsewhere.out")
+[ "$st" = 403 ] || fail "gw1's certificate from 127.0.0.11: expected 403 (addresses still enforced), got '${st:-no final response}'"
+assert_log 'UMS2002 .*peer=127\.0\.0\.11:[0-9]+ .*transport=tls' "gw1's certificate from 127.0.0.11 refused: its addresses still apply" "$mark"
+gw3_call gw3-d
+
+say "6. good configuration again"
 CONF_EXTRA_GATEWAYS=$GW3
 write_conf "$TD"
 hup 'UMS1010 reload done' "SIGHUP with a good configuration"
-gw3_call gw3-d
+gw3_call gw3-e
 
 stop_umsbcd
 echo "PASS: $IT_NAME"

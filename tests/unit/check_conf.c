@@ -190,6 +190,99 @@ START_TEST(media_errors)
 }
 END_TEST
 
+/* Issue 12: a misspelled key used to be ignored, and its default used. */
+START_TEST(unknown_root_key)
+{
+	expect_error(BASE "\nstart_secure = 1;\n", 9,
+	    "unknown setting \"start_secure\" (did you mean \"start_secured\"?)");
+	/* Nothing close: no suggestion. */
+	char err[1024] = "";
+	ck_assert_ptr_null(load(BASE "frobnicate = 1;\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, ":8: unknown setting \"frobnicate\"") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "did you mean") == NULL, "%s", err);
+}
+END_TEST
+
+/* Without addresses, gw1's certificate would be admitted from anywhere. */
+START_TEST(unknown_gateway_key)
+{
+	expect_error(BASE "dialplans = ( { name = \"main\"; security = \"secured\"; um_servers = ( \"um1\" ); } );\n"
+	    "gateways = ( { name = \"gw1\"; fqdn = \"gw1.example.test\";\n"
+	    "  adresses = ( \"198.51.100.7\" ); dialplan = \"main\"; } );\n", 10,
+	    "unknown setting \"adresses\" in gateway \"gw1\" (did you mean \"addresses\"?)");
+	/* Keys are case-sensitive; the suggestion is not. */
+	expect_error(BASE "gateways = ( { name = \"gw1\"; fqdn = \"gw1.example.test\";\n"
+	    "  Addresses = ( \"198.51.100.7\" ); } );\n", 9,
+	    "unknown setting \"Addresses\" in gateway \"gw1\" (did you mean \"addresses\"?)");
+}
+END_TEST
+
+START_TEST(unknown_entry_key)
+{
+	expect_error("listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; },\n"
+	    "  { side = \"outside\"; transport = \"udp\"; address = \"127.0.0.2\";\n prot = 5060; } );\n", 3,
+	    "unknown setting \"prot\" in listener 2 (did you mean \"port\"?)");
+	expect_error(BASE "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" );\n securty = \"secured\"; } );\n",
+	    9, "unknown setting \"securty\" in dial plan \"d\" (did you mean \"security\"?)");
+	/* A misspelled name is named as such, not reported as missing. */
+	expect_error(BASE "gateways = ( { nmae = \"gw1\"; fqdn = \"gw1.example.test\"; } );\n",
+	    8, "unknown setting \"nmae\" in gateway 1 (did you mean \"name\"?)");
+	expect_error("listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; } );\n"
+	    "um_servers = ( { name = \"um1\";\n url = \"sip:10.0.0.20\"; } );\n", 3,
+	    "unknown setting \"url\" in UM server \"um1\" (did you mean \"uri\"?)");
+	expect_error(BASE "tls = {\n  handshake_timout = 5; };\n", 9,
+	    "unknown setting \"handshake_timout\" in tls (did you mean \"handshake_timeout\"?)");
+	expect_error(BASE "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\";\n"
+	    "  srtp_suite = ( \"AEAD_AES_256_GCM\" ); };\n", 9,
+	    "unknown setting \"srtp_suite\" in media (did you mean \"srtp_suites\"?)");
+}
+END_TEST
+
+START_TEST(unknown_hub_key)
+{
+	expect_error(BASE "hub_transport = { listen = \"127.0.0.2:25\"; clients = ( \"10.0.0.20\" );\n"
+	    "  upstream = \"192.0.2.25\"; upstream_name = \"hub.example.test\";\n  tiemout = 60; };\n", 10,
+	    "hub_transport: unknown setting \"tiemout\" (did you mean \"timeout\"?)");
+}
+END_TEST
+
+START_TEST(group_not_a_group)
+{
+	expect_error(BASE "\ntls = 5;\n", 9, "tls: expected a group { ... }");
+	expect_error(BASE "control = \"/run/umsbcd.sock\";\n", 8, "control: expected a group");
+	expect_error(BASE "media = ( 1 );\n", 8, "media: expected a group");
+	expect_error(BASE "hub_transport = 1;\n", 8, "hub_transport: expected a group");
+	expect_error(BASE "gateways = ( \"gw1\" );\n", 8, "gateway 1: expected a group");
+}
+END_TEST
+
+/* Keys that another change reads (the connection budget) load already. */
+START_TEST(every_known_key_loads)
+{
+	char err[1024] = "";
+	struct conf *c = load(BASE
+	    "tls = { cert_store = \"/c\"; trust_store = \"/t\"; min_version = \"1.3\"; handshake_timeout = 5;\n"
+	    "  max_connections = 10; max_unauthenticated = 5; max_unauthenticated_per_address = 2; };\n"
+	    "sip = { max_forwards = 70; failover_timeout = 4; max_message_size = 65535;\n"
+	    "  idle_timeout = 60; message_timeout = 10; };\n"
+	    "control = { socket = \"\"; };\n"
+	    "log = { level = \"debug\"; };\n"
+	    "start_secured = 0;\n"
+	    "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\"; port_min = 30000;\n"
+	    "  port_max = 30099; timeout = 30; hold_timeout = 600; workers = 1;\n"
+	    "  srtp_suites = ( \"AEAD_AES_256_GCM\" ); };\n"
+	    "hub_transport = { listen = \"10.0.0.5:25\"; clients = ( \"10.0.0.20\" ); upstream = \"192.0.2.25\";\n"
+	    "  upstream_name = \"hub.example.test\"; helo_name = \"sbc.example.test\"; timeout = 300;\n"
+	    "  data_timeout = 600; max_sessions = 10; max_errors = 5; };\n"
+	    "dialplans = ( { name = \"d\"; security = \"unsecured\"; um_servers = ( \"um1\" ); } );\n"
+	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; addresses = ( \"1.2.3.4\" ); port = 5060; dialplan = \"d\"; } );\n",
+	    err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	char err[512];
@@ -217,6 +310,12 @@ conf_suite(void)
 	tcase_add_test(tc, duplicate_names);
 	tcase_add_test(tc, media_group);
 	tcase_add_test(tc, media_errors);
+	tcase_add_test(tc, unknown_root_key);
+	tcase_add_test(tc, unknown_gateway_key);
+	tcase_add_test(tc, unknown_entry_key);
+	tcase_add_test(tc, unknown_hub_key);
+	tcase_add_test(tc, group_not_a_group);
+	tcase_add_test(tc, every_known_key_loads);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
 	return s;
