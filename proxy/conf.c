@@ -318,7 +318,6 @@ load_tls(struct ctx *x)
 {
 	static const char *const known[] = {
 		"cert_store", "trust_store", "min_version", "handshake_timeout", "max_connections",
-		/* read by the connection budget */
 		"max_unauthenticated", "max_unauthenticated_per_address", NULL
 	};
 	struct conf *c = x->c;
@@ -357,9 +356,8 @@ static int
 load_sip(struct ctx *x)
 {
 	static const char *const known[] = {
-		"max_forwards", "failover_timeout", "max_message_size",
-		/* read by the connection budget */
-		"idle_timeout", "message_timeout", NULL
+		"max_forwards", "failover_timeout", "max_message_size", "idle_timeout",
+		"message_timeout", NULL
 	};
 	struct conf *c = x->c;
 	config_setting_t *sip = get_group(x, "sip", known);
