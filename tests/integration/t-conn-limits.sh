@@ -25,6 +25,8 @@
 #  gw2: a request trickled at 2 bytes/s (slowloris)         closed after ~2 s (not 10)
 #  gw2: 70,254 bytes with a correct Content-Length over TCP 413 and UMS2010 "(Request
 #                                                           Entity Too Large)"
+#  gw2: 1,000 INVITEs (270 KB) in one write over TCP        1,000 100 Trying, one per
+#                                                           Call-ID (framing loses none)
 #  start-up                                                 UMS1009 names the descriptors
 #                                                           needed and the limits
 IT_LIMIT=${IT_LIMIT:-120}
@@ -163,6 +165,36 @@ st=$(first_status "$TD/big.out")
 ok "$(stat -c %s "$TD/big.txt") bytes answered: $(grep -aE '^SIP/2\.0 ' "$TD/big.out" | head -n 1 | tr -d '\r')"
 assert_log 'UMS2010 .*peer=127\.0\.0\.8:[0-9]+ answered 413 \(Request Entity Too Large\)' \
   "UMS2010 gives the reason" "$mark"
+
+say "gw2: 1,000 INVITEs written in one go over TCP -> each answered 100 Trying"
+python3 - "$TD/pipe.txt" <<'EOF'
+import sys
+tpl = ("INVITE sip:123@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.8:5060;branch=z9hG4bK-p%d\r\n"
+       "From: <sip:gw@127.0.0.8>;tag=p%d\r\nTo: <sip:123@127.0.0.1>\r\nCall-ID: pipe%d@test\r\n"
+       "CSeq: 1 INVITE\r\nContact: <sip:gw@127.0.0.8:5060;transport=tcp>\r\nMax-Forwards: 70\r\n"
+       "Content-Length: 0\r\n\r\n")
+open(sys.argv[1], "w").write("".join(tpl % (i, i, i) for i in range(1000)))
+EOF
+t0=$(now_ms)
+python3 - "$TD/pipe.txt" "$TD/pipe.out" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", 5060), source_address=("127.0.0.8", 0))
+s.sendall(open(sys.argv[1], "rb").read())    # one write: the parser meets them back to back
+got, end = b"", time.monotonic() + 20
+s.settimeout(1)
+while got.count(b"SIP/2.0 100 ") < 1000 and time.monotonic() < end:
+    try:
+        got += s.recv(65536)
+    except socket.timeout:
+        pass
+open(sys.argv[2], "wb").write(got)
+EOF
+el=$(($(now_ms) - t0))
+n=$(grep -ac '^SIP/2.0 100 ' "$TD/pipe.out")
+[ "$n" = 1000 ] || fail "pipelined INVITEs: $n of 1000 answered 100 Trying within 20 s"
+[ "$(grep -a '^Call-ID:' "$TD/pipe.out" | tr -d '\r' | awk '{print $2}' | sort -u | wc -l)" = 1000 ] ||
+  fail "pipelined INVITEs: the 100s do not name 1000 distinct Call-IDs"
+ok "$(stat -c %s "$TD/pipe.txt") bytes in one write: 1000 of 1000 answered 100 Trying in ${el} ms"
 
 assert_alive
 stop_umsbcd
