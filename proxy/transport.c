@@ -54,6 +54,7 @@ static struct {
 	int n_conns;
 	uint64_t next_id;
 	int stopped;		/* no more accepts: draining */
+	int spare_fd;		/* given up to refuse a connection when none is left */
 } T;
 
 #define UDP_BATCH 32
@@ -532,8 +533,24 @@ accept_resume(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(li->el);
 }
 
-/* accept() failed (out of descriptors, most likely): the connection stays
- * in the backlog, so retrying at once would spin. Pause, keep serving. */
+/* Out of descriptors, the connection would stay in the backlog, its peer
+ * waiting and the listener firing again at once: the spare descriptor is
+ * given up for long enough to accept the connection and close it. */
+static int
+refuse_with_spare(evutil_socket_t lfd)
+{
+	if (T.spare_fd < 0)
+		return -1;
+	close(T.spare_fd);
+	int fd = accept(lfd, NULL, NULL);
+	if (fd >= 0)
+		close(fd);
+	T.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? 0 : -1;
+}
+
+/* accept() failed: refuse the connection if descriptors ran out, else pause
+ * (retrying at once would spin); the open connections are served. */
 static void
 accept_failed(struct evconnlistener *el, void *arg)
 {
@@ -541,10 +558,15 @@ accept_failed(struct evconnlistener *el, void *arg)
 	struct timeval pause = { 1, 0 };
 	char l[SOCKADDR_STRLEN];
 	int err = EVUTIL_SOCKET_ERROR();
+	int refused = (err == EMFILE || err == ENFILE) &&
+	    refuse_with_spare(evconnlistener_get_fd(el)) == 0;
 
 	log_limited(LOG_ERR, EV_ACCEPT_FAILED, "cannot accept on local=%s transport=%s: %s "
-	    "(%d connections open); new connections paused for 1 s", peer_str(&li->sa, l),
-	    transport_name(li->tp), evutil_socket_error_to_string(err), T.n_conns);
+	    "(%d connections open); %s", peer_str(&li->sa, l), transport_name(li->tp),
+	    evutil_socket_error_to_string(err), T.n_conns,
+	    refused ? "the new connection was closed" : "new connections paused for 1 s");
+	if (refused)
+		return;
 	evconnlistener_disable(el);
 	evtimer_add(li->resume, &pause);
 }
@@ -589,6 +611,7 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 	T.down = down;
 	TAILQ_INIT(&T.conns);
 	set_budget(c);
+	T.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (workers_start(c->workers > 0 ? c->workers : cores(), base, &ops) != 0) {
 		log_event(LOG_ERR, EV_INTERNAL, "cannot start worker threads");
 		return -1;
@@ -661,4 +684,7 @@ transport_shutdown(void)
 	free(T.listeners);
 	T.listeners = NULL;
 	T.n_listeners = 0;
+	if (T.spare_fd >= 0)
+		close(T.spare_fd);
+	T.spare_fd = -1;
 }
