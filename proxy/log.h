@@ -14,7 +14,7 @@ enum log_event {
 	EV_CERT_EXPIRING = 1006,
 	EV_CERT_EXPIRED = 1007,
 	EV_CERT_GENERATED = 1008,
-	EV_FD_LIMIT = 1009,		/* file descriptors needed and the limits */
+	EV_FD_LIMIT = 1012,		/* file descriptors needed and the limits */
 	EV_RELOAD_DONE = 1010,
 	EV_RELOAD_FAILED = 1011,
 	EV_STOPPING = 1020,

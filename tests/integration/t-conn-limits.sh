@@ -27,7 +27,7 @@
 #                                                           Entity Too Large)"
 #  gw2: 1,000 INVITEs (270 KB) in one write over TCP        1,000 100 Trying, one per
 #                                                           Call-ID (framing loses none)
-#  start-up                                                 UMS1009 names the descriptors
+#  start-up                                                 UMS1012 names the descriptors
 #                                                           needed and the limits
 IT_LIMIT=${IT_LIMIT:-120}
 . "$(dirname "$0")/lib.sh"
@@ -42,7 +42,7 @@ start_umsbcd "$TD"
 wait_port tcp 127.0.0.1 5061 5 && wait_port tcp 127.0.0.1 5060 5 || fail "umsbcd not listening"
 ok "umsbcd ready (pool 64, strangers 16, 4 per address)"
 
-assert_log 'UMS1009 file descriptors: [0-9]+ needed .*soft limit [0-9]+ .*hard limit [0-9]+' \
+assert_log 'UMS1012 file descriptors: [0-9]+ needed .*soft limit [0-9]+ .*hard limit [0-9]+' \
   "start-up names the descriptors needed and the limits"
 
 # fig FILE KEY : a figure connhold.py printed

@@ -3,7 +3,7 @@
 #
 # File descriptors exhausted: umsbcd runs with RLIMIT_NOFILE 48 (soft and
 # hard), far below what tls.max_connections (1024) needs.
-#  start-up                                        UMS1009 at warning: need, soft and
+#  start-up                                        UMS1012 at warning: need, soft and
 #                                                  hard limit, and what to do
 #  gw2 places calls over one TCP connection        they keep completing (0 failed) while
 #  (SIPp -t t1, 2 calls/s) while gw2 opens 80      accept() fails: UMS2012 logged, each new
@@ -21,7 +21,7 @@ write_conf "$TD"
 UMSBCD_PID=$!
 track "$UMSBCD_PID"
 wait_log "$TD/umsbcd.log" 'UMS1005' 10 || fail "umsbcd did not get ready under RLIMIT_NOFILE 48"
-assert_log 'warning UMS1009 file descriptors: [0-9]+ needed .*soft limit 48 .*hard limit 48: raise the hard limit' \
+assert_log 'warning UMS1012 file descriptors: [0-9]+ needed .*soft limit 48 .*hard limit 48: raise the hard limit' \
   "the shortfall is named at start-up"
 
 say "gw2 calls over one TCP connection while 80 more connections exhaust the descriptors"
