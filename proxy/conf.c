@@ -397,12 +397,18 @@ load_um(struct ctx *x)
 		return -1;
 	c->um = calloc(c->n_um ? c->n_um : 1, sizeof(*c->um));
 	for (int i = 0; i < c->n_um && !x->g.failed; i++) {
-		static const char *const known[] = { "name", "uri", NULL };
+		static const char *const known[] = {
+			"name", "uri", "probe_interval", "probe_failures", NULL
+		};
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_um *u = &c->um[i];
 
+		u->probe_interval = 10;
+		u->probe_failures = 3;
 		if (check_entry(x, e, "UM server", known) ||
-		    get_str(x, e, "name", &u->name, 1) || get_str(x, e, "uri", &u->uri, 1))
+		    get_str(x, e, "name", &u->name, 1) || get_str(x, e, "uri", &u->uri, 1) ||
+		    get_int(x, e, "probe_interval", &u->probe_interval, 0, 3600) ||
+		    get_int(x, e, "probe_failures", &u->probe_failures, 1, 100))
 			break;
 		if (find_name(l, i, u->name) >= 0)
 			return fail(x, e, "um_servers: name \"%s\" is used twice", u->name);

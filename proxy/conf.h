@@ -35,6 +35,8 @@ struct conf_um {
 	struct sockaddr_any sa;
 	enum security mode;	/* strongest mode of its dial plans, or start_secured */
 	int in_dialplan;
+	int probe_interval;	/* s between OPTIONS probes, 0 = none */
+	int probe_failures;	/* probes failed in a row before it is down */
 };
 
 struct conf_dialplan {
@@ -86,6 +88,7 @@ struct conf {
 	int log_level;
 	const char *control_socket;	/* "" = none */
 	int n_um, n_dialplans, n_gateways;
+	unsigned no_dialplan_next;	/* round-robin position, gateways in no dial plan */
 	struct conf_um *um;
 	struct conf_dialplan *dialplans;
 	struct conf_gateway *gateways;

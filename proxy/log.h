@@ -27,9 +27,10 @@ enum log_event {
 	EV_MALFORMED = 2010,
 	EV_CONN_TIMEOUT = 2011,		/* a connection closed: idle, or a message never ended */
 	EV_ACCEPT_FAILED = 2012,	/* accept() failed (out of descriptors): accepts paused */
-	EV_UM_UNREACHABLE = 3001,
-	EV_UM_BACK = 3002,
+	EV_UM_UNREACHABLE = 3001,	/* a call's request did not get through to a UM server */
 	EV_GW_UNREACHABLE = 3003,
+	EV_UM_DOWN = 3004,		/* a UM server marked down: new calls skip it */
+	EV_UM_UP = 3005,		/* a UM server answered a probe again */
 	EV_HUB_RELAYED = 4001,		/* a message the Hub accepted */
 	EV_HUB_FAILED = 4002,		/* a message or session not relayed */
 	EV_HUB_REFUSED = 4003,		/* a client not in hub_transport.clients */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_header.h>
@@ -16,6 +17,7 @@
 #include "route.h"
 #include "sipmsg.h"
 #include "txn.h"
+#include "um_health.h"
 
 #define TICK_MS 250
 #define T1_MS 500
@@ -29,7 +31,7 @@ static struct {
 	struct event_base *base;
 	struct conf *conf;
 	int draining;
-	unsigned char um_down[256];
+	uint64_t probes;	/* Call-IDs of our probes */
 } P;
 
 static long
@@ -195,13 +197,29 @@ complete(struct txn *t)
 	arm(t, t->method == sip_method_invite ? LINGER_INVITE_MS : LINGER_OTHER_MS);
 }
 
+/* A local transaction ends: its owner learns how, once. */
+static void
+local_end(struct txn *t, int status)
+{
+	void (*done)(void *, int) = t->done;
+
+	t->done = NULL;
+	complete(t);
+	if (done)
+		done(t->done_arg, status);
+}
+
 static void
 answer_upstream(struct txn *t, int status, const char *phrase)
 {
 	size_t n;
 	msg_t *orig = t->req;
 
-	if (!orig || t->local) {
+	if (t->local) {
+		local_end(t, status == 408 ? 0 : PROBE_UNREACHABLE);
+		return;
+	}
+	if (!orig) {
 		complete(t);
 		return;
 	}
@@ -222,18 +240,17 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 	complete(t);
 }
 
+/* A request of a call did not get through to UM server um: logged (rate
+ * limited), and unless the server answered (503), it is down now. */
 static void
-um_mark(int um, int down, const char *why)
+um_failed(int um, int answered, const char *why)
 {
-	if (um < 0 || um >= (int)sizeof(P.um_down) || um >= P.conf->n_um)
+	if (um < 0 || um >= P.conf->n_um)
 		return;
-	if (down && !P.um_down[um])
-		log_event(LOG_ERR, EV_UM_UNREACHABLE, "UM server %s (%s) unreachable: %s",
-		    P.conf->um[um].name, P.conf->um[um].uri, why);
-	else if (!down && P.um_down[um])
-		log_event(LOG_INFO, EV_UM_BACK, "UM server %s (%s) reachable again",
-		    P.conf->um[um].name, P.conf->um[um].uri);
-	P.um_down[um] = (unsigned char)down;
+	log_limited(LOG_WARNING, EV_UM_UNREACHABLE, "UM server %s (%s) did not take a request: %s",
+	    P.conf->um[um].name, P.conf->um[um].uri, why);
+	if (!answered)
+		um_health_failed(um, why);
 }
 
 /* Sends to the current UM candidate; moves on while sending fails. */
@@ -261,7 +278,7 @@ forward_to_um(struct txn *t)
 		}
 		if (stamp(t, out, creates_dialog(sip)) == 0 && send_out(t) == 0)
 			return 0;
-		um_mark(t->um[t->cur_um], 1, "cannot send");
+		um_failed(t->um[t->cur_um], 0, "cannot send");
 	}
 	return -1;
 }
@@ -274,9 +291,9 @@ can_fail_over(const struct txn *t)
 }
 
 static void
-fail_over(struct txn *t, const char *why)
+fail_over(struct txn *t, int answered, const char *why)
 {
-	um_mark(t->um[t->cur_um], 1, why);
+	um_failed(t->um[t->cur_um], answered, why);
 	t->cur_um++;
 	if (forward_to_um(t) != 0)
 		answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
@@ -296,11 +313,15 @@ txn_tick(evutil_socket_t fd, short what, void *arg)
 	long since_try = ms_since(&t->last_try);
 	if (t->state == TXN_CALLING && since_try >= P.conf->sip.failover_timeout * 1000L &&
 	    can_fail_over(t)) {
-		fail_over(t, "no response");
+		fail_over(t, 0, "no response");
 		return;
 	}
-	long limit = t->state == TXN_PROCEEDING && t->method == sip_method_invite ?
-	    TIMER_C_MS : TIMER_B_MS;
+	long limit = t->timeout_ms ? t->timeout_ms :
+	    t->state == TXN_PROCEEDING && t->method == sip_method_invite ? TIMER_C_MS : TIMER_B_MS;
+	if (since_try >= limit && t->local) {
+		local_end(t, 0);
+		return;
+	}
 	if (since_try >= limit) {
 		if (t->method == sip_method_invite && t->state == TXN_PROCEEDING) {
 			size_t n;
@@ -310,7 +331,7 @@ txn_tick(evutil_socket_t fd, short what, void *arg)
 			free(c);
 		}
 		if (t->n_um)
-			um_mark(t->um[t->cur_um], 1, "request timed out");
+			um_failed(t->um[t->cur_um], 0, "request timed out");
 		answer_upstream(t, 408, "Request Timeout");
 		return;
 	}
@@ -466,7 +487,15 @@ handle_request(const struct inbound *in, msg_t *msg)
 	phrase = NULL;
 	if (in->side == SIDE_OUTSIDE) {
 		if (initial && !sip->sip_route && method != sip_method_ack) {
-			n_cands = route_um_candidates(P.conf, in->adm.gateway, cands, ROUTE_MAX_CANDIDATES);
+			n_cands = route_um_candidates(P.conf, in->adm.gateway, um_health_up, cands,
+			    ROUTE_MAX_CANDIDATES);
+			if (n_cands < 0) {
+				/* Every UM server is down: say so now, not after time-outs. */
+				n_cands = 0;
+				reply(in, msg, 503, "Service Unavailable (every UM server is down)",
+				    "Retry-After: 10");
+				goto done;
+			}
 			if (n_cands == 0) {
 				status = 503;
 				phrase = "Service Unavailable (no UM server for this gateway)";
@@ -555,12 +584,10 @@ handle_response(const struct inbound *in, msg_t *msg)
 	int status = sip->sip_status->st_status;
 	if (t->local) {
 		if (status >= 200 && t->state != TXN_COMPLETED)
-			complete(t);
+			local_end(t, status);
 		msg_destroy(msg);
 		return;
 	}
-	if (t->n_um)
-		um_mark(t->um[t->cur_um], status == 503 ? 1 : 0, "503 Service Unavailable");
 	if (t->state == TXN_COMPLETED && !(status >= 200 && status < 300 &&
 	    t->method == sip_method_invite)) {
 		msg_destroy(msg);	/* a retransmission; our ACK went already */
@@ -580,12 +607,12 @@ handle_response(const struct inbound *in, msg_t *msg)
 		free(ack);
 		if (status == 503 && can_fail_over(t)) {
 			msg_destroy(msg);
-			fail_over(t, "503 Service Unavailable");
+			fail_over(t, 1, "503 Service Unavailable");
 			return;
 		}
 	} else if (status == 503 && can_fail_over(t)) {
 		msg_destroy(msg);
-		fail_over(t, "503 Service Unavailable");
+		fail_over(t, 1, "503 Service Unavailable");
 		return;
 	}
 	msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
@@ -624,11 +651,13 @@ conn_lost(struct txn *t)
 {
 	if (t->state == TXN_COMPLETED)
 		return;
-	if (can_fail_over(t))
-		fail_over(t, "connection failed");
+	if (t->local)
+		local_end(t, PROBE_UNREACHABLE);
+	else if (can_fail_over(t))
+		fail_over(t, 0, "connection failed");
 	else {
 		if (t->n_um)
-			um_mark(t->um[t->cur_um], 1, "connection failed");
+			um_failed(t->um[t->cur_um], 0, "connection failed");
 		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
 	}
 }
@@ -640,10 +669,12 @@ proxy_conn_down(uint64_t conn, int failed)
 	txn_foreach_conn(conn, conn_lost);
 }
 
-/* A request of our own (the BYEs that end a call): a client transaction
- * like a forwarded one, whose responses stop here. Takes req. */
-static void
-send_local(msg_t *req, const struct dest *d)
+/* A request of our own (the BYEs that end a call, probes): a client
+ * transaction like a forwarded one, whose responses stop here. Takes req.
+ * done (may be NULL) learns how it ended, unless -1 is returned. */
+static int
+send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
+    void (*done)(void *, int), void *done_arg)
 {
 	struct txn *t = txn_new(P.base, txn_tick);
 	const struct listener *out = transport_listener(d->side, d->tp);
@@ -654,9 +685,10 @@ send_local(msg_t *req, const struct dest *d)
 		if (t)
 			txn_free(t);
 		msg_destroy(req);
-		return;
+		return -1;
 	}
 	t->local = 1;
+	t->timeout_ms = timeout_ms;
 	t->method = sip_object(req)->sip_request->rq_method;
 	t->req = req;
 	t->dst = *d;
@@ -668,11 +700,44 @@ send_local(msg_t *req, const struct dest *d)
 	snprintf(up, sizeof(up), "local-%s", t->branch);
 	if (!(t->up_branch = strdup(up))) {
 		txn_free(t);		/* frees req too */
-		return;
+		return -1;
 	}
 	txn_index(t);
-	if (stamp(t, out, 0) != 0 || send_out(t) != 0)
+	if (stamp(t, out, 0) != 0) {
 		complete(t);
+		return -1;
+	}
+	t->done = done;
+	t->done_arg = done_arg;
+	if (send_out(t) != 0 && t->state != TXN_COMPLETED)
+		local_end(t, PROBE_UNREACHABLE);
+	return 0;
+}
+
+static void
+send_local(msg_t *req, const struct dest *d)
+{
+	send_local_txn(req, d, 0, NULL, NULL);
+}
+
+/* An OPTIONS probe to UM server um (um_health.c). */
+static int
+send_probe(int um, long timeout_ms, void (*done)(void *, int), void *arg)
+{
+	const struct conf_um *u = &P.conf->um[um];
+	char from[300], call_id[64];
+	struct dest d;
+
+	if (um_dest(u, NULL, &d) != 0)
+		return -1;
+	snprintf(from, sizeof(from), "<sip:umsbc@%s>;tag=probe%llx", P.conf->fqdn,
+	    (unsigned long long)P.probes);
+	snprintf(call_id, sizeof(call_id), "probe-%llx-%ld@%s", (unsigned long long)P.probes++,
+	    (long)getpid(), P.conf->fqdn);
+	msg_t *req = sipmsg_options(u->uri, from, call_id);
+	if (!req)
+		return -1;
+	return send_local_txn(req, &d, timeout_ms, done, arg);
 }
 
 int
@@ -680,7 +745,13 @@ proxy_init(struct event_base *base, struct conf *c, char *err, size_t errlen)
 {
 	P.base = base;
 	P.conf = c;
-	return call_init(base, c, send_local, err, errlen);
+	if (call_init(base, c, send_local, err, errlen) != 0)
+		return -1;
+	if (um_health_start(base, c, send_probe) != 0) {
+		snprintf(err, errlen, "UM server probes: out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -698,7 +769,7 @@ proxy_reconf(struct conf *c, char *err, size_t errlen)
 	 * requests finish where they are, without failover. */
 	txn_foreach(forget_failover);
 	P.conf = c;
-	memset(P.um_down, 0, sizeof(P.um_down));
+	um_health_reconf(c);
 	return 0;
 }
 
@@ -719,5 +790,6 @@ void
 proxy_shutdown(void)
 {
 	call_shutdown();
+	um_health_stop();
 	txn_free_all();
 }

@@ -8,22 +8,33 @@
 #include "route.h"
 
 int
-route_um_candidates(struct conf *c, int gw, int *out, int max)
+route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max)
 {
-	int n = 0;
+	int all[ROUTE_MAX_CANDIDATES], n_all = 0, n = 0;
 
 	if (gw >= 0 && c->gateways[gw].dialplan >= 0) {
-		struct conf_dialplan *d = &c->dialplans[c->gateways[gw].dialplan];
-		unsigned start = d->next++ % (unsigned)d->n_um;
-		for (int i = 0; i < d->n_um && n < max; i++)
-			out[n++] = d->um[(start + i) % d->n_um];
-		return n;
+		const struct conf_dialplan *d = &c->dialplans[c->gateways[gw].dialplan];
+		for (int i = 0; i < d->n_um && n_all < ROUTE_MAX_CANDIDATES; i++)
+			all[n_all++] = d->um[i];
+	} else {
+		/* A gateway in no dial plan reaches the UM servers in no dial plan. */
+		for (int i = 0; i < c->n_um && n_all < ROUTE_MAX_CANDIDATES; i++)
+			if (!c->um[i].in_dialplan)
+				all[n_all++] = i;
 	}
-	/* A gateway in no dial plan reaches the UM servers in no dial plan. */
-	for (int i = 0; i < c->n_um && n < max; i++)
-		if (!c->um[i].in_dialplan)
-			out[n++] = i;
-	return n;
+	for (int i = 0; i < n_all; i++)
+		if (up(all[i]))
+			all[n++] = all[i];	/* keeps the configured order */
+	if (n_all > 0 && n == 0)
+		return -1;
+	/* Round robin over the servers that are up: each is first in turn. */
+	unsigned *next = gw >= 0 && c->gateways[gw].dialplan >= 0 ?
+	    &c->dialplans[c->gateways[gw].dialplan].next : &c->no_dialplan_next;
+	unsigned start = (*next)++ % (unsigned)(n ? n : 1);
+	int k = 0;
+	for (int i = 0; i < n && k < max; i++)
+		out[k++] = all[(start + (unsigned)i) % (unsigned)n];
+	return k;
 }
 
 int

@@ -9,8 +9,10 @@
 #define ROUTE_MAX_CANDIDATES 16
 
 /* UM servers for a new request from gateway gw, in the order to try them:
- * round-robin over its dial plan, the rest as failover. Returns the count. */
-int route_um_candidates(struct conf *c, int gw, int *out, int max);
+ * round-robin over those of its dial plan that up() says are up, the rest
+ * of them as failover. Returns the count, or -1 when there are servers but
+ * none is up. */
+int route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max);
 
 /* The gateway a URI host names: its fqdn, its name or one of its addresses. */
 int route_gateway_by_host(const struct conf *c, const char *host);

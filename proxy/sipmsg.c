@@ -285,3 +285,31 @@ sipmsg_bye(const char *target, const char *from, const char *to, const char *cal
 	}
 	return m;
 }
+
+msg_t *
+sipmsg_options(const char *target, const char *from, const char *call_id)
+{
+	msg_t *m = msg_create(sip_default_mclass(), 0);
+	char to[300];
+
+	if (!m)
+		return NULL;
+	snprintf(to, sizeof(to), "<%s>", target);
+	su_home_t *home = msg_home(m);
+	if (sip_add_tl(m, sip_object(m),
+	    SIPTAG_REQUEST(sip_request_create(home, sip_method_options, NULL,
+	    (url_string_t const *)target, NULL)),
+	    SIPTAG_MAX_FORWARDS_STR("70"),
+	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
+	    SIPTAG_CALL_ID_STR(call_id),
+	    SIPTAG_CSEQ(sip_cseq_create(home, 1, sip_method_options, NULL)),
+	    SIPTAG_ACCEPT_STR("application/sdp"),
+	    SIPTAG_USER_AGENT_STR("umsbc/" PACKAGE_VERSION),
+	    SIPTAG_CONTENT_LENGTH_STR("0"), TAG_END()) < 0 ||
+	    !sip_object(m)->sip_request || !sip_object(m)->sip_from ||
+	    !sip_object(m)->sip_to || !sip_object(m)->sip_call_id) {
+		msg_destroy(m);
+		return NULL;
+	}
+	return m;
+}

@@ -51,6 +51,10 @@ const char *sipmsg_sdp(sip_t const *sip, size_t *len);
 msg_t *sipmsg_bye(const char *target, const char *from, const char *to,
     const char *call_id, uint32_t cseq, const char *reason);
 
+/* An OPTIONS of our own to target (a probe), To = the target, no Via yet.
+ * NULL on bad input. */
+msg_t *sipmsg_options(const char *target, const char *from, const char *call_id);
+
 /* Serialises msg after edits. Returns memory of msg's home (freed with it). */
 char *sipmsg_print(msg_t *msg, size_t *len);
 

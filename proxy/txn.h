@@ -33,8 +33,13 @@ struct txn {
 	size_t last_len;
 	unsigned rtx_ms;		/* current retransmission interval */
 	struct timeval started, last_try;
-	int local;			/* a request of our own (BYE): no upstream */
+	int local;			/* a request of our own (BYE, probe): no upstream */
 	char *verify;			/* dst.verify_name, owned (local only) */
+	/* local: told how it ended, once (a status, 0 = no answer, -1 = the
+	 * connection failed); timeout_ms replaces Timer B/F when set */
+	void (*done)(void *arg, int status);
+	void *done_arg;
+	long timeout_ms;
 	struct event timer;
 };
 

@@ -25,6 +25,7 @@
 #include "proxy.h"
 #include "tls.h"
 #include "transport.h"
+#include "um_health.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/umsbc/umsbc.conf"
 #define DRAIN_SECONDS 5
@@ -152,6 +153,23 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 	reload(err, sizeof(err));
 }
 
+/* "um NAME up|down since=TIME probe=Ns|off probe_status=N rtt_ms=N failures=N" */
+static void
+status_um_servers(const struct conf *c, struct evbuffer *out)
+{
+	for (int i = 0; i < c->n_um; i++) {
+		struct um_health_view v;
+		um_health_view(i, &v);
+		char probe[16] = "off", since[32];
+		if (v.probing)
+			snprintf(probe, sizeof(probe), "%ds", c->um[i].probe_interval);
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime(&v.since));
+		evbuffer_add_printf(out, "um %s %s since=%s probe=%s probe_status=%d rtt_ms=%ld "
+		    "failures=%u\n", c->um[i].name, v.up ? "up" : "down", since, probe,
+		    v.last_status, v.rtt_ms, v.failures);
+	}
+}
+
 static void
 on_control(const char *cmd, struct evbuffer *out)
 {
@@ -186,6 +204,7 @@ on_control(const char *cmd, struct evbuffer *out)
 		for (int i = 0; i < c->n_dialplans; i++)
 			evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
 			    security_name(c->dialplans[i].security));
+		status_um_servers(c, out);
 	} else
 		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
 }

@@ -237,7 +237,7 @@ $UMSBCD_MEDIA_EXTRA}"
 	uas_wait probe-uas 10 2>/dev/null || true
 	echo "  probe call: SIPp: $(calls_result probe-uac); umsbcd: $(umsbcd_counters $UAC_PID)"
 
-	sipp -sf "$TD/media_uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin \
+	sipp -sf "$TD/media_uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin -aa \
 		-max_socket $MAXSOCK -timeout 3600 -trace_logs -log_file "$TD/uas.log" \
 		-trace_err -error_file "$TD/uas.err" >"$TD/uas.out" 2>&1 &
 	track $!

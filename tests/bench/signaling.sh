@@ -26,7 +26,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 write_conf "$TD"
 start_umsbcd "$TD"
 echo "umsbcd: $UMSBCD ($(file -b "$UMSBCD" | cut -d, -f1)); $(nproc) cores; $(date -u +%F)"
-sipp -sf "$SCEN/uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin \
+sipp -sf "$SCEN/uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin -aa \
 	-max_socket $MAXSOCK -timeout 3600 >"$TD/uas.out" 2>&1 &
 track $!
 wait_port udp 127.0.0.20 5060 5 || fail "UAS did not start"

@@ -280,7 +280,10 @@ make_pki() {
 #                       ', { name = "tls"; security = "sip-secured"; ... }'
 #  CONF_EXTRA_GATEWAYS  text appended inside the gateways list, e.g.
 #                       ', { name = "gw3"; ... }'
-CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; }'
+# No OPTIONS probes by default: a SIPp UAS run with -m 1 takes an OPTIONS
+# that comes before its INVITE for its one call, and then ignores the
+# INVITE. t-um-health.sh probes.
+CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; probe_interval = 0; }'
 CONF_DIALPLAN_UMS='"um1"'
 CONF_EXTRA_DIALPLANS=
 CONF_EXTRA_GATEWAYS=
@@ -380,8 +383,10 @@ assert_log() {
 # ---------------------------------------------------------------------------
 # Every run NAME leaves NAME.msg (-trace_msg), NAME.err (-trace_err) and
 # NAME.out (screen) in $TD.
+# -aa: SIPp answers OPTIONS outside its scenario (200), as a real UM server
+# answers umsbcd's probes (um_servers probe_interval)
 _sipp_args() {
-  SIPP_ARGS=(-nostdin -trace_msg -message_file "$TD/$1.msg" -trace_err -error_file "$TD/$1.err")
+  SIPP_ARGS=(-nostdin -aa -trace_msg -message_file "$TD/$1.msg" -trace_err -error_file "$TD/$1.err")
   _SIPP_RUNS+=("$1")
 }
 

@@ -19,7 +19,7 @@ RR_IN="127\.0\.0\.2:5060"
 RR_OUT="127\.0\.0\.1:5060"
 
 say "umsbcd with gw2 (unsecured) and um1 = sip:127.0.0.20:5060;transport=$p"
-[ "$p" = tcp ] && CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=tcp"; }'
+[ "$p" = tcp ] && CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=tcp"; probe_interval = 0; }'
 write_conf "$TD"
 start_umsbcd "$TD"
 wait_port $p 127.0.0.1 5060 5 && wait_port $p 127.0.0.2 5060 5 || fail "umsbcd not listening on $p 5060"

@@ -11,8 +11,8 @@
 #    unreachable" (after the 503s or after the timeout).
 . "$(dirname "$0")/lib.sh"
 
-CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; },
-               { name = "um2"; uri = "sip:127.0.0.21:5060;transport=udp"; }'
+CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; probe_interval = 0; },
+               { name = "um2"; uri = "sip:127.0.0.21:5060;transport=udp"; probe_interval = 0; }'
 CONF_DIALPLAN_UMS='"um1", "um2"'
 write_conf "$TD"
 start_umsbcd "$TD"

@@ -38,22 +38,26 @@ teardown(void)
 	conf_free(c);
 }
 
+static int all_up(int um) { (void)um; return 1; }
+static int um2_down(int um) { return um != 1; }
+static int all_down(int um) { (void)um; return 0; }
+
 START_TEST(round_robin_with_failover_order)
 {
 	int out[ROUTE_MAX_CANDIDATES];
 
-	ck_assert_int_eq(route_um_candidates(c, 0, out, ROUTE_MAX_CANDIDATES), 3);
+	ck_assert_int_eq(route_um_candidates(c, 0, all_up, out, ROUTE_MAX_CANDIDATES), 3);
 	ck_assert_int_eq(out[0], 0);
 	ck_assert_int_eq(out[1], 1);
 	ck_assert_int_eq(out[2], 2);
-	route_um_candidates(c, 0, out, ROUTE_MAX_CANDIDATES);
+	route_um_candidates(c, 0, all_up, out, ROUTE_MAX_CANDIDATES);
 	ck_assert_int_eq(out[0], 1);
 	ck_assert_int_eq(out[1], 2);
 	ck_assert_int_eq(out[2], 0);
-	route_um_candidates(c, 0, out, ROUTE_MAX_CANDIDATES);
+	route_um_candidates(c, 0, all_up, out, ROUTE_MAX_CANDIDATES);
 	ck_assert_int_eq(out[0], 2);
 	ck_assert_int_eq(out[2], 1);
-	route_um_candidates(c, 0, out, ROUTE_MAX_CANDIDATES);
+	route_um_candidates(c, 0, all_up, out, ROUTE_MAX_CANDIDATES);
 	ck_assert_int_eq(out[0], 0);
 }
 END_TEST
@@ -62,11 +66,29 @@ START_TEST(dialplan_limits_candidates)
 {
 	int out[ROUTE_MAX_CANDIDATES];
 
-	ck_assert_int_eq(route_um_candidates(c, 1, out, ROUTE_MAX_CANDIDATES), 1);
+	ck_assert_int_eq(route_um_candidates(c, 1, all_up, out, ROUTE_MAX_CANDIDATES), 1);
 	ck_assert_int_eq(out[0], 1);
 	/* A gateway in no dial plan reaches only UM servers in no dial plan. */
-	ck_assert_int_eq(route_um_candidates(c, 2, out, ROUTE_MAX_CANDIDATES), 1);
+	ck_assert_int_eq(route_um_candidates(c, 2, all_up, out, ROUTE_MAX_CANDIDATES), 1);
 	ck_assert_int_eq(out[0], 3);
+}
+END_TEST
+
+/* A server that is down is neither first nor failover; round robin goes on
+ * over the others; a dial plan with none up says so (-1: 503 at once). */
+START_TEST(down_servers_skipped)
+{
+	int out[ROUTE_MAX_CANDIDATES], first[2];
+
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(route_um_candidates(c, 0, um2_down, out, ROUTE_MAX_CANDIDATES), 2);
+		ck_assert_int_ne(out[0], 1);
+		ck_assert_int_ne(out[1], 1);
+		first[i] = out[0];
+	}
+	ck_assert_int_ne(first[0], first[1]);	/* both up servers take turns */
+	ck_assert_int_eq(route_um_candidates(c, 1, um2_down, out, ROUTE_MAX_CANDIDATES), -1);
+	ck_assert_int_eq(route_um_candidates(c, 0, all_down, out, ROUTE_MAX_CANDIDATES), -1);
 }
 END_TEST
 
@@ -131,6 +153,7 @@ route_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, round_robin_with_failover_order);
 	tcase_add_test(tc, dialplan_limits_candidates);
+	tcase_add_test(tc, down_servers_skipped);
 	tcase_add_test(tc, gateway_by_fqdn_name_or_address);
 	tcase_add_test(tc, um_by_host);
 	tcase_add_test(tc, recognises_own_uris);
