@@ -14,6 +14,7 @@ enum log_event {
 	EV_CERT_EXPIRING = 1006,
 	EV_CERT_EXPIRED = 1007,
 	EV_CERT_GENERATED = 1008,
+	EV_CERT_FAULT = 1009,		/* a store file we cannot use within its dates */
 	EV_RELOAD_DONE = 1010,
 	EV_RELOAD_FAILED = 1011,
 	EV_STOPPING = 1020,
