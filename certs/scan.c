@@ -62,8 +62,8 @@ check_chain(struct certs_entry *e, X509_STORE *trust, time_t now)
 	return ok;
 }
 
-void
-certs_judge(struct certs_entry *e, X509_STORE *trust, time_t now)
+static void
+judge(struct certs_entry *e, X509_STORE *trust, time_t now)
 {
 	char t[32];
 
@@ -96,6 +96,15 @@ certs_judge(struct certs_entry *e, X509_STORE *trust, time_t now)
 	e->valid = 1;
 }
 
+void
+certs_judge(struct certs_entry *e, X509_STORE *trust, time_t now)
+{
+	judge(e, trust, now);
+	/* A store keeps old and future certificates: only one refused within
+	 * its dates (key, usage, chain) is a mistake to fix. */
+	e->faulty = !e->valid && now >= e->info.nb && now <= e->info.na;
+}
+
 /* Key of the entry: in its own file, else NAME.key beside NAME.pem/.crt. */
 static void
 find_key(struct certs_entry *e, EVP_PKEY *inline_key)
@@ -115,10 +124,12 @@ find_key(struct certs_entry *e, EVP_PKEY *inline_key)
 			    e->path);
 			return;
 		}
-		certs_read_bundle(e->key_path, &none, &e->key, err, sizeof(err));
+		int r = certs_read_bundle(e->key_path, &none, &e->key, err, sizeof(err));
 		sk_X509_pop_free(none, X509_free);
 		if (!e->key) {
-			snprintf(e->reason, sizeof(e->reason), "%s holds no readable private key", e->key_path);
+			if (r >= 0)
+				snprintf(err, sizeof(err), "%s holds no readable private key", e->key_path);
+			snprintf(e->reason, sizeof(e->reason), "%s", err);
 			return;
 		}
 	}
@@ -129,19 +140,20 @@ find_key(struct certs_entry *e, EVP_PKEY *inline_key)
 	}
 }
 
-/* Fills e from path; 0 if it holds a certificate. */
+/* Fills e from path; 0 if it holds a certificate, -1 if not, -2 with err
+ * if it cannot be opened. */
 static int
-load_entry(const char *path, struct certs_entry *e, time_t now)
+load_entry(const char *path, struct certs_entry *e, time_t now, char *err, size_t errlen)
 {
 	STACK_OF(X509) *certs;
 	EVP_PKEY *key = NULL;
-	char err[512];
+	int n;
 
 	memset(e, 0, sizeof(*e));
-	if (certs_read_bundle(path, &certs, &key, err, sizeof(err)) <= 0) {
+	if ((n = certs_read_bundle(path, &certs, &key, err, errlen)) <= 0) {
 		sk_X509_pop_free(certs, X509_free);
 		EVP_PKEY_free(key);
-		return -1;
+		return n < 0 ? -2 : -1;
 	}
 	snprintf(e->path, sizeof(e->path), "%s", path);
 	e->cert = sk_X509_shift(certs);
@@ -171,10 +183,17 @@ certs_scan(const struct certs_stores *s, time_t now, struct certs_list *out, cha
 	trust = certs_trust_open(s->trust_store, s->system_roots);
 	out->v = calloc((size_t)n + 1, sizeof(*out->v));
 	for (int i = 0; out->v && trust && i < n; i++) {
-		char path[1024];
+		char path[1024], why[600];
 		snprintf(path, sizeof(path), "%s/%s", s->cert_store, ents[i]->d_name);
-		if (load_entry(path, &out->v[out->n], now) == 0)
+		switch (load_entry(path, &out->v[out->n], now, why, sizeof(why))) {
+		case 0:
 			certs_judge(&out->v[out->n++], trust, now);
+			break;
+		case -2:
+			if (out->n_unreadable++ == 0)
+				snprintf(out->unreadable, sizeof(out->unreadable), "%s", why);
+			break;
+		}
 	}
 	certs_free_list(ents, n);
 	X509_STORE_free(trust);

@@ -22,6 +22,8 @@ struct certs_entry {
 	EVP_PKEY *key;		/* NULL if absent or refused */
 	struct certs_info info;
 	int valid;
+	int faulty;		/* refused within its dates (key, usage, chain): a
+				 * mistake in the store that the operator must fix */
 	char reason[384];	/* why not valid; "" when valid */
 };
 
@@ -29,13 +31,16 @@ struct certs_list {
 	struct certs_entry *v;	/* in selection order (see select.h) */
 	size_t n;
 	int selected;		/* index of the one to use, -1 if none is valid */
+	size_t n_unreadable;	/* store files that could not be opened */
+	char unreadable[640];	/* the first of them: "FILE: cannot open: reason" */
 };
 
 /* Reads every *.pem and *.crt of s->cert_store that holds a certificate.
  * The key is the first private key in the same file, else in NAME.key
  * beside it. Each entry is judged at `now`, then the list is put in selection
- * order. An empty or missing store gives an empty list (not an error);
- * -1 only if the store cannot be read. */
+ * order. A file that cannot be opened is counted in n_unreadable (its
+ * certificate, if any, is unknown). An empty or missing store gives an empty
+ * list (not an error); -1 only if the store cannot be read. */
 int certs_scan(const struct certs_stores *s, time_t now, struct certs_list *out, char *err,
     size_t errlen);
 void certs_list_free(struct certs_list *l);

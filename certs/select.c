@@ -54,6 +54,31 @@ certs_why(const struct certs_list *l, char *out, size_t len)
 	    s->info.days_left, same_kind, certs_kind_name(s->info.kind), same_kind == 1 ? "" : "s");
 }
 
+size_t
+certs_faults(const struct certs_list *l, char *out, size_t len)
+{
+	const struct certs_entry *first = NULL;
+	size_t n = l->n_unreadable;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->v[i].faulty)
+			continue;
+		if (!first)
+			first = &l->v[i];
+		n++;
+	}
+	out[0] = '\0';
+	if (l->n_unreadable)
+		snprintf(out, len, "%s", l->unreadable);
+	else if (first && strstr(first->reason, first->path))	/* the reason names the file */
+		snprintf(out, len, "%s", first->reason);
+	else if (first)
+		snprintf(out, len, "%s: %s", first->path, first->reason);
+	if (n > 1)
+		snprintf(out + strlen(out), len - strlen(out), " (and %zu more)", n - 1);
+	return n;
+}
+
 static void
 take(struct certs_choice *out, struct certs_entry *e)
 {
@@ -68,8 +93,8 @@ take(struct certs_choice *out, struct certs_entry *e)
 }
 
 int
-certs_select_or_generate(const struct certs_stores *s, const struct certs_gen *gen, time_t now,
-    struct certs_choice *out, char *err, size_t errlen)
+certs_select_or_generate(const struct certs_stores *s, const struct certs_gen *gen,
+    enum certs_when when, time_t now, struct certs_choice *out, char *err, size_t errlen)
 {
 	struct certs_list l;
 	char why[512], path[1024];
@@ -78,6 +103,14 @@ certs_select_or_generate(const struct certs_stores *s, const struct certs_gen *g
 	if (certs_scan(s, now, &l, err, errlen) != 0)
 		return -1;
 	certs_why(&l, why, sizeof(why));
+	if (when == CERTS_ON_RELOAD && (certs_faults(&l, err, errlen) > 0 || l.selected < 0)) {
+		if (!err[0])
+			snprintf(err, errlen, "%s; a self-signed certificate is generated only at start-up",
+			    why);
+		certs_list_free(&l);
+		return -1;
+	}
+	certs_faults(&l, out->faults, sizeof(out->faults));
 	if (l.selected >= 0) {
 		take(out, &l.v[l.selected]);
 		snprintf(out->why, sizeof(out->why), "%s", why);

@@ -14,9 +14,10 @@ enum log_event {
 	EV_CERT_EXPIRING = 1006,
 	EV_CERT_EXPIRED = 1007,
 	EV_CERT_GENERATED = 1008,
-	EV_FD_LIMIT = 1012,		/* file descriptors needed and the limits */
+	EV_CERT_FAULT = 1009,		/* a store file we cannot use within its dates */
 	EV_RELOAD_DONE = 1010,
 	EV_RELOAD_FAILED = 1011,
+	EV_FD_LIMIT = 1012,		/* file descriptors needed and the limits */
 	EV_STOPPING = 1020,
 	EV_STOPPED = 1021,
 	EV_TLS_FAILED = 2001,

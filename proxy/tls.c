@@ -45,20 +45,34 @@ make_ctx(const SSL_METHOD *m, const struct conf *c, struct cert_identity *id,
 	return ctx;
 }
 
-/* The selected certificate, or a self-signed one made for us. */
+/* The selected certificate, or at start a self-signed one made for us.
+ * previous: the thumbprint in use, "" if none. */
 static int
-choose(const struct conf *c, struct certs_choice *ch, char *err, size_t errlen)
+choose(const struct conf *c, const char *previous, struct certs_choice *ch, char *err,
+    size_t errlen)
 {
-	char host[256];
+	char host[256], why[900];
 	const char *sans[] = { c->fqdn, NULL };
 	struct certs_stores st = { c->tls.cert_store, c->tls.trust_store, 1 };
 	struct certs_gen gen = { host, sans, 0, CERTS_KEY_EC256 };
+	enum certs_when when = previous[0] ? CERTS_ON_RELOAD : CERTS_AT_START;
 
 	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
 		snprintf(host, sizeof(host), "%s", c->fqdn);
 	host[sizeof(host) - 1] = '\0';
-	if (certs_select_or_generate(&st, &gen, time(NULL), ch, err, errlen) != 0)
+	if (certs_select_or_generate(&st, &gen, when, time(NULL), ch, why, sizeof(why)) != 0) {
+		if (when == CERTS_ON_RELOAD)
+			snprintf(err, errlen, "certificate store: %s; certificate in use kept (sha1=%s)",
+			    why, previous);
+		else
+			snprintf(err, errlen, "%s", why);
 		return -1;
+	}
+	/* Start-up goes on (the seeds' order), but the mistake is the
+	 * operator's to fix, and a reload refuses the store until then. */
+	if (ch->faults[0])
+		log_event(LOG_ERR, EV_CERT_FAULT, "certificate store %s: %s; not used, and "
+		    "reloads fail until this is fixed", c->tls.cert_store, ch->faults);
 	if (ch->generated)
 		log_event(LOG_NOTICE, EV_CERT_GENERATED,
 		    "no valid certificate in %s: generated a self-signed one (%s) file=%s; "
@@ -78,7 +92,7 @@ tls_ctx_load(const struct conf *c, const char *previous, struct tls_ctx *t, char
 	/* previous may point into *t (start-up loads into the live context). */
 	snprintf(before, sizeof(before), "%s", previous ? previous : "");
 	memset(t, 0, sizeof(*t));
-	if (choose(c, &ch, err, errlen) != 0)
+	if (choose(c, before, &ch, err, errlen) != 0)
 		return -1;
 	if (!(trust = certs_load_trust(c->tls.trust_store, err, errlen))) {
 		certs_choice_free(&ch);
@@ -131,10 +145,14 @@ tls_check(const struct conf *c, char *out, size_t outlen, char *err, size_t errl
 		return 0;
 	}
 	const struct certs_entry *e = certs_selected(&l);
+	char faults[800];
 	certs_why(&l, why, sizeof(why));
 	snprintf(out, outlen, "%s%s", e ? "certificate: " : "certificate store: ", why);
 	if (!e)
 		snprintf(out + strlen(out), outlen - strlen(out), "; umsbcd will generate a self-signed one at start");
+	if (certs_faults(&l, faults, sizeof(faults)) > 0)	/* start goes on: not an error */
+		snprintf(out + strlen(out), outlen - strlen(out), "\nwarning: %s; not used, and "
+		    "reloads fail until this is fixed", faults);
 	certs_list_free(&l);
 	return 0;
 }

@@ -17,17 +17,20 @@ struct tls_ctx {
 };
 
 /* Builds both contexts from the certificate the store selects (the seeds'
- * order; a self-signed one is generated when none is valid) and the trust
- * store. Logs the certificate when it is taken into use or changes
- * (previous: the thumbprint in use so far, "" at start-up). Returns 0, or -1
- * with the reason in err. */
+ * order) and the trust store. previous is the thumbprint in use so far, ""
+ * at start-up. At start-up a self-signed certificate is generated when none
+ * is valid, and a store file that cannot be used is logged (UMS1009); with a
+ * certificate in use, either fails instead (the caller keeps the running
+ * contexts). Logs the certificate when it is taken into use or changes.
+ * Returns 0, or -1 with the reason in err. */
 int tls_ctx_load(const struct conf *c, const char *previous, struct tls_ctx *t, char *err,
     size_t errlen);
 void tls_ctx_free(struct tls_ctx *t);
 
 /* For umsbcd -t: what the stores hold, without generating anything. Writes
- * which certificate would be used (or that one would be generated) into out.
- * Returns -1 with err when the trust store is unusable. */
+ * which certificate would be used (or that one would be generated), and a
+ * warning line for a store file that cannot be used, into out. Returns -1
+ * with err when the trust store is unusable. */
 int tls_check(const struct conf *c, char *out, size_t outlen, char *err, size_t errlen);
 
 #define TLS_MAX_NAMES 8

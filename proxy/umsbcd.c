@@ -57,7 +57,8 @@ usage(FILE *f)
 	    "  -V       print the version and exit\n"
 	    "  -h       this help\n\n"
 	    "Signals: HUP reloads the configuration without dropping calls or TLS\n"
-	    "connections (a broken file is logged and the running one kept);\n"
+	    "connections (a broken file, or a certificate store file that cannot be\n"
+	    "used, is logged and the running configuration and certificate kept);\n"
 	    "TERM/INT stop taking new calls, end calls in progress with BYE, finish\n"
 	    "transactions (at most %d s), exit.\n"
 	    "See umsbcd(8) and umsbc.conf(5).\n", DRAIN_SECONDS);
@@ -92,7 +93,7 @@ load_all(const char *file, struct tls_ctx *tls, char *err, size_t errlen)
 	if (!c)
 		return NULL;
 	if (conf_has_tls(c)) {
-		char why[600];
+		char why[1200];
 		if (tls_ctx_load(c, D.tls.thumbprint, tls, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "%s:0: tls: %s", file, why);
 			conf_free(c);
@@ -147,7 +148,7 @@ reload(char *err, size_t errlen)
 static void
 on_hup(evutil_socket_t fd, short what, void *arg)
 {
-	char err[1024];
+	char err[1600];
 
 	(void)fd; (void)what; (void)arg;
 	reload(err, sizeof(err));
@@ -173,7 +174,7 @@ status_um_servers(const struct conf *c, struct evbuffer *out)
 static void
 on_control(const char *cmd, struct evbuffer *out)
 {
-	char err[1024];
+	char err[1600];
 
 	if (strcmp(cmd, "reload") == 0) {
 		if (reload(err, sizeof(err)) == 0)
@@ -213,7 +214,7 @@ on_control(const char *cmd, struct evbuffer *out)
 static int
 check_only(const char *file)
 {
-	char err[1024], info[1024] = "";
+	char err[1024], info[2048] = "";
 	struct conf *c = conf_load(file, err, sizeof(err));
 
 	if (!c) {
@@ -297,7 +298,7 @@ int
 main(int argc, char **argv)
 {
 	int foreground = 0, check = 0, ch;
-	char err[1024];
+	char err[1600];
 
 	D.file = DEFAULT_CONF;
 	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {

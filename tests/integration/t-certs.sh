@@ -13,6 +13,14 @@
 #  4. A gateway certificate from an untrusted CA is still refused after it.
 #  5. A gateway's self-signed certificate: refused, then accepted after
 #     umsbcctl cert trust + reload, refused again after cert untrust + reload.
+#  6. The CA-issued key made readable by others (chmod 644): umsbcctl reload
+#     and SIGHUP fail (UMS1011, err) naming the file and chmod 600; the
+#     CA-issued certificate is still served, no self-signed one appears, the
+#     configuration change that came with it is not applied; after chmod 600
+#     the reload succeeds.
+#  7. Start-up with that key as the only CA-issued certificate: UMS1009 (err)
+#     names the file and chmod 600, a self-signed one is generated (the
+#     seeds' order); after chmod 600 a reload switches to the CA-issued one.
 #  Along the way: gw1's 30-day test certificate is warned about (UMS2004) once.
 . "$(dirname "$0")/lib.sh"
 need openssl stunnel
@@ -124,6 +132,63 @@ gw9_sha1=$(openssl x509 -in "$TD/gw9.crt" -noout -fingerprint -sha1 | sed 's/.*=
 a=$(tls_alert)
 [ -n "$a" ] || fail "gw9 untrusted and reloaded, but still accepted"
 ok "after 'umsbcctl cert untrust' + reload gw9 is refused again ($a)"
+
+say "6. a key readable by others: the reload fails and the certificate in use stays"
+ca_file=
+for f in "$TD"/certs/*.pem; do
+	[ "$(openssl x509 -in "$f" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')" = "$ca_sha1" ] && ca_file=$f
+done
+[ -n "$ca_file" ] || fail "no store file holds $ca_sha1"
+loose="$ca_file holds a private key but is readable by group or others; fix with: chmod 600 $ca_file"
+files=$(ls -A "$TD/certs")
+chmod 644 "$ca_file"
+# The same reload brings a new dial plan: it must not be applied either.
+sed -i 's/^\(  { name = "branch";.*}\)$/\1, { name = "extra"; security = "unsecured"; um_servers = ( "um1" ); }/' "$TD/umsbc.conf"
+grep -q '"extra"' "$TD/umsbc.conf" || fail "could not add a dial plan to umsbc.conf"
+mark=$(log_mark)
+ans=$("$UMSBCCTL" -c "$TD/umsbc.conf" reload 2>&1) && fail "umsbcctl reload succeeded with a loose key: '$ans'"
+case $ans in "error "*"$loose"*) ;; *) fail "umsbcctl reload answered '$ans' (expected error naming $ca_file)" ;; esac
+assert_log "err UMS1011 reload failed: .*certificate store: .*chmod 600 .*certificate in use kept \(sha1=$ca_sha1\)" \
+	"the failed reload logged at error level" "$mark"
+[ "$(served_sha1)" = "$ca_sha1" ] || fail "after the failed reload s_client sees $(served_sha1), expected $ca_sha1"
+[ "$(ls -A "$TD/certs")" = "$files" ] || fail "the store changed: $(ls -A "$TD/certs" | tr '\n' ' ')"
+log_since "$mark" | grep -qE 'UMS100[48]' && fail "the failed reload took or generated a certificate: $(log_since "$mark" | grep -E 'UMS100[48]')"
+"$UMSBCCTL" -c "$TD/umsbc.conf" status | grep -q '^dialplan extra' && fail "the failed reload applied the new dial plan"
+ok "umsbcctl reload: ${ans:0:140}..."
+mark=$(log_mark)
+kill -HUP "$UMSBCD_PID"
+assert_log "err UMS1011 reload failed: .*chmod 600 " "SIGHUP fails the same way" "$mark" 5
+[ "$(served_sha1)" = "$ca_sha1" ] || fail "after SIGHUP s_client sees $(served_sha1), expected $ca_sha1"
+[ "$(ls -A "$TD/certs")" = "$files" ] || fail "the store changed after SIGHUP"
+ok "the CA-issued $ca_sha1 still served; no file generated; running configuration kept"
+chmod 600 "$ca_file"
+ans=$("$UMSBCCTL" -c "$TD/umsbc.conf" reload 2>&1)
+[ "$ans" = "ok reload done" ] || fail "reload after chmod 600 answered '$ans'"
+[ "$(served_sha1)" = "$ca_sha1" ] || fail "after chmod 600 and reload s_client sees $(served_sha1)"
+"$UMSBCCTL" -c "$TD/umsbc.conf" status | grep -qx 'dialplan extra unsecured' || fail "the new dial plan not applied after the good reload"
+ok "after chmod 600 the reload succeeds (new dial plan in use, same certificate)"
+stop_umsbcd
+
+say "7. start-up with the only CA-issued key readable by others: UMS1009, then generation"
+mkdir "$TD/aside"
+mv "$TD"/certs/* "$TD/aside/"
+cp -p "$TD/aside/${ca_file##*/}" "$ca_file"
+chmod 644 "$ca_file"
+start_umsbcd "$TD"
+assert_log "err UMS1009 certificate store $TD/certs: $loose; not used, and reloads fail until this is fixed" \
+	"start-up names the loose key at error level"
+assert_log 'notice UMS1008 no valid certificate' "a self-signed certificate generated (the seeds' order)"
+[ "$(served_sha1)" != "$ca_sha1" ] || fail "the loose key's certificate is served"
+"$UMSBCD" -t -c "$TD/umsbc.conf" >"$TD/check.out" 2>&1 || fail "umsbcd -t failed: $(cat "$TD/check.out")"
+grep -qF "warning: $loose" "$TD/check.out" || fail "umsbcd -t does not warn about the loose key: $(cat "$TD/check.out")"
+ok "umsbcd -t warns: $(grep -F warning: "$TD/check.out" | cut -c1-120)..."
+chmod 600 "$ca_file"
+mark=$(log_mark)
+ans=$("$UMSBCCTL" -c "$TD/umsbc.conf" reload 2>&1)
+[ "$ans" = "ok reload done" ] || fail "reload after chmod 600 answered '$ans'"
+assert_log "UMS1004 certificate in use: .*sha1=$ca_sha1" "the CA-issued certificate taken into use" "$mark"
+[ "$(served_sha1)" = "$ca_sha1" ] || fail "after chmod 600 and reload s_client sees $(served_sha1), expected $ca_sha1"
+ok "after chmod 600 a reload serves the CA-issued $ca_sha1 again"
 
 stop_umsbcd
 echo "PASS: $IT_NAME"

@@ -593,7 +593,7 @@ START_TEST(select_or_generate_takes_a_valid_one)
 	struct certs_choice c;
 	char err[512] = "", t[41];
 
-	ck_assert_msg(certs_select_or_generate(&stores, &g, NOW, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(certs_select_or_generate(&stores, &g, CERTS_AT_START, NOW, &c, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(c.generated, 0);
 	thumb(x, t);
 	ck_assert_str_eq(c.info.thumbprint, t);
@@ -616,17 +616,181 @@ START_TEST(select_or_generate_generates_into_an_empty_store)
 	/* The store directory does not even exist yet. */
 	snprintf(sub, sizeof(sub), "%s/new", store);
 	s.cert_store = sub;
-	ck_assert_msg(certs_select_or_generate(&s, &g, NOW, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(certs_select_or_generate(&s, &g, CERTS_AT_START, NOW, &c, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(c.generated, 1);
 	ck_assert_int_eq(c.info.kind, CERTS_SELF_SIGNED);
 	ck_assert_int_eq(mode_of(c.id.path), 0600);
 	ck_assert_int_eq(mode_of(sub), 0700);
 	/* A restart the next day finds and keeps it. */
-	ck_assert_msg(certs_select_or_generate(&s, &g, NOW + DAY, &again, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(certs_select_or_generate(&s, &g, CERTS_AT_START, NOW + DAY, &again, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(again.generated, 0);
 	ck_assert_str_eq(again.info.thumbprint, c.info.thumbprint);
 	certs_choice_free(&c);
 	certs_choice_free(&again);
+}
+END_TEST
+
+/* ---- reload: keep the certificate in use rather than take a lesser one ---- */
+
+static int
+store_files(void)
+{
+	char cmd[200];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", store);
+	return atoi(run(cmd, &st));
+}
+
+/* select_or_generate at `when`; returns its result, err or the choice in c. */
+static int
+pick(enum certs_when when, struct certs_choice *c, char *err, size_t len)
+{
+	const char *sans[] = { "sbc1.example.test", NULL };
+	struct certs_gen g = { "sbc1", sans, 0, CERTS_KEY_EC256 };
+
+	err[0] = '\0';
+	return certs_select_or_generate(&stores, &g, when, NOW, c, err, len);
+}
+
+static void
+expect_reload_fails(const char *why)
+{
+	struct certs_choice c;
+	char err[1024];
+	int before = store_files();
+
+	ck_assert_int_eq(pick(CERTS_ON_RELOAD, &c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, why) != NULL, "reload error \"%s\" lacks \"%s\"", err, why);
+	ck_assert_int_eq(store_files(), before);	/* nothing generated */
+}
+
+START_TEST(reload_fails_on_a_loose_key_and_start_generates)
+{
+	X509 *x = add_ca_issued("sbc", 400);
+	char path[256], want[300], err[1024];
+	struct certs_choice c;
+
+	snprintf(path, sizeof(path), "%s/sbc.pem", store);
+	chmod(path, 0644);
+	snprintf(want, sizeof(want), "%s holds a private key but is readable by group or others; "
+	    "fix with: chmod 600 %s", path, path);
+	expect_reload_fails(want);
+	/* Start-up: the seeds' order generates, and reports the mistake. */
+	ck_assert_msg(pick(CERTS_AT_START, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.generated, 1);
+	ck_assert_str_eq(c.faults, want);
+	certs_choice_free(&c);
+	ck_assert_int_eq(store_files(), 2);
+	/* Fixed: the reload takes the CA-issued one over the generated one. */
+	chmod(path, 0600);
+	ck_assert_msg(pick(CERTS_ON_RELOAD, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(X509_cmp(c.id.cert, x), 0);
+	ck_assert_str_eq(c.faults, "");
+	certs_choice_free(&c);
+	X509_free(x);
+}
+END_TEST
+
+START_TEST(reload_keeps_ca_issued_rather_than_a_valid_self_signed)
+{
+	X509 *x = add_ca_issued("sbc", 400), *ss = add_self_signed("old-ss", 300);
+	char path[256], err[1024];
+	struct certs_choice c;
+
+	snprintf(path, sizeof(path), "%s/sbc.pem", store);
+	chmod(path, 0640);
+	expect_reload_fails("chmod 600");
+	ck_assert_msg(pick(CERTS_AT_START, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(X509_cmp(c.id.cert, ss), 0);
+	ck_assert_msg(strstr(c.faults, path) != NULL, "%s", c.faults);
+	certs_choice_free(&c);
+	X509_free(x);
+	X509_free(ss);
+}
+END_TEST
+
+START_TEST(reload_fails_on_mismatched_missing_or_unreadable_keys)
+{
+	EVP_PKEY *k = ec_key(), *other = ec_key();
+	X509 *good = add_ca_issued("good", 400), *x = leaf("mismatch", k, ca, ca_key, 100);
+	char crt[256], link[256];
+
+	store_put("mismatch", x, NULL, other);
+	expect_reload_fails("does not match");
+	snprintf(crt, sizeof(crt), "%s/mismatch.pem", store);
+	unlink(crt);
+	snprintf(crt, sizeof(crt), "%s/keyless.crt", store);
+	write_pem(crt, x, NULL, NULL, 0644);
+	expect_reload_fails("no private key (neither in");
+	unlink(crt);
+	/* A dangling link stands for any file we cannot open. */
+	snprintf(link, sizeof(link), "%s/gone.pem", store);
+	ck_assert_int_eq(symlink("/nonexistent/umsbc.pem", link), 0);
+	expect_reload_fails("gone.pem: cannot open: No such file or directory");
+	unlink(link);
+	X509_free(x);
+	X509_free(good);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+END_TEST
+
+START_TEST(reload_passes_old_and_future_certificates_by)
+{
+	EVP_PKEY *k = ec_key();
+	struct mk old = { "old", k, ca, ca_key, NOW - 400 * DAY, NOW - DAY, NULL, 0 };
+	struct mk next = { "next", k, ca, ca_key, NOW + DAY, NOW + 400 * DAY, NULL, 0 };
+	X509 *x = add_ca_issued("sbc", 100), *xo = mk_cert(&old), *xn = mk_cert(&next);
+	char path[256], err[1024];
+	struct certs_choice c;
+
+	store_put("old", xo, NULL, k);
+	store_put("next", xn, NULL, k);
+	snprintf(path, sizeof(path), "%s/old.pem", store);
+	chmod(path, 0644);	/* outside its dates: only its dates count */
+	ck_assert_msg(pick(CERTS_ON_RELOAD, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(X509_cmp(c.id.cert, x), 0);
+	ck_assert_str_eq(c.faults, "");
+	certs_choice_free(&c);
+	X509_free(x);
+	X509_free(xo);
+	X509_free(xn);
+	EVP_PKEY_free(k);
+}
+END_TEST
+
+START_TEST(reload_never_generates)
+{
+	X509 *x;
+
+	expect_reload_fails("holds no certificate; a self-signed certificate is generated only at start-up");
+	x = add_ca_issued("short", 1);
+	stores.trust_store = base;	/* its root no longer trusted: an untrusted chain */
+	expect_reload_fails("chain does not verify");
+	stores.trust_store = trustd;
+	X509_free(x);
+}
+END_TEST
+
+START_TEST(faults_name_the_first_and_count_the_rest)
+{
+	X509 *a = add_ca_issued("a", 100), *b = add_ca_issued("b", 200);
+	char pa[256], pb[256], out[800];
+	struct certs_list l;
+
+	snprintf(pa, sizeof(pa), "%s/a.pem", store);
+	snprintf(pb, sizeof(pb), "%s/b.pem", store);
+	chmod(pa, 0644);
+	chmod(pb, 0644);
+	scan(&l);
+	ck_assert_uint_eq(certs_faults(&l, out, sizeof(out)), 2);
+	/* The first in selection order (b, longer): the one used once fixed. */
+	ck_assert_msg(strncmp(out, pb, strlen(pb)) == 0, "%s", out);
+	ck_assert_msg(strstr(out, " (and 1 more)") != NULL, "%s", out);
+	certs_list_free(&l);
+	X509_free(a);
+	X509_free(b);
 }
 END_TEST
 
@@ -1139,6 +1303,12 @@ select_suite(void)
 	tcase_add_test(t, nothing_valid_selects_nothing);
 	tcase_add_test(t, select_or_generate_takes_a_valid_one);
 	tcase_add_test(t, select_or_generate_generates_into_an_empty_store);
+	tcase_add_test(t, reload_fails_on_a_loose_key_and_start_generates);
+	tcase_add_test(t, reload_keeps_ca_issued_rather_than_a_valid_self_signed);
+	tcase_add_test(t, reload_fails_on_mismatched_missing_or_unreadable_keys);
+	tcase_add_test(t, reload_passes_old_and_future_certificates_by);
+	tcase_add_test(t, reload_never_generates);
+	tcase_add_test(t, faults_name_the_first_and_count_the_rest);
 	suite_add_tcase(s, t);
 	return s;
 }
