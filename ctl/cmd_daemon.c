@@ -69,32 +69,84 @@ ask(struct ctl *c, const char *cmd, char *buf, size_t size)
 	return 0;
 }
 
+/* "dialplan NAME MODE" lines: {"name":..,"security":..} */
+static void
+json_dialplan(char *rest, int first)
+{
+	char *mode = strchr(rest, ' ');
+
+	if (mode)
+		*mode++ = '\0';
+	printf("%s{", first ? "" : ",");
+	json_kv(stdout, 1, "name", rest);
+	json_kv(stdout, 0, "security", mode ? mode : "");
+	printf("}");
+}
+
+/* "um NAME STATE key=value ..." lines: {"name":..,"state":..,"key":"value",..} */
+static void
+json_um(char *rest, int first)
+{
+	char *save = NULL, *w = strtok_r(rest, " ", &save);
+
+	printf("%s{", first ? "" : ",");
+	json_kv(stdout, 1, "name", w ? w : "");
+	json_kv(stdout, 0, "state", (w = strtok_r(NULL, " ", &save)) ? w : "");
+	while ((w = strtok_r(NULL, " ", &save))) {
+		char *eq = strchr(w, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		json_kv(stdout, 0, w, eq + 1);
+	}
+	printf("}");
+}
+
+/* The answer's "key value" lines as one object; the repeated kinds of line
+ * (dialplan, um) as arrays after the scalars. */
 static void
 status_json(char *answer)
 {
-	int first = 1, dialplans = 0;
+	static const struct {
+		const char *kind, *array;
+		void (*print)(char *rest, int first);
+	} lists[] = { { "dialplan", "dialplans", json_dialplan }, { "um", "um_servers", json_um } };
+	size_t n = strlen(answer);
+	int first = 1;
 
 	printf("{");
-	for (char *line = strtok(answer, "\n"); line; line = strtok(NULL, "\n")) {
-		char *sp = strchr(line, ' ');
-		if (!sp)
-			continue;	/* "ok" */
-		*sp = '\0';
-		if (strcmp(line, "dialplan") != 0) {
-			json_kv(stdout, first, line, sp + 1);
-			first = 0;
-			continue;
+	for (int pass = -1; pass < (int)(sizeof(lists) / sizeof(lists[0])); pass++) {
+		char *copy = strndup(answer, n), *save = NULL;
+		int items = 0;
+		for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *sp = strchr(line, ' ');
+			if (!sp)
+				continue;	/* "ok" */
+			*sp = '\0';
+			int kind = -1;
+			for (int k = 0; k < (int)(sizeof(lists) / sizeof(lists[0])); k++)
+				if (strcmp(line, lists[k].kind) == 0)
+					kind = k;
+			if (kind != pass)
+				continue;
+			if (pass < 0) {
+				json_kv(stdout, first, line, sp + 1);
+				first = 0;
+				continue;
+			}
+			if (items++ == 0) {
+				printf("%s", first ? "" : ",");
+				json_str(stdout, lists[pass].array);
+				printf(":[");
+				first = 0;
+			}
+			lists[pass].print(sp + 1, items == 1);
 		}
-		char *mode = strchr(sp + 1, ' ');
-		if (mode)
-			*mode++ = '\0';
-		printf("%s", dialplans++ ? ",{" : first ? "\"dialplans\":[{" : ",\"dialplans\":[{");
-		json_kv(stdout, 1, "name", sp + 1);
-		json_kv(stdout, 0, "security", mode ? mode : "");
-		printf("}");
-		first = 0;
+		if (items)
+			printf("]");
+		free(copy);
 	}
-	printf("%s}\n", dialplans ? "]" : "");
+	printf("}\n");
 }
 
 /* --json and -h, nothing else. Returns -1 to go on, or an exit code. */

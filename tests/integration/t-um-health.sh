@@ -48,6 +48,16 @@ um_line um1 | grep -qE '^um um1 up .*probe_status=200 rtt_ms=[0-9]+' || fail "st
 um_line um2 | grep -qE '^um um2 up .*probe_status=200 rtt_ms=[0-9]+' || fail "status for um2: $(um_line um2)"
 ok "$(um_line um1)"
 ok "$(um_line um2)"
+"$UMSBCCTL" -c "$TD/umsbc.conf" --json status >"$TD/status.json" || fail "umsbcctl --json status failed"
+python3 - "$TD/status.json" <<'EOF' || fail "umsbcctl --json status: $(cat "$TD/status.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+um = {u["name"]: u for u in d["um_servers"]}
+assert um["um1"]["state"] == "up" and um["um2"]["state"] == "up", um
+assert int(um["um1"]["rtt_ms"]) >= 0 and um["um1"]["probe"] == "1s", um
+assert [p["name"] for p in d["dialplans"]] == ["main", "branch"], d["dialplans"]
+EOF
+ok "umsbcctl --json status: um_servers parsed by Python's json, both up"
 
 say "10 calls/s from gw2; um1 killed and replaced by a silent sink"
 sipp_bg gw2 -sf "$SCEN/uac.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 5060 -mi 127.0.0.8 \
