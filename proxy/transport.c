@@ -203,17 +203,21 @@ on_message(uint64_t id, msg_t *msg, int status)
 		return;
 	}
 	if (status) {
-		/* Garbage or an over-long message: answer what we can, then close. */
-		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d, connection closed",
-		    peer_str(&c->peer, p), status);
-		if (msg && sip_object(msg) && sip_object(msg)->sip_request) {
-			size_t n;
-			char *rsp = sipmsg_response(msg, status, status == 413 ?
-			    "Request Entity Too Large" : "Bad Request", NULL, &n);
-			if (rsp)
-				worker_write(c->worker, c->id, rsp, n);
-			free(rsp);
-		}
+		/* Garbage or an over-long message: answer what we can, then close.
+		 * sipmsg_response() answers a request even when sofia-sip could
+		 * not read its first line, never a response; the log says which. */
+		size_t n;
+		char *rsp = msg ? sipmsg_response(msg, status, status == 413 ?
+		    "Request Entity Too Large" : "Bad Request", NULL, &n) : NULL;
+		if (rsp)
+			worker_write(c->worker, c->id, rsp, n);
+		if (msg && sipmsg_is_response_text(msg))
+			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP response from peer=%s dropped, connection closed",
+			    peer_str(&c->peer, p));
+		else
+			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s %s %d, connection closed",
+			    peer_str(&c->peer, p), rsp ? "answered" : "could not be answered", status);
+		free(rsp);
 		if (msg)
 			msg_destroy(msg);
 		c->closing = 1;
