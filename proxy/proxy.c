@@ -56,15 +56,17 @@ peer_str(const struct inbound *in, char *buf)
 	return sockaddr_str((const struct sockaddr *)&in->peer.ss, buf, SOCKADDR_STRLEN);
 }
 
-static void
+/* Answers req where it came from. Returns 1 when the answer went out, 0 when
+ * none could be built (req is not a request) or sent. */
+static int
 reply(const struct inbound *in, msg_t *req, int status, const char *phrase, const char *extra)
 {
 	size_t n;
 	char *text = sipmsg_response(req, status, phrase, extra, &n);
+	int sent = text && transport_reply(in, text, n) == 0;
 
-	if (text)
-		transport_reply(in, text, n);
 	free(text);
+	return sent;
 }
 
 /* ---- building the forwarded request ---- */
@@ -440,16 +442,28 @@ handle_request(const struct inbound *in, msg_t *msg)
 	}
 	status = sipmsg_check_request(sip, msg_has_error(msg), &phrase, &unsupported);
 	if (status) {
-		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s)",
-		    peer_str(in, p), status, phrase);
-		if (!sip->sip_request || sip->sip_request->rq_method != sip_method_ack) {
+		/* The log says what was done: an answer that could not be built or
+		 * sent is not "answered". */
+		if (!sip->sip_request && sipmsg_is_response_text(msg))
+			log_limited(LOG_NOTICE, EV_MALFORMED,
+			    "malformed SIP response from peer=%s dropped", peer_str(in, p));
+		else if (sip->sip_request && sip->sip_request->rq_method == sip_method_ack)
+			log_limited(LOG_NOTICE, EV_MALFORMED,
+			    "malformed SIP from peer=%s not answered (an ACK): %d (%s)",
+			    peer_str(in, p), status, phrase);
+		else {
 			const char *x = NULL;
 			if (status == 420) {
 				snprintf(extra, sizeof(extra), "Unsupported: %s", unsupported);
 				x = extra;
-			} else if (status == 501)
-				x = "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY, SUBSCRIBE, MESSAGE";
-			reply(in, msg, status, phrase, x);
+			}
+			if (reply(in, msg, status, phrase, x))
+				log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s)",
+				    peer_str(in, p), status, phrase);
+			else
+				log_limited(LOG_NOTICE, EV_MALFORMED,
+				    "malformed SIP from peer=%s could not be answered (%d %s)",
+				    peer_str(in, p), status, phrase);
 		}
 		goto done;
 	}

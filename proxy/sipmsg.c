@@ -5,8 +5,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <pthread.h>
+
+#include <sofia-sip/bnf.h>
 #include <sofia-sip/msg_buffer.h>
 #include <sofia-sip/msg_header.h>
+#include <sofia-sip/msg_mclass.h>
+#include <sofia-sip/msg_parser.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_parser.h>
 #include <sofia-sip/sip_status.h>
@@ -19,11 +24,135 @@
 msg_t *msg_next(msg_t *msg);
 void msg_set_next(msg_t *msg, msg_t *next);
 
+/* sofia-sip reads an unknown method as RFC 2396 "unreserved" characters, but
+ * RFC 3261's Method is a token, which has "%", "+" and "`" too (RFC 4475
+ * intmeth: a proxy forwards it). So the request line and CSeq are decoded as
+ * sofia's sip_request_d and sip_cseq_d do, with the method read as a token;
+ * the URI, version and number are still sofia's. */
+static int
+method_d(char *s, sip_method_t *code, const char **name)
+{
+	if (!*s || s[span_token(s)] != '\0')
+		return -1;
+	/* sip_method_code() calls a token it does not know invalid, too. */
+	*code = sip_method_code(s);
+	if (*code == sip_method_invalid)
+		*code = sip_method_unknown;
+	*name = sip_method_name(*code, s);
+	return *name ? 0 : -1;
+}
+
+static issize_t
+request_d(su_home_t *home, msg_header_t *h, char *s, isize_t slen)
+{
+	sip_request_t *rq = (sip_request_t *)h;
+	char *uri, *version;
+
+	(void)home;
+	(void)slen;
+	if (msg_firstline_d(s, &uri, &version) < 0 || !uri || !version ||
+	    method_d(s, &rq->rq_method, &rq->rq_method_name) < 0 ||
+	    url_d(rq->rq_url, uri) < 0 ||
+	    sip_version_d(&version, &rq->rq_version) < 0 || *version)
+		return -1;
+	return 0;
+}
+
+static issize_t
+cseq_d(su_home_t *home, msg_header_t *h, char *s, isize_t slen)
+{
+	sip_cseq_t *cs = (sip_cseq_t *)h;
+	size_t n;
+
+	(void)home;
+	(void)slen;
+	if (msg_uint32_d(&s, &cs->cs_seq) < 0 || !(n = (size_t)span_token(s)))
+		return -1;
+	if (s[n]) {
+		if (!IS_LWS(s[n]))
+			return -1;
+		s[n] = '\0';
+		for (n++; IS_LWS(s[n]); n++)
+			;
+		if (s[n])
+			return -1;
+	}
+	return method_d(s, &cs->cs_method, &cs->cs_method_name);
+}
+
+static struct msg_hclass_s request_class[1], cseq_class[1];
+static msg_mclass_t *parse_mclass;
+static pthread_once_t parse_once = PTHREAD_ONCE_INIT;
+
+static void
+parse_mclass_init(void)
+{
+	msg_mclass_t *mc = msg_mclass_clone(sip_default_mclass(), 0, 0);
+	int found = 0;
+
+	if (!mc)
+		return;
+	request_class[0] = sip_request_class[0];
+	request_class[0].hc_parse = request_d;
+	mc->mc_request->hr_class = request_class;
+	cseq_class[0] = sip_cseq_class[0];
+	cseq_class[0].hc_parse = cseq_d;
+	for (int i = 0; i < mc->mc_hash_size; i++)
+		if (mc->mc_hash[i].hr_class == sip_cseq_class) {
+			mc->mc_hash[i].hr_class = cseq_class;
+			found = 1;
+		}
+	if (!found) {
+		free(mc);
+		return;
+	}
+	parse_mclass = mc;
+}
+
+/* The message class messages are parsed with (workers call it too). */
+static msg_mclass_t const *
+parser(void)
+{
+	pthread_once(&parse_once, parse_mclass_init);
+	return parse_mclass ? parse_mclass : sip_default_mclass();
+}
+
+/* A NUL is legal in a header only as a quoted-pair in a quoted string (RFC
+ * 3261 25.1; RFC 4475 intmeth has "\\<NUL>" in To), but sofia-sip frames
+ * header lines as C strings and would cut the line there. Such a NUL is read
+ * as '0': a forwarded To then says "\\0" (sofia-sip prints what it parsed, and
+ * a C string cannot hold the NUL). Only the header section is looked at. */
+static void
+hide_quoted_nuls(char *p, size_t len)
+{
+	int quoted = 0, bol = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = p[i];
+		if (bol) {
+			if (c == '\r' || c == '\n')
+				break;		/* the empty line: a body follows */
+			if (c != ' ' && c != '\t')
+				quoted = 0;	/* a new header, not a folded line */
+			bol = 0;
+		}
+		if (c == '\n')
+			bol = 1;
+		else if (c == '"')
+			quoted = !quoted;
+		else if (c == '\\' && quoted && i + 1 < len && p[i + 1] != '\r' && p[i + 1] != '\n') {
+			if (p[i + 1] == '\0')
+				p[i + 1] = '0';
+			i++;
+		}
+	}
+}
+
 enum sipmsg_parse
 sipmsg_parse(const void *buf, size_t len, int eos, size_t max, msg_t **out, size_t *used)
 {
-	msg_t *msg = msg_create(sip_default_mclass(), MSG_FLG_EXTRACT_COPY);
-	void *p;
+	msg_t *msg = msg_create(parser(), MSG_FLG_EXTRACT_COPY);
+	char *p;
 	int r;
 
 	*out = NULL;
@@ -38,6 +167,7 @@ sipmsg_parse(const void *buf, size_t len, int eos, size_t max, msg_t **out, size
 	msg_maxsize(msg, (usize_t)max);
 	memcpy(p, buf, len);
 	msg_buf_commit(msg, len, eos);
+	hide_quoted_nuls(msg_buf_committed_data(msg), len);	/* committing may move it */
 	r = msg_extract(msg);
 	if (r == 0 && !eos) {
 		msg_destroy(msg);
@@ -67,6 +197,23 @@ scheme_ok(url_t const *u)
 	    u->url_type == url_tel);
 }
 
+/* RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). A
+ * Request-URI whose scheme is not even that is malformed (400), not of an
+ * unsupported scheme (416): RFC 4475 ltgtruri, "INVITE <sip:...> SIP/2.0". */
+static int
+scheme_wellformed(url_t const *u)
+{
+	const char *s = u ? u->url_scheme : NULL;
+
+	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return 0;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '+' || *s == '-' || *s == '.'))
+			return 0;
+	return 1;
+}
+
 int
 sipmsg_check_request(sip_t const *sip, int has_errors, const char **phrase,
     const char **unsupported)
@@ -93,13 +240,22 @@ sipmsg_check_request(sip_t const *sip, int has_errors, const char **phrase,
 		*phrase = "Version Not Supported";
 		return 505;
 	}
-	if (sip->sip_request->rq_method == sip_method_unknown) {
-		*phrase = "Not Implemented";
-		return 501;
+	/* A method we do not know is forwarded all the same (RFC 3261 16.6;
+	 * RFC 4475 intmeth): the UM server answers it. */
+	url_t const *ruri = sip->sip_request->rq_url;
+	if (!scheme_wellformed(ruri)) {
+		*phrase = "Bad Request (malformed Request-URI)";
+		return 400;
 	}
-	if (!scheme_ok(sip->sip_request->rq_url)) {
+	if (!scheme_ok(ruri)) {
 		*phrase = "Unsupported URI Scheme";
 		return 416;
+	}
+	/* Headers are not allowed in a Request-URI (RFC 3261 19.1.1, table 1;
+	 * RFC 4475 escruri): answered rather than forwarded with them. */
+	if ((ruri->url_type == url_sip || ruri->url_type == url_sips) && ruri->url_headers) {
+		*phrase = "Bad Request (headers in the Request-URI)";
+		return 400;
 	}
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0) {
 		*phrase = "Too Many Hops";
@@ -128,6 +284,272 @@ sipmsg_check_response(sip_t const *sip)
 	    sip->sip_from && sip->sip_to ? 0 : -1;
 }
 
+/* ---- answering what sofia-sip could not read ---- */
+
+struct outbuf {
+	char *b;
+	size_t n, cap;
+};
+
+static int
+out_add(struct outbuf *o, const char *s, size_t n)
+{
+	if (o->n + n >= o->cap)
+		return -1;
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+	o->b[o->n] = '\0';
+	return 0;
+}
+
+static int
+out_str(struct outbuf *o, const char *s)
+{
+	return out_add(o, s, strlen(s));
+}
+
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The bytes of a message whose first line sofia-sip could not read,
+ * [*start, *end): the extraction stopped there, so nothing was consumed. */
+static int
+raw_text(msg_t *msg, const char **start, const char **end)
+{
+	sip_t const *sip = sip_object(msg);
+	const char *s = msg_buf_committed_data(msg);
+
+	if (!s || (sip && (sip->sip_request || sip->sip_status)))
+		return -1;
+	*start = s;
+	*end = s + msg_buf_committed(msg);
+	return 0;
+}
+
+/* One header line of the raw text at *p (folded lines included): its name
+ * [*name, *name + *nlen) and value [*val, *vend). Moves *p past it. Returns
+ * 0, or -1 at the empty line or the end of the text. */
+static int
+raw_header(const char **p, const char *end, const char **name, size_t *nlen,
+    const char **val, const char **vend)
+{
+	const char *s = *p, *e;
+
+	if (s >= end || *s == '\r' || *s == '\n')
+		return -1;
+	/* The logical line ends at a line break not followed by SP/HT. */
+	for (e = s; e < end; e++)
+		if (*e == '\n' && !(e + 1 < end && is_wsp(e[1])))
+			break;
+	*p = e < end ? e + 1 : end;
+	*name = s;
+	while (s < e && *s != ':')
+		s++;
+	*nlen = 0;
+	*val = *vend = s;
+	if (s == e)
+		return 0;	/* no colon: not a header we copy */
+	*nlen = (size_t)(s - *name);
+	while (*nlen && is_wsp((*name)[*nlen - 1]))
+		(*nlen)--;
+	for (s++; s < e && (is_wsp(*s) || *s == '\r' || *s == '\n'); s++)
+		;
+	while (e > s && (e[-1] == '\r' || e[-1] == '\n' || is_wsp(e[-1])))
+		e--;
+	*val = s;
+	*vend = e;
+	return 0;
+}
+
+static int
+name_is(const char *name, size_t n, const char *full, const char *compact)
+{
+	return (n == strlen(full) && strncasecmp(name, full, n) == 0) ||
+	    (compact && n == 1 && (name[0] | 0x20) == compact[0]);
+}
+
+/* Copies a raw header value, each fold (line break and the blanks after it)
+ * made one SP. A value with a NUL or another control character but HT is
+ * not copied. */
+static int
+copy_value(struct outbuf *o, const char *name, const char *v, const char *e, int add_tag)
+{
+	size_t mark = o->n;
+	int tagged = 0;
+
+	if (v == e)
+		return 0;
+	for (const char *c = v; c < e; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t' && *c != '\r' && *c != '\n') || *c == 0x7f)
+			return 0;
+	if (out_str(o, name) < 0 || out_str(o, ": ") < 0)
+		return -1;
+	for (const char *c = v; c < e; c++) {
+		if (*c == '\r' || *c == '\n') {
+			while (c + 1 < e && (c[1] == '\r' || c[1] == '\n' || is_wsp(c[1])))
+				c++;
+			if (out_add(o, " ", 1) < 0)
+				return -1;
+			continue;
+		}
+		if (out_add(o, c, 1) < 0)
+			return -1;
+	}
+	if (add_tag) {
+		/* ";tag=" in any case, blanks allowed around ";" and "=". */
+		for (const char *c = o->b + mark; *c; c++) {
+			if (*c != ';')
+				continue;
+			const char *t = c + 1;
+			while (is_wsp(*t))
+				t++;
+			if (strncasecmp(t, "tag", 3) != 0)
+				continue;
+			for (t += 3; is_wsp(*t); t++)
+				;
+			if (*t == '=')
+				tagged = 1;
+		}
+		if (!tagged) {
+			char tag[24];
+			msg_random_token(tag, 16, NULL, 0);
+			if (out_str(o, ";tag=") < 0 || out_str(o, tag) < 0)
+				return -1;
+		}
+	}
+	return out_str(o, "\r\n");
+}
+
+/* The header lines of a request as they came: from the raw text after the
+ * first line when sofia-sip could not read that one, else from the raw text
+ * sofia-sip keeps of each header it parsed or failed to (sh_data, sh_len;
+ * the header chain is in the order of the message). */
+struct rawit {
+	const char *p, *end;		/* no request line: the text */
+	msg_header_t const *h;		/* else: the next in the chain */
+	msg_header_t const *skip;	/* the request line */
+};
+
+static int
+raw_next(struct rawit *it, const char **name, size_t *nlen, const char **v, const char **ve)
+{
+	if (!it->skip)
+		return raw_header(&it->p, it->end, name, nlen, v, ve);
+	while (it->h) {
+		msg_header_t const *h = it->h;
+		it->h = h->sh_succ;
+		if (h == it->skip || !h->sh_data || !h->sh_len ||
+		    h->sh_class == sip_payload_class || h->sh_class == sip_separator_class)
+			continue;
+		const char *q = h->sh_data;
+		if (raw_header(&q, q + h->sh_len, name, nlen, v, ve) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* A response to a request that sofia-sip could not read far enough (its first
+ * line, its Via...): Via(s), From, To (with our tag), Call-ID and CSeq copied
+ * as raw text where they are (RFC 3261 8.2.6.2: the peer matches by them).
+ * Not for what looks like a response, nor for an ACK. */
+static char *
+raw_response(msg_t *req, int status, const char *phrase, const char *extra, size_t *len)
+{
+	static const struct {
+		const char *name, *compact;
+		int many, tag;
+	} copy[] = {
+		{ "Via", "v", 1, 0 }, { "From", "f", 0, 0 }, { "To", "t", 0, 1 },
+		{ "Call-ID", "i", 0, 0 }, { "CSeq", NULL, 0, 0 },
+	};
+	sip_t const *sip = sip_object(req);
+	struct rawit first = { NULL, NULL, NULL, NULL };
+	size_t size = 0;
+	char line[128];
+	struct outbuf o = { NULL, 0, 0 };
+
+	if (sip && sip->sip_request) {
+		if (sip->sip_request->rq_method == sip_method_ack)
+			return NULL;
+		first.skip = (msg_header_t const *)sip->sip_request;
+		first.h = *msg_chain_head(req);
+		for (msg_header_t const *h = first.h; h; h = h->sh_succ)
+			size += h->sh_len;
+	} else {
+		const char *s, *end;
+		if (raw_text(req, &s, &end) < 0)
+			return NULL;
+		while (s < end && (*s == '\r' || *s == '\n'))
+			s++;
+		/* The request line: Method SP ... SP SIP-Version. */
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		if (!eol)
+			return NULL;
+		const char *le = eol;
+		while (le > s && (le[-1] == '\r' || is_wsp(le[-1])))
+			le--;
+		const char *ver = le;
+		while (ver > s && !is_wsp(ver[-1]))
+			ver--;
+		size_t mlen = 0;
+		while (s + mlen < le && IS_TOKEN(s[mlen]))
+			mlen++;
+		if (mlen == 0 || s[mlen] != ' ' || ver <= s + mlen + 1 || le - ver < 5 ||
+		    strncasecmp(ver, "SIP/", 4) != 0 || (mlen == 3 && strncmp(s, "ACK", 3) == 0))
+			return NULL;
+		first.p = eol + 1;
+		first.end = end;
+		size = (size_t)(end - s);
+	}
+	/* Each copied line grows at most by its name's long form, ": " and CRLF. */
+	o.cap = size * 4 + 1024 + (extra ? strlen(extra) : 0);
+	if (size > 1024 * 1024 || !(o.b = malloc(o.cap)))
+		return NULL;
+	snprintf(line, sizeof(line), "SIP/2.0 %d %s\r\n", status, phrase ? phrase : "");
+	if (out_str(&o, line) < 0)
+		goto fail;
+	for (size_t k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
+		struct rawit it = first;
+		const char *name, *v, *ve;
+		size_t nlen;
+		int found = 0;
+		while (raw_next(&it, &name, &nlen, &v, &ve) == 0) {
+			if (!nlen || !name_is(name, nlen, copy[k].name, copy[k].compact) ||
+			    (found && !copy[k].many))
+				continue;
+			found = 1;
+			if (copy_value(&o, copy[k].name, v, ve, copy[k].tag && status > 100) < 0)
+				goto fail;
+		}
+	}
+	if ((extra && (out_str(&o, extra) < 0 || out_str(&o, "\r\n") < 0)) ||
+	    out_str(&o, "Server: umsbc/" PACKAGE_VERSION "\r\nContent-Length: 0\r\n\r\n") < 0)
+		goto fail;
+	*len = o.n;
+	return o.b;
+fail:
+	free(o.b);
+	return NULL;
+}
+
+int
+sipmsg_is_response_text(msg_t *msg)
+{
+	sip_t const *sip = sip_object(msg);
+	const char *s, *end;
+
+	if (sip && (sip->sip_status || sip->sip_request))
+		return sip->sip_status != NULL;
+	if (raw_text(msg, &s, &end) < 0)
+		return 0;
+	while (s < end && (*s == '\r' || *s == '\n'))
+		s++;
+	return end - s >= 4 && strncasecmp(s, "SIP/", 4) == 0;
+}
+
 char *
 sipmsg_response(msg_t *req, int status, const char *phrase, const char *extra,
     size_t *len)
@@ -137,10 +559,14 @@ sipmsg_response(msg_t *req, int status, const char *phrase, const char *extra,
 	sip_t *rs;
 	char *text = NULL, *out = NULL;
 
-	/* Only the Via is needed to send it; a 400 for a request missing other
-	 * headers copies what there is. */
-	if (!sip || !sip->sip_via)
+	if (sip && sip->sip_status)
 		return NULL;
+	/* A request sofia-sip read in full enough is answered from its parsed
+	 * headers; else from the raw text (a Via, From, To, Call-ID or CSeq in
+	 * error, or no request line at all: RFC 4475 badinv01, lwsruri). */
+	if (!sip || !sip->sip_request || !sip->sip_via || !sip->sip_from ||
+	    !sip->sip_to || !sip->sip_call_id || !sip->sip_cseq)
+		return raw_response(req, status, phrase, extra, len);
 	if (!(rsp = msg_create(sip_default_mclass(), 0)))
 		return NULL;
 	rs = sip_object(rsp);

@@ -27,11 +27,18 @@ enum sipmsg_parse sipmsg_parse(const void *buf, size_t len, int eos, size_t max,
 int sipmsg_check_request(sip_t const *sip, int has_errors, const char **phrase,
     const char **unsupported);
 
+/* Whether msg (parsed or not) is a response: its first line is a status
+ * line. A response that does not parse is dropped, never answered. */
+int sipmsg_is_response_text(msg_t *msg);
+
 /* Checks a response enough to route it: Via, CSeq, Call-ID present. */
 int sipmsg_check_response(sip_t const *sip);
 
 /* Builds the text of a response to req. extra: a header line without CRLF,
- * or NULL. Returns a malloc'ed string (caller frees) or NULL. */
+ * or NULL. Returns a malloc'ed string (caller frees) or NULL (req is a
+ * response, an ACK, or not even a request line). A request sofia-sip could
+ * not read in full (no request line, or Via, From, To, Call-ID or CSeq in
+ * error) is answered with those headers copied from its raw text. */
 char *sipmsg_response(msg_t *req, int status, const char *phrase,
     const char *extra, size_t *len);
 

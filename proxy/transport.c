@@ -251,17 +251,24 @@ on_message(uint64_t id, msg_t *msg, int status)
 		return;
 	}
 	if (status) {
-		/* Garbage or an over-long message: answer what we can, then close. */
+		/* Garbage or an over-long message: answer what we can, then close.
+		 * sipmsg_response() answers a request even when sofia-sip could
+		 * not read its first line, never a response; the log says which. */
 		const char *phrase = status == 413 ? "Request Entity Too Large" : "Bad Request";
-		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s), "
-		    "connection closed", peer_str(&c->peer, p), status, phrase);
-		if (msg && sip_object(msg) && sip_object(msg)->sip_request) {
-			size_t n;
-			char *rsp = sipmsg_response(msg, status, phrase, NULL, &n);
-			if (rsp)
-				worker_write(c->worker, c->id, rsp, n);
-			free(rsp);
-		}
+		size_t n;
+		char *rsp = msg ? sipmsg_response(msg, status, phrase, NULL, &n) : NULL;
+		if (rsp)
+			worker_write(c->worker, c->id, rsp, n);
+		if (msg && sipmsg_is_response_text(msg))
+			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP response from peer=%s dropped, connection closed",
+			    peer_str(&c->peer, p));
+		else if (rsp)
+			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s), "
+			    "connection closed", peer_str(&c->peer, p), status, phrase);
+		else
+			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s could not be "
+			    "answered (%d %s), connection closed", peer_str(&c->peer, p), status, phrase);
+		free(rsp);
 		if (msg)
 			msg_destroy(msg);
 		conn_close(c);

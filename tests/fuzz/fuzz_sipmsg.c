@@ -1,6 +1,8 @@
 /* libFuzzer target: every byte a peer sends goes through sipmsg_parse, then,
- * as in the proxy, validation, a locally built answer, ACK/CANCEL building
- * and re-serialisation after our edits. */
+ * as in the proxy, validation, a locally built answer (from the raw text when
+ * sofia-sip could not read the request), ACK/CANCEL building and
+ * re-serialisation after our edits. Seeds: corpus/ and the RFC 4475
+ * messages of tests/integration/rfc4475/. */
 #include "config.h"
 
 #include <stdint.h>
@@ -63,13 +65,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		exercise(msg);
 		msg_destroy(msg);
 	}
-	/* As a stream: every complete message in it, as conn_read does. */
+	/* As a stream: every complete message in it, as conn_read does; what
+	 * does not parse is answered (or not) from its raw text, as the core
+	 * does before it closes the connection. */
 	size_t off = 0;
 	while (off < size) {
 		enum sipmsg_parse r = sipmsg_parse(data + off, size - off, 0, 65535, &msg, &used);
 		if (msg) {
 			if (r == SIPMSG_OK)
 				exercise(msg);
+			else {
+				size_t n;
+				(void)sipmsg_is_response_text(msg);
+				free(sipmsg_response(msg, 400, "Bad Request", NULL, &n));
+			}
 			msg_destroy(msg);
 		}
 		if (r != SIPMSG_OK || used == 0)

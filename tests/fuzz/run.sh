@@ -30,11 +30,12 @@ build_target fuzz_call "$top"/proxy/{call,call_sdp,sdp_rewrite,sipmsg,conf,confg
 # Media datagrams through libsrtp2 and our OpenSSL ciphers.
 build_target fuzz_srtp "$top"/media/{b64,sdes,srtp_ctx,srtp_ossl}.c -lpthread
 
-# run_target NAME CORPUS-DIR: fuzz NAME for $secs from a copy of its seeds.
+# run_target NAME CORPUS-DIR...: fuzz NAME for $secs from a copy of its seeds.
 run_target() {
-	local name=$1 seeds=$2 work
+	local name=$1 seeds work
+	shift
 	work=$(mktemp -d)
-	cp "$seeds"/* "$work"/ 2>/dev/null || true
+	for seeds in "$@"; do cp "$seeds"/* "$work"/ 2>/dev/null || true; done
 	"$out/$name" -runs="$runs" -seed="$seed" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$here/artifacts/$name-" -print_final_stats=1 "$work" 2>&1 |
 		grep -E '^(==[0-9]+==ERROR|SUMMARY)|Done [0-9]+ runs' || true
@@ -42,7 +43,7 @@ run_target() {
 }
 for t in $targets; do
 	case $t in
-	fuzz_sipmsg) run_target fuzz_sipmsg "$here/corpus" ;;
+	fuzz_sipmsg) run_target fuzz_sipmsg "$here/corpus" "$top/tests/integration/rfc4475" ;;
 	fuzz_sdp) run_target fuzz_sdp "$here/corpus-sdp" ;;
 	# Each input opens ports and libsrtp sessions: ~200 runs/s, hence fewer.
 	fuzz_call) runs=${FUZZ_CALL_RUNS:-20000} run_target fuzz_call "$here/corpus-call" ;;

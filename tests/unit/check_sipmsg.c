@@ -56,7 +56,8 @@ START_TEST(validation_codes)
 	    "To: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", &ph, &un), 416);
 	ck_assert_int_eq(check(HDRS("INVITE", "Proxy-Require: foo, bar\r\nContent-Length: 0\r\n\r\n"), &ph, &un), 420);
 	ck_assert_str_eq(un, "foo, bar");
-	ck_assert_int_eq(check(HDRS("FOO", "Content-Length: 0\r\n\r\n"), &ph, &un), 501);
+	/* An unknown method is forwarded (RFC 3261 16.6): the UM server answers. */
+	ck_assert_int_eq(check(HDRS("FOO", "Content-Length: 0\r\n\r\n"), &ph, &un), 0);
 	/* Missing Call-ID. */
 	ck_assert_int_eq(check("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK-2\r\n"
 	    "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", &ph, &un), 400);
@@ -201,6 +202,193 @@ START_TEST(ack_and_cancel_follow_the_invite)
 }
 END_TEST
 
+/* ---- RFC 4475 (the whole corpus runs in tests/integration/t-rfc4475.sh) ---- */
+
+/* Parses len bytes as a datagram; the check status (0 = proxy it) and the
+ * answer sipmsg_response() builds for status (NULL: none). */
+static int
+check_n(const char *text, size_t len, int status, char **answer, size_t *alen)
+{
+	msg_t *msg;
+	size_t used;
+	const char *ph, *un;
+	int st;
+
+	sipmsg_parse(text, len, 1, 65535, &msg, &used);
+	ck_assert_ptr_nonnull(msg);
+	st = sipmsg_check_request(sip_object(msg), msg_has_error(msg), &ph, &un);
+	if (answer)
+		*answer = sipmsg_response(msg, status ? status : st, "Bad Request", NULL, alen);
+	msg_destroy(msg);
+	return st;
+}
+
+/* 3.1.1.2: every token character in the method (and the CSeq method), a
+ * quoted NUL in To, UTF-8 in parameters and header names. */
+static const char intmeth[] =
+    "!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\r\n"
+    "Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~\r\n"
+    "To: \"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7F\" <sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*@example.com>\r\n"
+    "From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%="
+    "\"\xD1\x80\xD0\xB0\xD0\xB1\xD0\xBE\xD1\x82\xD0\xB0\xD1\x8E\xD1\x89\xD0\xB8\xD0\xB9\";tag=_token~1'+`*%!-.\r\n"
+    "Call-ID: intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{\r\n"
+    "CSeq: 139122385 !interesting-Method0123456789_*+`.%indeed'~\r\n"
+    "Max-Forwards: 255\r\n"
+    "extensionHeader-!.%*+_`'~:\xEF\xBB\xBF\xE5\xA4\xA7\xE5\x81\x9C\xE9\x9B\xBB\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+START_TEST(rfc4475_intmeth_is_proxied)
+{
+	msg_t *msg;
+	size_t used, n;
+	const char *ph, *un;
+	static const char nul[] = "NUL:\\0 DEL";
+
+	ck_assert_int_eq(sipmsg_parse(intmeth, sizeof(intmeth) - 1, 1, 65535, &msg, &used), SIPMSG_OK);
+	sip_t *sip = sip_object(msg);
+	ck_assert_int_eq(sipmsg_check_request(sip, msg_has_error(msg), &ph, &un), 0);
+	ck_assert_int_eq(sip->sip_request->rq_method, sip_method_unknown);
+	ck_assert_str_eq(sip->sip_request->rq_method_name, "!interesting-Method0123456789_*+`.%indeed'~");
+	ck_assert_str_eq(sip->sip_cseq->cs_method_name, sip->sip_request->rq_method_name);
+	ck_assert_ptr_nonnull(sip->sip_to);
+	ck_assert_ptr_null(sip->sip_error);
+	/* Forwarded; sofia-sip prints what it parsed, where the NUL is a '0'. */
+	char *text = sipmsg_print(msg, &n);
+	ck_assert_ptr_nonnull(text);
+	int found = 0;
+	for (size_t i = 0; i + sizeof(nul) - 1 <= n && !found; i++)
+		found = memcmp(text + i, nul, sizeof(nul) - 1) == 0;
+	ck_assert_msg(found, "the quoted NUL of To is not forwarded as \\0");
+	/* The same on a stream, where sofia-sip frames header lines. */
+	msg_destroy(msg);
+	ck_assert_int_eq(sipmsg_parse(intmeth, sizeof(intmeth) - 1, 0, 65535, &msg, &used), SIPMSG_OK);
+	ck_assert_uint_eq(used, sizeof(intmeth) - 1);
+	msg_destroy(msg);
+	/* Not a token: still refused. */
+	static const char bad[] = "IN\"VITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	    "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 IN\"VITE\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	ck_assert_int_eq(check_n(bad, sizeof(bad) - 1, 0, NULL, NULL), 400);
+	/* A NUL outside a quoted string is not hidden. */
+	static const char nul_out[] = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	    "From: <sip:a@b>;tag=1\r\nTo: <sip:a\\\x00@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	ck_assert_int_eq(check_n(nul_out, sizeof(nul_out) - 1, 0, NULL, NULL), 400);
+}
+END_TEST
+
+/* 3.1.2.1 badinv01: the Via does not parse; the 400 still carries it. */
+START_TEST(rfc4475_broken_via_answered)
+{
+	static const char badinv01[] = "INVITE sip:user@example.com SIP/2.0\r\n"
+	    "To: sip:j.user@example.com\r\n"
+	    "From: sip:caller@example.net;tag=134161461246\r\n"
+	    "Max-Forwards: 7\r\n"
+	    "Call-ID: badinv01.0ha0isndaksdjasdf3234nas\r\n"
+	    "CSeq: 8 INVITE\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.15;;,;,,\r\n"
+	    "Contact: \"Joe\" <sip:joe@example.org>;;;;\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	char *r;
+	size_t n;
+
+	ck_assert_int_eq(check_n(badinv01, sizeof(badinv01) - 1, 0, &r, &n), 400);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(strncmp(r, "SIP/2.0 400 Bad Request\r\n", 25) == 0, "%s", r);
+	ck_assert_ptr_nonnull(strstr(r, "\r\nVia: SIP/2.0/UDP 192.0.2.15;;,;,,\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nFrom: sip:caller@example.net;tag=134161461246\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nTo: sip:j.user@example.com;tag="));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nCall-ID: badinv01.0ha0isndaksdjasdf3234nas\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nCSeq: 8 INVITE\r\n"));
+	ck_assert_ptr_null(strstr(r, "Contact"));
+	ck_assert_msg(n > 4 && strcmp(r + n - 4, "\r\n\r\n") == 0, "%s", r);
+	ck_assert_uint_eq(strlen(r), n);
+	free(r);
+}
+END_TEST
+
+/* 3.1.2.8 lwsruri: no request line sofia-sip reads; compact and folded
+ * headers, a To that has its tag already, two Vias. */
+START_TEST(rfc4475_no_request_line_answered)
+{
+	static const char lwsruri[] = "INVITE sip:user@example.com; lr SIP/2.0\r\n"
+	    "t: sip:user@example.com ; TAG = x1\r\n"
+	    "f: sip:caller@example.net;tag=234\r\n"
+	    "v: SIP/2.0/UDP 192.0.2.25;branch=z9hG4bKkdjuw\r\n"
+	    "Via:\r\n SIP/2.0/UDP 192.0.2.26;branch=z9hG4bK2\r\n"
+	    "i: lwsruri.asdfasdoeoi2323-asdfwrs\r\n"
+	    "cseq  : 23 INVITE\r\n"
+	    "l: 0\r\n\r\n";
+	char *r;
+	size_t n;
+
+	ck_assert_int_eq(check_n(lwsruri, sizeof(lwsruri) - 1, 0, &r, &n), 400);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(strstr(r, "\r\nVia: SIP/2.0/UDP 192.0.2.25;branch=z9hG4bKkdjuw\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.26;branch=z9hG4bK2\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nTo: sip:user@example.com ; TAG = x1\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nFrom: sip:caller@example.net;tag=234\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nCall-ID: lwsruri.asdfasdoeoi2323-asdfwrs\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nCSeq: 23 INVITE\r\n"));
+	free(r);
+	/* The same bytes on a stream. */
+	msg_t *msg;
+	size_t used;
+	ck_assert_int_eq(sipmsg_parse(lwsruri, sizeof(lwsruri) - 1, 0, 65535, &msg, &used), SIPMSG_BAD);
+	r = sipmsg_response(msg, 400, "Bad Request", NULL, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(strstr(r, "\r\nCSeq: 23 INVITE\r\n"));
+	free(r);
+	msg_destroy(msg);
+}
+END_TEST
+
+/* What is not a request is never answered: a response whose status line does
+ * not parse (3.1.2.19 bigcode), an ACK, garbage. */
+START_TEST(rfc4475_not_answered)
+{
+	static const char bigcode[] = "SIP/2.0 4294967301 better not break the receiver\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.105;branch=z9hG4bK2398ndaoe\r\n"
+	    "Call-ID: bigcode.asdof3uj203asdnf3429uasdhfas3ehjasdfas9i\r\n"
+	    "CSeq: 353494 INVITE\r\nContent-Length: 0\r\n\r\n";
+	static const char ack[] = "ACK sip:a@b; lr SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	    "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+	static const char garbage[] = "\x01\x02 hello there\r\nVia: SIP/2.0/UDP h\r\n\r\n";
+	msg_t *msg;
+	size_t used, n;
+	char *r;
+
+	sipmsg_parse(bigcode, sizeof(bigcode) - 1, 1, 65535, &msg, &used);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_int_eq(sipmsg_is_response_text(msg), 1);
+	ck_assert_ptr_null(sipmsg_response(msg, 400, "Bad Request", NULL, &n));
+	msg_destroy(msg);
+	ck_assert_int_eq(check_n(ack, sizeof(ack) - 1, 400, &r, &n), 400);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(check_n(garbage, sizeof(garbage) - 1, 400, &r, &n), 400);
+	ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* 3.1.2.7 ltgtruri, 3.1.2.11 escruri: 400; 3.3.2 unkscm: 416. */
+START_TEST(rfc4475_request_uri)
+{
+#define RURI(u) "INVITE " u " SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n" \
+	"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n" \
+	"Content-Length: 0\r\n\r\n"
+	static const char ltgt[] = RURI("<sip:user@example.com>");
+	static const char esc[] = RURI("sip:user@example.com?Route=%3Csip:example.com%3E");
+	static const char unk[] = RURI("nobodyKnowsThisScheme:totallyopaquecontent");
+	static const char tel[] = RURI("tel:+4912345");
+
+	ck_assert_int_eq(check_n(ltgt, sizeof(ltgt) - 1, 0, NULL, NULL), 400);
+	ck_assert_int_eq(check_n(esc, sizeof(esc) - 1, 0, NULL, NULL), 400);
+	ck_assert_int_eq(check_n(unk, sizeof(unk) - 1, 0, NULL, NULL), 416);
+	ck_assert_int_eq(check_n(tel, sizeof(tel) - 1, 0, NULL, NULL), 0);
+#undef RURI
+}
+END_TEST
+
 Suite *
 sipmsg_suite(void)
 {
@@ -215,6 +403,11 @@ sipmsg_suite(void)
 	tcase_add_test(tc, response_copies_dialog_headers);
 	tcase_add_test(tc, bad_request_still_answered);
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);
+	tcase_add_test(tc, rfc4475_intmeth_is_proxied);
+	tcase_add_test(tc, rfc4475_broken_via_answered);
+	tcase_add_test(tc, rfc4475_no_request_line_answered);
+	tcase_add_test(tc, rfc4475_not_answered);
+	tcase_add_test(tc, rfc4475_request_uri);
 	suite_add_tcase(s, tc);
 	return s;
 }
