@@ -20,6 +20,8 @@
 #include "um_health.h"
 
 #define TICK_MS 250
+/* What we carry end to end (the UM servers' and gateways' own methods). */
+#define PROXY_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY, SUBSCRIBE, MESSAGE"
 #define T1_MS 500
 #define T2_MS 4000
 #define TIMER_B_MS (64 * T1_MS)		/* no answer at all */
@@ -493,6 +495,13 @@ handle_request(const struct inbound *in, msg_t *msg)
 	}
 
 	pop_own_routes(msg, sip);
+	if (method == sip_method_options && !sip->sip_route && !sip->sip_request->rq_url->url_user &&
+	    route_is_us(P.conf, sip->sip_request->rq_url)) {
+		/* A keep-alive to us (gateways ask their proxy this): ours to answer. */
+		reply(in, msg, 200, "OK", "Allow: " PROXY_ALLOW "\r\nAccept: application/sdp\r\n"
+		    "Supported: 100rel, timer, replaces");
+		goto done;
+	}
 	url_t const *next = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
 	struct dest d;
 	int cands[ROUTE_MAX_CANDIDATES], n_cands = 0;

@@ -7,8 +7,11 @@
 #   um_servers: probe_interval = 1, probe_failures = 2; sip.failover_timeout = 2
 #
 #  step                                           expected
-#  both UM servers answer probes (SIPp -aa)       umsbcctl status: both up, a probe
-#                                                 round trip; calls spread over both
+#  both UM servers answer probes (SIPp -aa)       umsbcctl status (and --json): both up,
+#                                                 a probe round trip; calls spread over both
+#  OPTIONS to umsbcd (sip:127.0.0.1:5060 from     200 with Allow and Accept from umsbcd, not
+#  gw2, sip:sbc.example.test from gw1 over TLS)   forwarded; a stranger gets nothing; with a
+#                                                 user part (sip:123@) it is forwarded
 #  um1 killed under load; in its place a UDP      UMS3004 "um1 ... down" once, within 2 s;
 #  sink that records what reaches 127.0.0.20      no INVITE of a new call reaches um1's
 #  and answers nothing                            address after it (only probes and the
@@ -58,6 +61,24 @@ assert int(um["um1"]["rtt_ms"]) >= 0 and um["um1"]["probe"] == "1s", um
 assert [p["name"] for p in d["dialplans"]] == ["main", "branch"], d["dialplans"]
 EOF
 ok "umsbcctl --json status: um_servers parsed by Python's json, both up"
+
+say "OPTIONS to umsbcd itself is answered locally, never forwarded"
+sip_req OPTIONS sip:127.0.0.1:5060 127.0.0.8 5060 UDP opt-us >"$TD/o1.txt"
+udp_xchg 127.0.0.8 5060 127.0.0.1 5060 "$TD/o1.txt" 1 >"$TD/o1.out"
+[ "$(first_status "$TD/o1.out")" = 200 ] || fail "OPTIONS sip:127.0.0.1:5060 from gw2: got '$(first_status "$TD/o1.out")'"
+grep -aqiE '^Allow: .*INVITE.*OPTIONS' "$TD/o1.out" && grep -aqi '^Accept: application/sdp' "$TD/o1.out" ||
+  fail "the 200 lacks Allow or Accept: $(tr -d '\r' <"$TD/o1.out" | head -n 12)"
+sip_req OPTIONS sip:sbc.example.test 127.0.0.7 5061 TLS opt-us-tls >"$TD/o2.txt"
+tls_xchg 127.0.0.7 "$TD/o2.txt" "$TD/o2.out" gw1
+[ "$(first_status "$TD/o2.out")" = 200 ] || fail "OPTIONS sip:sbc.example.test from gw1 over TLS: got '$(first_status "$TD/o2.out")'"
+sip_req OPTIONS sip:127.0.0.1:5060 127.0.0.99 5060 UDP opt-stranger >"$TD/o3.txt"
+udp_xchg 127.0.0.99 5060 127.0.0.1 5060 "$TD/o3.txt" 1 >"$TD/o3.out"
+[ -s "$TD/o3.out" ] && fail "a stranger's OPTIONS got an answer: $(head -n 1 "$TD/o3.out")"
+grep -aqE 'opt-us|opt-stranger' "$TD/um1.msg" "$TD/um2.msg" && fail "an OPTIONS to umsbcd reached a UM server"
+sip_req OPTIONS sip:123@127.0.0.1:5060 127.0.0.8 5060 UDP opt-user >"$TD/o4.txt"
+udp_xchg 127.0.0.8 5060 127.0.0.1 5060 "$TD/o4.txt" 1 >"$TD/o4.out"
+grep -aqE 'opt-user' "$TD/um1.msg" "$TD/um2.msg" || fail "OPTIONS sip:123@... (a user part: not for us) was not forwarded to a UM server"
+ok "gw2 (UDP) and gw1 (TLS) get 200 with Allow and Accept from umsbcd, a stranger nothing, no UM saw them; sip:123@ is forwarded"
 
 say "10 calls/s from gw2; um1 killed and replaced by a silent sink"
 sipp_bg gw2 -sf "$SCEN/uac.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 5060 -mi 127.0.0.8 \
