@@ -18,7 +18,8 @@ tests_unit_check_hub_SOURCES = tests/unit/check_hub.c tests/unit/hub_suites.h \
 tests_unit_check_hub_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_hub_LDADD = proxy/libproxy.la $(CHECK_LIBS)
 
-INTEGRATION_TESTS += tests/integration/t-hub-relay.sh tests/integration/t-hub-fail.sh
+INTEGRATION_TESTS += tests/integration/t-hub-relay.sh tests/integration/t-hub-fail.sh \
+	tests/integration/t-hub-lost.sh
 EXTRA_DIST += \
 	tests/integration/hub/hub-lib.sh tests/integration/hub/main.cf.in \
 	tests/integration/hub/master.cf.in
