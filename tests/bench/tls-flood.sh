@@ -21,6 +21,12 @@ CPS=${2:-100}
 HZ=$(getconf CLK_TCK)
 HOLD="python3 $IT_DIR/connhold.py"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# thread_ticks PID : "NAME TICKS" per thread name (the core thread is "umsbcd")
+thread_ticks() {
+	for t in /proc/$1/task/*; do
+		printf '%s %s\n' "$(cat "$t/comm")" "$(sed 's/^.*) //' "$t/stat" | awk '{print $12 + $13}')"
+	done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }' | sort
+}
 
 write_conf "$TD"
 start_umsbcd "$TD"
@@ -45,11 +51,11 @@ run() {
 		done
 		sleep 2		# let the flood reach its pace before measuring
 	fi
-	c0=$(cpu_ticks "$UMSBCD_PID"); t0=$(now_ms)
+	c0=$(cpu_ticks "$UMSBCD_PID"); t0=$(now_ms); thread_ticks "$UMSBCD_PID" >"$TD/th0-$label"
 	(cd "$TD" && timeout $((SECS * 3 + 30)) sipp -sf "$TD/uac_tls.xml" -s 123 127.0.0.7:15061 -t t1 \
 		-i 127.0.0.7 -p 5070 -mi 127.0.0.7 -r "$CPS" -m $((CPS * SECS)) -d 200 -nostdin \
 		-timeout $((SECS * 3 + 20)) -trace_rtt -rtt_freq 1 >"$out" 2>&1)
-	t1=$(now_ms); c1=$(cpu_ticks "$UMSBCD_PID")
+	t1=$(now_ms); c1=$(cpu_ticks "$UMSBCD_PID"); thread_ticks "$UMSBCD_PID" >"$TD/th1-$label"
 	local hs=0
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait_exit "$p" 10 >/dev/null; done
 	if [ "$flood" = 1 ]; then
@@ -66,10 +72,12 @@ run() {
 		"$(awk -F';' 'NR > 1 { print $2 }' "$rtt" | sort -n | awk '{ a[NR] = $1 } END { print a[int(NR * 0.99 + 0.5)] }')" \
 		"${ok:-0}" "${fl:-0}"
 	rm -f "$rtt"
+	join "$TD/th0-$label" "$TD/th1-$label" | awk -v ms=$((t1 - t0)) -v hz="$HZ" \
+		'{ printf "           thread %-14s %5.1f%% of a core\n", $1, ($3 - $2) * 100000 / hz / ms }'
 }
 
 printf '%-10s %12s %10s %10s %10s %8s %8s\n' run "handshakes/s" "umsbcd cpu" "p50 ms" "p99 ms" ok failed
 run quiet 0
 run flood 1
-echo "workers: node.workers = $(grep -o 'workers = [0-9]*' "$TD/umsbc.conf" | head -1 | awk '{print $3}') (TLS handshakes run there, not on the core thread)"
+echo "node.workers = $(grep -o 'workers = [0-9]*' "$TD/umsbc.conf" | head -1 | awk '{print $3}'): TLS handshakes run on umsbcd-sip, SIP state on the core thread (umsbcd)"
 finish 2>/dev/null || true
