@@ -685,9 +685,11 @@ sipmsg_sdp(sip_t const *sip, size_t *len)
 	return sip->sip_payload->pl_data;
 }
 
-msg_t *
-sipmsg_bye(const char *target, const char *from, const char *to, const char *call_id,
-    uint32_t cseq, const char *reason)
+/* A request of our own: no Via yet (the transaction stamps it), no body.
+ * extra: one more header (NULL = none). */
+static msg_t *
+own_request(sip_method_t method, const char *target, const char *from, const char *to,
+    const char *call_id, uint32_t cseq, const char *extra)
 {
 	msg_t *m = msg_create(sip_default_mclass(), 0);
 
@@ -695,13 +697,12 @@ sipmsg_bye(const char *target, const char *from, const char *to, const char *cal
 		return NULL;
 	su_home_t *home = msg_home(m);
 	if (sip_add_tl(m, sip_object(m),
-	    SIPTAG_REQUEST(sip_request_create(home, sip_method_bye, NULL,
-	    (url_string_t const *)target, NULL)),
+	    SIPTAG_REQUEST(sip_request_create(home, method, NULL, (url_string_t const *)target, NULL)),
 	    SIPTAG_MAX_FORWARDS_STR("70"),
 	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
 	    SIPTAG_CALL_ID_STR(call_id),
-	    SIPTAG_CSEQ(sip_cseq_create(home, cseq, sip_method_bye, NULL)),
-	    SIPTAG_REASON_STR(reason),
+	    SIPTAG_CSEQ(sip_cseq_create(home, cseq, method, NULL)),
+	    TAG_IF(extra, SIPTAG_HEADER_STR(extra)),
 	    SIPTAG_USER_AGENT_STR("umsbc/" PACKAGE_VERSION),
 	    SIPTAG_CONTENT_LENGTH_STR("0"), TAG_END()) < 0 ||
 	    !sip_object(m)->sip_request || !sip_object(m)->sip_from ||
@@ -713,29 +714,22 @@ sipmsg_bye(const char *target, const char *from, const char *to, const char *cal
 }
 
 msg_t *
+sipmsg_bye(const char *target, const char *from, const char *to, const char *call_id,
+    uint32_t cseq, const char *reason)
+{
+	char extra[512];
+
+	if (reason)
+		snprintf(extra, sizeof(extra), "Reason: %s", reason);
+	return own_request(sip_method_bye, target, from, to, call_id, cseq, reason ? extra : NULL);
+}
+
+msg_t *
 sipmsg_options(const char *target, const char *from, const char *call_id)
 {
-	msg_t *m = msg_create(sip_default_mclass(), 0);
 	char to[300];
 
-	if (!m)
-		return NULL;
 	snprintf(to, sizeof(to), "<%s>", target);
-	su_home_t *home = msg_home(m);
-	if (sip_add_tl(m, sip_object(m),
-	    SIPTAG_REQUEST(sip_request_create(home, sip_method_options, NULL,
-	    (url_string_t const *)target, NULL)),
-	    SIPTAG_MAX_FORWARDS_STR("70"),
-	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
-	    SIPTAG_CALL_ID_STR(call_id),
-	    SIPTAG_CSEQ(sip_cseq_create(home, 1, sip_method_options, NULL)),
-	    SIPTAG_ACCEPT_STR("application/sdp"),
-	    SIPTAG_USER_AGENT_STR("umsbc/" PACKAGE_VERSION),
-	    SIPTAG_CONTENT_LENGTH_STR("0"), TAG_END()) < 0 ||
-	    !sip_object(m)->sip_request || !sip_object(m)->sip_from ||
-	    !sip_object(m)->sip_to || !sip_object(m)->sip_call_id) {
-		msg_destroy(m);
-		return NULL;
-	}
-	return m;
+	return own_request(sip_method_options, target, from, to, call_id, 1,
+	    "Accept: application/sdp");
 }

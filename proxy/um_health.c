@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <event2/util.h>
+
 #include "log.h"
 #include "um_health.h"
 
@@ -32,15 +34,6 @@ static struct {
 	struct um_state *s;
 	uint32_t gen;		/* a probe of an older generation is stale */
 } H;
-
-static long
-ms_since(const struct timeval *then)
-{
-	struct timeval now;
-
-	gettimeofday(&now, NULL);
-	return (now.tv_sec - then->tv_sec) * 1000L + (now.tv_usec - then->tv_usec) / 1000L;
-}
 
 static void
 schedule(struct um_state *s)
@@ -98,7 +91,10 @@ probe_done(void *arg, int status)
 	s->in_flight = 0;
 	if (status > 0) {
 		s->failures = 0;
-		s->rtt_ms = ms_since(&s->sent);
+		struct timeval now, rtt;
+		gettimeofday(&now, NULL);
+		evutil_timersub(&now, &s->sent, &rtt);
+		s->rtt_ms = rtt.tv_sec * 1000L + rtt.tv_usec / 1000L;
 		s->last_status = status;
 		snprintf(how, sizeof(how), "probe answered %d in %ld ms", status, s->rtt_ms);
 		set_up(s, how);
