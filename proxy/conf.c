@@ -76,6 +76,18 @@ sockaddr_parse(const char *host, uint16_t port, struct sockaddr_any *out)
 	return -1;
 }
 
+uint64_t
+sockaddr_source_key(const struct sockaddr *sa)
+{
+	uint64_t k = 0;
+
+	if (sa->sa_family == AF_INET)
+		k = 0x100000000ull | ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+	else if (sa->sa_family == AF_INET6)
+		memcpy(&k, &((const struct sockaddr_in6 *)sa)->sin6_addr, sizeof(k));
+	return k;
+}
+
 int
 sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b)
 {
@@ -213,7 +225,7 @@ static int
 load_root(struct ctx *x)
 {
 	static const char *const known[] = {
-		"node", "control", "log", "listen", "tls", "start_secured", "sip",
+		"node", "control", "log", "listen", "tls", "start_secured", "sip", "limits",
 		"um_servers", "dialplans", "gateways", "media", "hub_transport", NULL
 	};
 	config_setting_t *root = config_root_setting(&x->c->lc);
@@ -350,6 +362,30 @@ load_tls(struct ctx *x)
 		return fail(x, config_setting_get_member(t, "min_version"),
 		    "min_version: \"%s\" is not \"1.2\" or \"1.3\"", minv);
 	return 0;
+}
+
+/* Per-source budgets before admission (src_limit.h): sized so that a
+ * gateway at hundreds of calls per second never trips them. */
+static int
+load_limits(struct ctx *x)
+{
+	static const char *const known[] = {
+		"connection_rate", "connection_burst", "udp_rate", "udp_burst", "cooldown", NULL
+	};
+	struct conf *c = x->c;
+	config_setting_t *l = get_group(x, "limits", known);
+
+	c->limits.connection_rate = 50;
+	c->limits.connection_burst = 100;
+	c->limits.udp_rate = 2000;
+	c->limits.udp_burst = 4000;
+	c->limits.cooldown = 10;
+	get_int(x, l, "connection_rate", &c->limits.connection_rate, 0, 1000000);
+	get_int(x, l, "connection_burst", &c->limits.connection_burst, 1, 1000000);
+	get_int(x, l, "udp_rate", &c->limits.udp_rate, 0, 10000000);
+	get_int(x, l, "udp_burst", &c->limits.udp_burst, 1, 10000000);
+	get_int(x, l, "cooldown", &c->limits.cooldown, 1, 3600);
+	return x->g.failed ? -1 : 0;
 }
 
 static int
@@ -658,7 +694,7 @@ conf_load(const char *file, char *err, size_t errlen)
 		return NULL;
 	}
 	if (load_root(&x) || load_node(&x) || load_control(&x) || load_log(&x) ||
-	    load_listen(&x) || load_tls(&x) || load_sip(&x) || load_um(&x) ||
+	    load_listen(&x) || load_tls(&x) || load_sip(&x) || load_limits(&x) || load_um(&x) ||
 	    load_dialplans(&x) || load_gateways(&x) || load_media(&x)) {
 		conf_free(c);
 		return NULL;

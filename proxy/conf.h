@@ -85,6 +85,11 @@ struct conf {
 		int idle_timeout;	/* s without a byte before a connection is closed */
 		int message_timeout;	/* s for a stream message to arrive whole */
 	} sip;
+	struct {
+		int connection_rate, connection_burst;	/* per source, per second; 0 = none */
+		int udp_rate, udp_burst;
+		int cooldown;		/* s a source over a budget is ignored */
+	} limits;
 	int log_level;
 	const char *control_socket;	/* "" = none */
 	int n_um, n_dialplans, n_gateways;
@@ -118,6 +123,9 @@ const char *side_name(enum side s);
 /* Address helpers shared by the config and the packet path. */
 int sockaddr_parse(const char *host, uint16_t port, struct sockaddr_any *out);
 int sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b);
+/* A source's key for per-source tables: its IPv4 address, or the /64 of an
+ * IPv6 one (a host usually has a whole /64: single addresses count nothing). */
+uint64_t sockaddr_source_key(const struct sockaddr *a);
 int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 uint16_t sockaddr_port(const struct sockaddr *a);
 void sockaddr_set_port(struct sockaddr_any *a, uint16_t port);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "conn_budget.h"
 
 /* Held connections per source: a chained table; an address leaves it when
@@ -23,20 +24,6 @@ static struct {
 	int held;
 	struct src *bucket[BUCKETS];
 } B = { { 1024, 256, 8 }, 0, { NULL } };
-
-/* An IPv4 address, or the /64 of an IPv6 one: a host usually has a whole
- * /64, so counting single IPv6 addresses would count nothing. */
-static uint64_t
-src_key(const struct sockaddr *sa)
-{
-	uint64_t k = 0;
-
-	if (sa->sa_family == AF_INET)
-		k = 0x100000000ull | ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
-	else if (sa->sa_family == AF_INET6)
-		memcpy(&k, &((const struct sockaddr_in6 *)sa)->sin6_addr, sizeof(k));
-	return k;
-}
 
 static struct src **
 slot(uint64_t key)
@@ -64,7 +51,7 @@ conn_budget_held(void)
 int
 conn_budget_held_by(const struct sockaddr *src)
 {
-	struct src *s = *slot(src_key(src));
+	struct src *s = *slot(sockaddr_source_key(src));
 	return s ? s->held : 0;
 }
 
@@ -98,7 +85,7 @@ conn_budget_reason(enum conn_budget_verdict v)
 void
 conn_budget_hold(const struct sockaddr *src)
 {
-	uint64_t key = src_key(src);
+	uint64_t key = sockaddr_source_key(src);
 	struct src **p = slot(key);
 
 	if (!*p) {
@@ -113,7 +100,7 @@ conn_budget_hold(const struct sockaddr *src)
 void
 conn_budget_release(const struct sockaddr *src)
 {
-	struct src **p = slot(src_key(src)), *s = *p;
+	struct src **p = slot(sockaddr_source_key(src)), *s = *p;
 
 	if (!s)
 		return;

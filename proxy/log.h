@@ -28,6 +28,7 @@ enum log_event {
 	EV_MALFORMED = 2010,
 	EV_CONN_TIMEOUT = 2011,		/* a connection closed: idle, or a message never ended */
 	EV_ACCEPT_FAILED = 2012,	/* accept() failed (out of descriptors): accepts paused */
+	EV_SOURCE_FLOOD = 2013,		/* a source over its per-second budget: ignored a while */
 	EV_UM_UNREACHABLE = 3001,	/* a call's request did not get through to a UM server */
 	EV_GW_UNREACHABLE = 3003,
 	EV_UM_DOWN = 3004,		/* a UM server marked down: new calls skip it */

@@ -22,6 +22,7 @@
 #include "peercert.h"
 #include "route.h"
 #include "sipmsg.h"
+#include "src_limit.h"
 #include "transport.h"
 #include "worker.h"
 
@@ -59,6 +60,7 @@ static struct {
 
 #define UDP_BATCH 32
 #define UDP_MAX 65535
+#define UDP_RCVBUF (4 << 20)
 
 static const char *
 peer_str(const struct sockaddr_any *sa, char *buf)
@@ -90,6 +92,27 @@ admit(const struct listener *li, const struct sockaddr_any *peer, const struct c
 	return admit_outside(T.conf, li->tp, (const struct sockaddr *)&peer->ss, names, n);
 }
 
+/* The outside's per-source budgets: 0 = ignore this one (the source is
+ * cooling down); the trip itself is logged once. */
+static int
+within_budget(const struct listener *li, const struct sockaddr_any *peer, enum src_kind k)
+{
+	char p[SOCKADDR_STRLEN];
+	int tripped;
+
+	if (li->side != SIDE_OUTSIDE ||
+	    src_limit_take((const struct sockaddr *)&peer->ss, k, &tripped))
+		return 1;
+	if (tripped)
+		log_limited(LOG_WARNING, EV_SOURCE_FLOOD, "source flooding: peer=%s sent more than %d %s "
+		    "per second (burst %d): ignored for %d s (limits)", peer_str(peer, p),
+		    k == SRC_CONN ? T.conf->limits.connection_rate : T.conf->limits.udp_rate,
+		    k == SRC_CONN ? "connections" : "datagrams",
+		    k == SRC_CONN ? T.conf->limits.connection_burst : T.conf->limits.udp_burst,
+		    T.conf->limits.cooldown);
+	return 0;
+}
+
 /* One parsed message, or a malformed one, to the proxy. */
 static void
 deliver(struct listener *li, const struct sockaddr_any *peer, struct conn *c,
@@ -117,6 +140,8 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvfrom(fd, buf, UDP_MAX, 0, (struct sockaddr *)&peer.ss, &peer.len);
 		if (n < 0)
 			return;
+		if (!within_budget(li, &peer, SRC_UDP))
+			continue;
 		/* Strangers are dropped before a byte of theirs is parsed. */
 		struct admission adm = admit(li, &peer, NULL);
 		if (adm.verdict == ADMIT_DROP) {
@@ -364,6 +389,10 @@ stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 	memset(&peer, 0, sizeof(peer));
 	memcpy(&peer.ss, sa, (size_t)salen);
 	peer.len = (socklen_t)salen;
+	if (!within_budget(li, &peer, SRC_CONN)) {
+		evutil_closesocket(fd);
+		return;
+	}
 	/* TCP is admitted by address now; TLS once its certificate is known. */
 	struct admission adm = { ADMIT_OK, NULL, -1, -1 };
 	if (li->tp == TP_TCP)
@@ -519,6 +548,12 @@ listen_udp(struct listener *li)
 	if (li->fd < 0)
 		return -1;
 	setsockopt(li->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Room for a burst (a flood, a storm of retransmissions) while the core
+	 * is busy, so that a gateway's datagrams are not the ones the kernel
+	 * drops; FORCE passes net.core.rmem_max when we may. */
+	int rcvbuf = UDP_RCVBUF;
+	if (setsockopt(li->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+		setsockopt(li->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(li->fd, (struct sockaddr *)&li->sa.ss, li->sa.len) != 0) {
 		close(li->fd);
 		li->fd = -1;
@@ -600,11 +635,14 @@ cores(void)
 }
 
 static void
-set_budget(const struct conf *c)
+set_limits(const struct conf *c)
 {
 	struct conn_budget_limits l = { c->tls.max_connections, c->tls.max_unauthenticated,
 	    c->tls.max_unauthenticated_per_address };
+	struct src_limits s = { { c->limits.connection_rate, c->limits.udp_rate },
+	    { c->limits.connection_burst, c->limits.udp_burst }, c->limits.cooldown };
 	conn_budget_set(&l);
+	src_limit_set(&s);
 }
 
 int
@@ -617,7 +655,7 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 	T.rx = rx;
 	T.down = down;
 	TAILQ_INIT(&T.conns);
-	set_budget(c);
+	set_limits(c);
 	T.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (workers_start(c->workers > 0 ? c->workers : cores(), base, &ops) != 0) {
 		log_event(LOG_ERR, EV_INTERNAL, "cannot start worker threads");
@@ -657,7 +695,7 @@ transport_reconf(const struct conf *c, struct tls_ctx *tls)
 		k->gateway = -1;
 	T.conf = c;
 	T.tls = tls;
-	set_budget(c);
+	set_limits(c);
 }
 
 void
