@@ -166,6 +166,47 @@ START_TEST(oversized_is_413)
 }
 END_TEST
 
+/* Frames text at once, cut at every byte and byte by byte: one answer. */
+static void
+frame_all_ways(const char *text, size_t max, const char *want)
+{
+	size_t len = strlen(text);
+	char log[256];
+
+	for (size_t cut = 0; cut <= len; cut++) {
+		frame(text, len, max, cut, 0, log, sizeof(log));
+		ck_assert_msg(strncmp(log, want, strlen(want)) == 0, "cut at %zu: %s, not %s", cut, log, want);
+	}
+	frame(text, len, max, 1, 1, log, sizeof(log));
+	ck_assert_msg(strncmp(log, want, strlen(want)) == 0, "byte by byte: %s, not %s", log, want);
+}
+
+/* Found by fuzz_sipframe: a Content-Length that does not parse was 400 when
+ * the stream stopped there, 413 when a later, huge one had arrived too. */
+START_TEST(bad_content_length_is_400_however_cut)
+{
+	frame_all_ways(REQ("bad", "Content-Length: 4x\r\nContent-Length: 4111111111\r\n\r\nv=0\n"),
+	    65535, "v400,0 ");
+	frame_all_ways(REQ("bad", "Content-Length 4\r\nContent-Length: 4111111111\r\n\r\nv=0\n"),
+	    65535, "v400,0 ");
+}
+END_TEST
+
+/* Found by fuzz_sipframe: sofia-sip checks only bodies against the limit, and
+ * lets them be a byte over, so a message of max + 1 bytes came through. */
+START_TEST(limit_is_exact)
+{
+	size_t n = strlen(two);
+	char want[64];
+
+	snprintf(want, sizeof(want), "m0,%zu,two endE", n);
+	frame_all_ways(two, n, want);
+	frame_all_ways(two, n - 1, "v413,0 ");
+	frame_all_ways(one, strlen(one), "m0,");
+	frame_all_ways(one, strlen(one) - 1, "v413,0 ");
+}
+END_TEST
+
 Suite *
 sipframe_suite(void)
 {
@@ -177,6 +218,8 @@ sipframe_suite(void)
 	tcase_add_test(tc, split_everywhere);
 	tcase_add_test(tc, garbage_is_400);
 	tcase_add_test(tc, oversized_is_413);
+	tcase_add_test(tc, bad_content_length_is_400_however_cut);
+	tcase_add_test(tc, limit_is_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }
