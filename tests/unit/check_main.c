@@ -29,6 +29,7 @@ main(void)
 	srunner_add_suite(sr, route_suite());
 	srunner_add_suite(sr, sipmsg_suite());
 	srunner_add_suite(sr, sipframe_suite());
+	srunner_add_suite(sr, control_suite());
 	srunner_add_suite(sr, sdp_suite());
 	srunner_add_suite(sr, call_suite());
 	srunner_run_all(sr, CK_NORMAL);

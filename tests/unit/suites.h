@@ -8,6 +8,7 @@ Suite *admit_suite(void);
 Suite *route_suite(void);
 Suite *sipmsg_suite(void);
 Suite *sipframe_suite(void);
+Suite *control_suite(void);
 Suite *sdp_suite(void);
 Suite *call_suite(void);
 
