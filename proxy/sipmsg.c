@@ -90,9 +90,11 @@ sipmsg_parse(const void *buf, size_t len, int eos, size_t max, msg_t **out, size
 		msg_destroy(next);
 	}
 	*out = msg;
-	/* msg_maxsize checks only the body, and lets it be a byte over: a message
-	 * of max + 1 bytes came whole out of a stream reader's look-ahead. */
-	if (len - rest > max)
+	/* A body with no room under max is too large, yet complete to sofia-sip
+	 * (cut short, all the bytes given taken). And max is checked only against
+	 * bodies, with a byte to spare: a message of max + 1 bytes came whole out
+	 * of a stream reader's look-ahead. Both found by fuzz_sipframe. */
+	if (msg_get_flags(msg, MSG_FLG_TOOLARGE) || len - rest > max)
 		return SIPMSG_TOO_LARGE;
 	*used = len - rest;
 	return SIPMSG_OK;

@@ -207,6 +207,29 @@ START_TEST(limit_is_exact)
 }
 END_TEST
 
+/* Found by fuzz_sipframe: a message whose body is under the limit but whose
+ * headers take it over was taken whole with what had arrived of its body,
+ * and the rest of the body would have been read as the next message. */
+START_TEST(body_fits_message_does_not)
+{
+	char text[2048], body[301];
+
+	memset(body, 'x', 300);
+	body[300] = '\0';
+	snprintf(text, sizeof(text), "%s%s%s", REQ("big", "Content-Length: 300\r\n\r\n"), body, two);
+	frame_all_ways(text, 400, "v413,0 ");
+	frame_all_ways(text, 497, "v413,0 ");
+	/* Less than max has arrived, and the body alone is under max: too large
+	 * all the same (sofia-sip said complete, taking what had come). */
+	snprintf(text, sizeof(text), "%s%.60s", REQ("big", "Content-Length: 2222\r\n\r\n"), body);
+	frame_all_ways(text, 2248, "v413,0 ");
+	snprintf(text, sizeof(text), "%s%s%s", REQ("big", "Content-Length: 300\r\n\r\n"), body, two);
+	char want[64];
+	snprintf(want, sizeof(want), "m0,498,big m0,%zu,two endE", strlen(two));
+	frame_all_ways(text, 498, want);
+}
+END_TEST
+
 Suite *
 sipframe_suite(void)
 {
@@ -220,6 +243,7 @@ sipframe_suite(void)
 	tcase_add_test(tc, oversized_is_413);
 	tcase_add_test(tc, bad_content_length_is_400_however_cut);
 	tcase_add_test(tc, limit_is_exact);
+	tcase_add_test(tc, body_fits_message_does_not);
 	suite_add_tcase(s, tc);
 	return s;
 }
