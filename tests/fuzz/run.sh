@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 runs=${1:-2000000}
 seed=${FUZZ_SEED:-1}
-declare -A runs_of=([fuzz_call]=${FUZZ_CALL_RUNS:-20000} [fuzz_sipframe]=${FUZZ_SIPFRAME_RUNS:-250000}
+declare -A runs_of=([fuzz_call]=${FUZZ_CALL_RUNS:-20000} [fuzz_sipframe]=${FUZZ_SIPFRAME_RUNS:-200000}
 	[fuzz_control]=${FUZZ_CONTROL_RUNS:-2000000})
 for t in $targets; do
 	fuzz_build "$t"
