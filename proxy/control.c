@@ -13,30 +13,50 @@
 
 #include "control.h"
 
-#define CONTROL_LINE_MAX 256
-
 static struct {
 	struct evconnlistener *el;
 	control_fn fn;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } C;
 
-static void
-client_read(struct bufferevent *bev, void *arg)
+enum control_verb
+control_verb(const char *cmd)
 {
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer *out = bufferevent_get_output(bev);
+	if (strcmp(cmd, "status") == 0)
+		return CONTROL_STATUS;
+	if (strcmp(cmd, "reload") == 0)
+		return CONTROL_RELOAD;
+	return CONTROL_UNKNOWN;
+}
+
+int
+control_lines(struct evbuffer *in, struct evbuffer *out, control_fn fn)
+{
 	char *line;
 	size_t n;
 
-	(void)arg;
 	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF))) {
-		C.fn(line, out);
+		/* Too long, or cut short by a NUL: not a command, however it came
+		 * (fuzz_control: both were answered when they came in one read). */
+		if (n > CONTROL_LINE_MAX || memchr(line, '\0', n)) {
+			free(line);
+			return -1;
+		}
+		fn(line, out);
 		evbuffer_add(out, ".\n", 2);
 		free(line);
 	}
-	if (evbuffer_get_length(in) > CONTROL_LINE_MAX)
-		bufferevent_free(bev);	/* not a command: a runaway writer */
+	/* A runaway writer: this line cannot end within the limit (the +1 is
+	 * the CR that may precede its LF). */
+	return evbuffer_get_length(in) > CONTROL_LINE_MAX + 1 ? -1 : 0;
+}
+
+static void
+client_read(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	if (control_lines(bufferevent_get_input(bev), bufferevent_get_output(bev), C.fn) != 0)
+		bufferevent_free(bev);
 }
 
 static void

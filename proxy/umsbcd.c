@@ -171,43 +171,56 @@ status_um_servers(const struct conf *c, struct evbuffer *out)
 	}
 }
 
+/* "status": what runs, its counters and the dial plans' modes. */
+static void
+control_status(struct evbuffer *out)
+{
+	const struct conf *c = D.conf;
+
+	evbuffer_add_printf(out, "ok\nversion %s\nconfig %s\nuptime %ld\n"
+	    "connections %d\ntransactions %u\ncertificate %s\n", PACKAGE_VERSION, c->file,
+	    (long)(time(NULL) - D.started), transport_conn_count(), proxy_transactions(),
+	    D.tls.in_use[0] ? D.tls.in_use : "none");
+	evbuffer_add_printf(out, "connections_max %d\nconnections_unauthenticated %d\n"
+	    "connections_unauthenticated_max %d\n", c->tls.max_connections,
+	    conn_budget_held(), c->tls.max_unauthenticated);
+	struct call_stats cs;
+	call_stats(&cs);
+	evbuffer_add_printf(out, "calls_active %u\ncalls_secured %llu\ncalls_sip_secured %llu\n"
+	    "calls_unsecured %llu\ncalls_refused_488 %llu\ncalls_refused_503 %llu\n"
+	    "calls_media_timeout %llu\nmedia_ports_in_use %u\n", cs.active,
+	    (unsigned long long)cs.total[SEC_SECURED], (unsigned long long)cs.total[SEC_SIP_SECURED],
+	    (unsigned long long)cs.total[SEC_UNSECURED], (unsigned long long)cs.refused_488,
+	    (unsigned long long)cs.refused_503, (unsigned long long)cs.media_timeouts,
+	    cs.ports_in_use);
+	for (int k = 0; k < MEDIA_CTR_COUNT; k++)
+		evbuffer_add_printf(out, "media_%s %llu\n", media_ctr_name((enum media_ctr)k),
+		    (unsigned long long)cs.media.v[k]);
+	for (int i = 0; i < c->n_dialplans; i++)
+		evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
+		    security_name(c->dialplans[i].security));
+	status_um_servers(c, out);
+}
+
 static void
 on_control(const char *cmd, struct evbuffer *out)
 {
 	char err[1600];
 
-	if (strcmp(cmd, "reload") == 0) {
+	switch (control_verb(cmd)) {
+	case CONTROL_RELOAD:
 		if (reload(err, sizeof(err)) == 0)
 			evbuffer_add_printf(out, "ok reload done\n");
 		else
 			evbuffer_add_printf(out, "error %s; running configuration kept\n", err);
-	} else if (strcmp(cmd, "status") == 0) {
-		const struct conf *c = D.conf;
-		evbuffer_add_printf(out, "ok\nversion %s\nconfig %s\nuptime %ld\n"
-		    "connections %d\ntransactions %u\ncertificate %s\n", PACKAGE_VERSION, c->file,
-		    (long)(time(NULL) - D.started), transport_conn_count(), proxy_transactions(),
-		    D.tls.in_use[0] ? D.tls.in_use : "none");
-		evbuffer_add_printf(out, "connections_max %d\nconnections_unauthenticated %d\n"
-		    "connections_unauthenticated_max %d\n", c->tls.max_connections,
-		    conn_budget_held(), c->tls.max_unauthenticated);
-		struct call_stats cs;
-		call_stats(&cs);
-		evbuffer_add_printf(out, "calls_active %u\ncalls_secured %llu\ncalls_sip_secured %llu\n"
-		    "calls_unsecured %llu\ncalls_refused_488 %llu\ncalls_refused_503 %llu\n"
-		    "calls_media_timeout %llu\nmedia_ports_in_use %u\n", cs.active,
-		    (unsigned long long)cs.total[SEC_SECURED], (unsigned long long)cs.total[SEC_SIP_SECURED],
-		    (unsigned long long)cs.total[SEC_UNSECURED], (unsigned long long)cs.refused_488,
-		    (unsigned long long)cs.refused_503, (unsigned long long)cs.media_timeouts,
-		    cs.ports_in_use);
-		for (int k = 0; k < MEDIA_CTR_COUNT; k++)
-			evbuffer_add_printf(out, "media_%s %llu\n", media_ctr_name((enum media_ctr)k),
-			    (unsigned long long)cs.media.v[k]);
-		for (int i = 0; i < c->n_dialplans; i++)
-			evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
-			    security_name(c->dialplans[i].security));
-		status_um_servers(c, out);
-	} else
+		break;
+	case CONTROL_STATUS:
+		control_status(out);
+		break;
+	case CONTROL_UNKNOWN:
 		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
+		break;
+	}
 }
 
 /* umsbcd -t: the config and the stores, changing nothing on disk. */

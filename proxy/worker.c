@@ -13,7 +13,7 @@
 #include <event2/thread.h>
 #include <openssl/err.h>
 
-#include "sipmsg.h"
+#include "sipframe.h"
 #include "worker.h"
 
 enum job_kind { JOB_ADOPT, JOB_WRITE, JOB_CLOSE, JOB_IDLE, JOB_QUIT };
@@ -198,45 +198,25 @@ static void
 wconn_read(struct bufferevent *bev, void *arg)
 {
 	struct wconn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct sipframe f;
 
 	while (!c->closing) {
-		size_t len = evbuffer_get_length(in);
-		/* CRLF keep-alives (RFC 5626) between messages. */
-		while (len > 0) {
-			unsigned char ch;
-			evbuffer_copyout(in, &ch, 1);
-			if (ch != '\r' && ch != '\n')
-				break;
-			evbuffer_drain(in, 1);
-			len--;
-		}
-		if (len == 0)
+		switch (sipframe_next(bufferevent_get_input(bev), c->lim.max_message, &f)) {
+		case SIPFRAME_EMPTY:
 			return;
-		size_t max = c->lim.max_message;
-		size_t take = len < max + 1 ? len : max + 1;
-		unsigned char *p = evbuffer_pullup(in, (ssize_t)take);
-		msg_t *msg;
-		size_t used;
-		enum sipmsg_parse r = sipmsg_parse(p, take, 0, max, &msg, &used);
-		if (r == SIPMSG_INCOMPLETE && take <= max) {
+		case SIPFRAME_BEGUN:
 			wconn_message_started(c);
 			return;
-		}
-		if (r == SIPMSG_INCOMPLETE) {
-			/* No end in max bytes: the headers we have let the core answer 413. */
-			sipmsg_parse(p, take, 1, max, &msg, &used);
-			r = SIPMSG_TOO_LARGE;
-		}
-		if (r != SIPMSG_OK) {
+		case SIPFRAME_VERDICT:
 			/* A stream cannot be resynchronised after garbage. */
-			wconn_read_last(c, msg, r == SIPMSG_TOO_LARGE ? 413 : 400);
+			wconn_read_last(c, f.msg, f.status);
 			return;
+		case SIPFRAME_MESSAGE:
+			if (c->deadline)
+				event_del(c->deadline);	/* the next message starts its own */
+			post_message(c, f.msg, 0);
+			break;
 		}
-		evbuffer_drain(in, used);
-		if (c->deadline)
-			event_del(c->deadline);	/* the next message starts its own */
-		post_message(c, msg, 0);
 	}
 }
 

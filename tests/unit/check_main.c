@@ -28,6 +28,8 @@ main(void)
 	srunner_add_suite(sr, admit_suite());
 	srunner_add_suite(sr, route_suite());
 	srunner_add_suite(sr, sipmsg_suite());
+	srunner_add_suite(sr, sipframe_suite());
+	srunner_add_suite(sr, control_suite());
 	srunner_add_suite(sr, sdp_suite());
 	srunner_add_suite(sr, call_suite());
 	srunner_add_suite(sr, limits_suite());

@@ -7,6 +7,8 @@ Suite *conf_suite(void);
 Suite *admit_suite(void);
 Suite *route_suite(void);
 Suite *sipmsg_suite(void);
+Suite *sipframe_suite(void);
+Suite *control_suite(void);
 Suite *sdp_suite(void);
 Suite *call_suite(void);
 Suite *limits_suite(void);
