@@ -83,7 +83,7 @@ json_dialplan(char *rest, int first)
 	printf("}");
 }
 
-/* "um NAME STATE key=value ..." lines: {"name":..,"state":..,"key":"value",..} */
+/* "um|gw NAME STATE key=value ..." lines: {"name":..,"state":..,"key":"value",..} */
 static void
 json_um(char *rest, int first)
 {
@@ -103,14 +103,15 @@ json_um(char *rest, int first)
 }
 
 /* The answer's "key value" lines as one object; the repeated kinds of line
- * (dialplan, um) as arrays after the scalars. */
+ * (dialplan, gw, um) as arrays after the scalars. */
 static void
 status_json(char *answer)
 {
 	static const struct {
 		const char *kind, *array;
 		void (*print)(char *rest, int first);
-	} lists[] = { { "dialplan", "dialplans", json_dialplan }, { "um", "um_servers", json_um } };
+	} lists[] = { { "dialplan", "dialplans", json_dialplan }, { "gw", "gateways", json_um },
+	    { "um", "um_servers", json_um } };
 	size_t n = strlen(answer);
 	int first = 1;
 

@@ -19,10 +19,12 @@
 #include "conn_budget.h"
 #include "control.h"
 #include "fdlimit.h"
+#include "gw_status.h"
 #include "hub_conf.h"
 #include "hub_relay.h"
 #include "log.h"
 #include "proxy.h"
+#include "status_peers.h"
 #include "tls.h"
 #include "transport.h"
 #include "um_health.h"
@@ -154,23 +156,6 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 	reload(err, sizeof(err));
 }
 
-/* "um NAME up|down since=TIME probe=Ns|off probe_status=N rtt_ms=N failures=N" */
-static void
-status_um_servers(const struct conf *c, struct evbuffer *out)
-{
-	for (int i = 0; i < c->n_um; i++) {
-		struct um_health_view v;
-		um_health_view(i, &v);
-		char probe[16] = "off", since[32];
-		if (v.probing)
-			snprintf(probe, sizeof(probe), "%ds", c->um[i].probe_interval);
-		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime(&v.since));
-		evbuffer_add_printf(out, "um %s %s since=%s probe=%s probe_status=%d rtt_ms=%ld "
-		    "failures=%u\n", c->um[i].name, v.up ? "up" : "down", since, probe,
-		    v.last_status, v.rtt_ms, v.failures);
-	}
-}
-
 static void
 on_control(const char *cmd, struct evbuffer *out)
 {
@@ -205,6 +190,7 @@ on_control(const char *cmd, struct evbuffer *out)
 		for (int i = 0; i < c->n_dialplans; i++)
 			evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
 			    security_name(c->dialplans[i].security));
+		status_gateways(c, out);
 		status_um_servers(c, out);
 	} else
 		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
@@ -374,6 +360,7 @@ main(int argc, char **argv)
 		hub_free(D.hub);
 	proxy_shutdown();
 	transport_shutdown();
+	gw_status_free();
 	event_free(hup);
 	event_free(term);
 	event_free(intr);
