@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,35 +16,74 @@
 
 #define CONTROL_LINE_MAX 256
 
+/* A client is named by an id, never by pointer, so that an answer for one
+ * that has gone is simply dropped. */
+struct client {
+	LIST_ENTRY(client) link;
+	uint64_t id;
+	struct bufferevent *bev;
+	int waiting;		/* for a late answer: its next command waits */
+};
+
 static struct {
 	struct evconnlistener *el;
 	control_fn fn;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	LIST_HEAD(, client) clients;
+	uint64_t next_id;
 } C;
+
+static void
+client_free(struct client *cl)
+{
+	LIST_REMOVE(cl, link);
+	bufferevent_free(cl->bev);
+	free(cl);
+}
 
 static void
 client_read(struct bufferevent *bev, void *arg)
 {
+	struct client *cl = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer *out = bufferevent_get_output(bev);
 	char *line;
 	size_t n;
 
-	(void)arg;
-	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF))) {
-		C.fn(line, out);
-		evbuffer_add(out, ".\n", 2);
+	while (!cl->waiting && (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF))) {
+		if (C.fn(line, out, cl->id) == CONTROL_LATER) {
+			cl->waiting = 1;
+			bufferevent_disable(bev, EV_READ);	/* and its idle time-out */
+		} else
+			evbuffer_add(out, ".\n", 2);
 		free(line);
 	}
 	if (evbuffer_get_length(in) > CONTROL_LINE_MAX)
-		bufferevent_free(bev);	/* not a command: a runaway writer */
+		client_free(cl);	/* not a command: a runaway writer */
 }
 
 static void
 client_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)what; (void)arg;
-	bufferevent_free(bev);
+	(void)bev; (void)what;
+	client_free(arg);
+}
+
+void
+control_answer(uint64_t client, struct evbuffer *answer)
+{
+	struct client *cl;
+
+	LIST_FOREACH(cl, &C.clients, link)
+		if (cl->id == client && cl->waiting) {
+			struct evbuffer *out = bufferevent_get_output(cl->bev);
+			evbuffer_add_buffer(out, answer);
+			evbuffer_add(out, ".\n", 2);
+			cl->waiting = 0;
+			bufferevent_enable(cl->bev, EV_READ);
+			client_read(cl->bev, cl);	/* a command sent meanwhile */
+			return;
+		}
 }
 
 static void
@@ -52,14 +92,22 @@ client_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 {
 	struct bufferevent *bev = bufferevent_socket_new(evconnlistener_get_base(el), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
+	struct client *cl = calloc(1, sizeof(*cl));
 	struct timeval idle = { 30, 0 };
 
 	(void)sa; (void)len; (void)arg;
-	if (!bev) {
-		close(fd);
+	if (!bev || !cl) {
+		if (bev)
+			bufferevent_free(bev);
+		else
+			close(fd);
+		free(cl);
 		return;
 	}
-	bufferevent_setcb(bev, client_read, NULL, client_event, NULL);
+	cl->id = ++C.next_id;
+	cl->bev = bev;
+	LIST_INSERT_HEAD(&C.clients, cl, link);
+	bufferevent_setcb(bev, client_read, NULL, client_event, cl);
 	bufferevent_set_timeouts(bev, &idle, &idle);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -125,5 +173,7 @@ control_stop(void)
 		return;
 	evconnlistener_free(C.el);
 	unlink(C.path);
+	while (!LIST_EMPTY(&C.clients))
+		client_free(LIST_FIRST(&C.clients));
 	C.el = NULL;
 }

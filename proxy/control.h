@@ -6,8 +6,19 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-/* Writes the answer to cmd into out (lines, without the final "."). */
-typedef void (*control_fn)(const char *cmd, struct evbuffer *out);
+#include <stdint.h>
+
+/* An answer that comes later (control_fn returned CONTROL_LATER). */
+#define CONTROL_LATER 1
+
+/* Writes the answer to cmd into out (lines, without the final ".") and
+ * returns 0; or returns CONTROL_LATER and answers later with
+ * control_answer(client, ...): that client's next command waits till then. */
+typedef int (*control_fn)(const char *cmd, struct evbuffer *out, uint64_t client);
+
+/* The late answer to client (lines, without the final "."); dropped when
+ * the client has gone. */
+void control_answer(uint64_t client, struct evbuffer *answer);
 
 /* Listens on path (mode 0600). Returns 0, or -1 with errno set. */
 int control_start(struct event_base *base, const char *path, control_fn fn);

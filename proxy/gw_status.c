@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,17 @@ gw_status_cert(const char *name, const struct peercert *p)
 
 	if (e && p->sha1[0])
 		e->st.cert = *p;
+}
+
+void
+gw_status_failed(const char *name, const char *why, time_t now)
+{
+	struct entry *e = find(name, 1);
+
+	if (!e)
+		return;
+	e->st.failed_at = now;
+	snprintf(e->st.failure, sizeof(e->st.failure), "%s", why);
 }
 
 void

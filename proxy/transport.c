@@ -357,6 +357,11 @@ on_down(uint64_t id, int established, const char *why)
 	else if (c->outbound && !established)
 		log_limited(LOG_WARNING, EV_GW_UNREACHABLE, "connection to peer=%s failed: %s",
 		    peer_str(&c->peer, p), why);
+	if (c->outbound && !established && c->li->side == SIDE_OUTSIDE) {
+		int gw = gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss);
+		if (gw >= 0)
+			gw_status_failed(T.conf->gateways[gw].name, why, time(NULL));
+	}
 	else if (strncmp(why, "idle ", 5) == 0 || strncmp(why, "incomplete ", 11) == 0)
 		log_limited(LOG_NOTICE, EV_CONN_TIMEOUT, "connection closed: peer=%s transport=%s "
 		    "direction=%s reason=%s", peer_str(&c->peer, p), transport_name(c->tp),

@@ -17,6 +17,7 @@
 #include "call.h"
 #include "conf.h"
 #include "conn_budget.h"
+#include "connectivity.h"
 #include "control.h"
 #include "fdlimit.h"
 #include "gw_status.h"
@@ -156,11 +157,13 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 	reload(err, sizeof(err));
 }
 
-static void
-on_control(const char *cmd, struct evbuffer *out)
+static int
+on_control(const char *cmd, struct evbuffer *out, uint64_t client)
 {
 	char err[1600];
 
+	if (strncmp(cmd, "test-connectivity", 17) == 0 && (cmd[17] == ' ' || !cmd[17]))
+		return connectivity_start(D.conf, cmd + 17, out, client);
 	if (strcmp(cmd, "reload") == 0) {
 		if (reload(err, sizeof(err)) == 0)
 			evbuffer_add_printf(out, "ok reload done\n");
@@ -193,7 +196,9 @@ on_control(const char *cmd, struct evbuffer *out)
 		status_gateways(c, out);
 		status_um_servers(c, out);
 	} else
-		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
+		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload, "
+		    "test-connectivity)\n", cmd);
+	return 0;
 }
 
 /* umsbcd -t: the config and the stores, changing nothing on disk. */
