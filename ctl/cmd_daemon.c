@@ -18,8 +18,8 @@
 
 /* Sends cmd and reads the answer up to the line ".". Returns the answer
  * (without that line) in buf, or -1 after printing why. */
-static int
-ask(struct ctl *c, const char *cmd, char *buf, size_t size)
+int
+ctl_ask(struct ctl *c, const char *cmd, char *buf, size_t size)
 {
 	struct conf *conf = ctl_conf(c);
 	struct sockaddr_un sun;
@@ -83,7 +83,7 @@ json_dialplan(char *rest, int first)
 	printf("}");
 }
 
-/* "um NAME STATE key=value ..." lines: {"name":..,"state":..,"key":"value",..} */
+/* "um|gw NAME STATE key=value ..." lines: {"name":..,"state":..,"key":"value",..} */
 static void
 json_um(char *rest, int first)
 {
@@ -103,14 +103,15 @@ json_um(char *rest, int first)
 }
 
 /* The answer's "key value" lines as one object; the repeated kinds of line
- * (dialplan, um) as arrays after the scalars. */
+ * (dialplan, gw, um) as arrays after the scalars. */
 static void
 status_json(char *answer)
 {
 	static const struct {
 		const char *kind, *array;
 		void (*print)(char *rest, int first);
-	} lists[] = { { "dialplan", "dialplans", json_dialplan }, { "um", "um_servers", json_um } };
+	} lists[] = { { "dialplan", "dialplans", json_dialplan }, { "gw", "gateways", json_um },
+	    { "um", "um_servers", json_um } };
 	size_t n = strlen(answer);
 	int first = 1;
 
@@ -175,7 +176,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 
 	if (r >= 0)
 		return r;
-	if (ask(c, "status", answer, sizeof(answer)) != 0)
+	if (ctl_ask(c, "status", answer, sizeof(answer)) != 0)
 		return CTL_FAIL;
 	if (strncmp(answer, "ok\n", 3) != 0) {
 		ctl_err("umsbcd answered: %s", answer);
@@ -196,7 +197,7 @@ cmd_reload(struct ctl *c, int argc, char **argv)
 
 	if (r >= 0)
 		return r;
-	if (ask(c, "reload", answer, sizeof(answer)) != 0)
+	if (ctl_ask(c, "reload", answer, sizeof(answer)) != 0)
 		return CTL_FAIL;
 	fputs(answer, strncmp(answer, "ok", 2) == 0 ? stdout : stderr);
 	return strncmp(answer, "ok", 2) == 0 ? CTL_OK : CTL_FAIL;
@@ -210,5 +211,9 @@ cmd_daemon_usage(FILE *f)
 	    "  status [--json]                    version, uptime, connections, transactions,\n"
 	    "                                     certificate in use, dial plans and modes\n"
 	    "  reload                             reload umsbcd's configuration, certificate and\n"
-	    "                                     trust store, and say how it went (FILE:LINE: reason)\n");
+	    "                                     trust store, and say how it went (FILE:LINE: reason)\n"
+	    "  test-connectivity [--secured|--unsecured] [--um NAME | --dialplan NAME | --gateway NAME]\n"
+	    "                                     OPTIONS from umsbcd to each UM server and gateway\n"
+	    "                                     (mutual TLS to secured gateways): one line per hop,\n"
+	    "                                     exit 0 only when every hop passes\n");
 }

@@ -38,6 +38,12 @@ void cmd_cert_usage(FILE *f);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_reload(struct ctl *c, int argc, char **argv);
 void cmd_daemon_usage(FILE *f);
+/* Sends cmd over the control socket; the answer (without the final ".")
+ * in buf. 0, or -1 after printing why. */
+int ctl_ask(struct ctl *c, const char *cmd, char *buf, size_t size);
+
+/* test-connectivity (cmd_test.c). */
+int cmd_test_connectivity(struct ctl *c, int argc, char **argv);
 
 /* cert trust / untrust / trusted (cmd_trust.c). */
 int cmd_cert_trust(struct ctl *c, int argc, char **argv);

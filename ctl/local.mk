@@ -8,6 +8,7 @@ ctl_umsbcctl_SOURCES = \
 	ctl/cert_print.c ctl/cert_print.h \
 	ctl/cmd_cert.c \
 	ctl/cmd_trust.c \
-	ctl/cmd_daemon.c
+	ctl/cmd_daemon.c \
+	ctl/cmd_test.c
 ctl_umsbcctl_LDADD = proxy/libproxy.la
 dist_man_MANS += docs/umsbcctl.8

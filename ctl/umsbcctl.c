@@ -22,6 +22,7 @@ static const struct group groups[] = {
 	{ "cert", cmd_cert, cmd_cert_usage },
 	{ "status", cmd_status, cmd_daemon_usage },
 	{ "reload", cmd_reload, NULL },		/* listed with status */
+	{ "test-connectivity", cmd_test_connectivity, NULL },	/* likewise */
 };
 
 static void

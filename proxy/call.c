@@ -542,6 +542,33 @@ call_shutdown(void)
 	C.media_on = 0;
 }
 
+/* Status asks rarely: a walk over the table is cheaper than counters to
+ * keep right across reloads. */
+unsigned
+call_count_gateway(const char *name)
+{
+	unsigned n = 0;
+	struct call *c;
+
+	for (int b = 0; b < CALL_BUCKETS; b++)
+		LIST_FOREACH(c, &C.bucket[b], link)
+			n += c->gw_known && strcmp(c->gw_name, name) == 0;
+	return n;
+}
+
+unsigned
+call_count_inside(const struct sockaddr *addr)
+{
+	unsigned n = 0;
+	struct call *c;
+
+	for (int b = 0; b < CALL_BUCKETS; b++)
+		LIST_FOREACH(c, &C.bucket[b], link)
+			n += c->have_dst[SIDE_INSIDE] &&
+			    sockaddr_equal((const struct sockaddr *)&c->dst[SIDE_INSIDE].addr.ss, addr);
+	return n;
+}
+
 void
 call_stats(struct call_stats *out)
 {

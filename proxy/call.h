@@ -48,5 +48,9 @@ struct call_stats {
 	struct media_counters media;	/* every stream since start */
 };
 void call_stats(struct call_stats *out);
+/* Calls of gateway name, answered or not. */
+unsigned call_count_gateway(const char *name);
+/* Calls whose inside leg is at addr: answered by it, or placed by it. */
+unsigned call_count_inside(const struct sockaddr *addr);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,11 +14,30 @@
 
 #include "control.h"
 
+/* A client is named by an id, never by pointer, so that an answer for one
+ * that has gone is simply dropped. */
+struct client {
+	LIST_ENTRY(client) link;
+	uint64_t id;
+	struct bufferevent *bev;
+	int waiting;		/* for a late answer: its next command waits */
+};
+
 static struct {
 	struct evconnlistener *el;
 	control_fn fn;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	LIST_HEAD(, client) clients;
+	uint64_t next_id;
 } C;
+
+static void
+client_free(struct client *cl)
+{
+	LIST_REMOVE(cl, link);
+	bufferevent_free(cl->bev);
+	free(cl);
+}
 
 enum control_verb
 control_verb(const char *cmd)
@@ -26,11 +46,13 @@ control_verb(const char *cmd)
 		return CONTROL_STATUS;
 	if (strcmp(cmd, "reload") == 0)
 		return CONTROL_RELOAD;
+	if (strncmp(cmd, "test-connectivity", 17) == 0 && (cmd[17] == ' ' || cmd[17] == '\0'))
+		return CONTROL_TEST;
 	return CONTROL_UNKNOWN;
 }
 
 int
-control_lines(struct evbuffer *in, struct evbuffer *out, control_fn fn)
+control_lines(struct evbuffer *in, struct evbuffer *out, control_fn fn, uint64_t client)
 {
 	char *line;
 	size_t n;
@@ -42,9 +64,11 @@ control_lines(struct evbuffer *in, struct evbuffer *out, control_fn fn)
 			free(line);
 			return -1;
 		}
-		fn(line, out);
-		evbuffer_add(out, ".\n", 2);
+		int later = fn(line, out, client) == CONTROL_LATER;
 		free(line);
+		if (later)
+			return CONTROL_LATER;	/* the rest waits for that answer */
+		evbuffer_add(out, ".\n", 2);
 	}
 	/* A runaway writer: this line cannot end within the limit (the +1 is
 	 * the CR that may precede its LF). */
@@ -54,16 +78,43 @@ control_lines(struct evbuffer *in, struct evbuffer *out, control_fn fn)
 static void
 client_read(struct bufferevent *bev, void *arg)
 {
-	(void)arg;
-	if (control_lines(bufferevent_get_input(bev), bufferevent_get_output(bev), C.fn) != 0)
-		bufferevent_free(bev);
+	struct client *cl = arg;
+
+	if (cl->waiting)
+		return;
+	switch (control_lines(bufferevent_get_input(bev), bufferevent_get_output(bev), C.fn, cl->id)) {
+	case CONTROL_LATER:
+		cl->waiting = 1;
+		bufferevent_disable(bev, EV_READ);	/* and its idle time-out */
+		break;
+	case -1:
+		client_free(cl);
+		break;
+	}
 }
 
 static void
 client_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)what; (void)arg;
-	bufferevent_free(bev);
+	(void)bev; (void)what;
+	client_free(arg);
+}
+
+void
+control_answer(uint64_t client, struct evbuffer *answer)
+{
+	struct client *cl;
+
+	LIST_FOREACH(cl, &C.clients, link)
+		if (cl->id == client && cl->waiting) {
+			struct evbuffer *out = bufferevent_get_output(cl->bev);
+			evbuffer_add_buffer(out, answer);
+			evbuffer_add(out, ".\n", 2);
+			cl->waiting = 0;
+			bufferevent_enable(cl->bev, EV_READ);
+			client_read(cl->bev, cl);	/* a command sent meanwhile */
+			return;
+		}
 }
 
 static void
@@ -72,14 +123,22 @@ client_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 {
 	struct bufferevent *bev = bufferevent_socket_new(evconnlistener_get_base(el), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
+	struct client *cl = calloc(1, sizeof(*cl));
 	struct timeval idle = { 30, 0 };
 
 	(void)sa; (void)len; (void)arg;
-	if (!bev) {
-		close(fd);
+	if (!bev || !cl) {
+		if (bev)
+			bufferevent_free(bev);
+		else
+			close(fd);
+		free(cl);
 		return;
 	}
-	bufferevent_setcb(bev, client_read, NULL, client_event, NULL);
+	cl->id = ++C.next_id;
+	cl->bev = bev;
+	LIST_INSERT_HEAD(&C.clients, cl, link);
+	bufferevent_setcb(bev, client_read, NULL, client_event, cl);
 	bufferevent_set_timeouts(bev, &idle, &idle);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -145,5 +204,7 @@ control_stop(void)
 		return;
 	evconnlistener_free(C.el);
 	unlink(C.path);
+	while (!LIST_EMPTY(&C.clients))
+		client_free(LIST_FIRST(&C.clients));
 	C.el = NULL;
 }

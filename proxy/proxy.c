@@ -743,24 +743,66 @@ send_local(msg_t *req, const struct dest *d)
 	send_local_txn(req, d, 0, NULL, NULL);
 }
 
+/* OPTIONS of our own to target over d: a local transaction. */
+static int
+send_options(const char *target, const struct dest *d, long timeout_ms,
+    void (*done)(void *, int), void *arg)
+{
+	char from[300], call_id[64];
+
+	snprintf(from, sizeof(from), "<sip:umsbc@%s>;tag=probe%llx", P.conf->fqdn,
+	    (unsigned long long)P.probes);
+	snprintf(call_id, sizeof(call_id), "probe-%llx-%ld@%s", (unsigned long long)P.probes++,
+	    (long)getpid(), P.conf->fqdn);
+	msg_t *req = sipmsg_options(target, from, call_id);
+	if (!req)
+		return -1;
+	return send_local_txn(req, d, timeout_ms, done, arg);
+}
+
 /* An OPTIONS probe to UM server um (um_health.c). */
 static int
 send_probe(int um, long timeout_ms, void (*done)(void *, int), void *arg)
 {
 	const struct conf_um *u = &P.conf->um[um];
-	char from[300], call_id[64];
 	struct dest d;
 
 	if (um_dest(u, NULL, &d) != 0)
 		return -1;
-	snprintf(from, sizeof(from), "<sip:umsbc@%s>;tag=probe%llx", P.conf->fqdn,
-	    (unsigned long long)P.probes);
-	snprintf(call_id, sizeof(call_id), "probe-%llx-%ld@%s", (unsigned long long)P.probes++,
-	    (long)getpid(), P.conf->fqdn);
-	msg_t *req = sipmsg_options(u->uri, from, call_id);
-	if (!req)
+	return send_options(u->uri, &d, timeout_ms, done, arg);
+}
+
+int
+proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg)
+{
+	if (um < 0 || um >= P.conf->n_um)
 		return -1;
-	return send_local_txn(req, &d, timeout_ms, done, arg);
+	return send_probe(um, timeout_ms, done, arg);
+}
+
+int
+proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *arg)
+{
+	if (gw < 0 || gw >= P.conf->n_gateways || P.conf->gateways[gw].n_addr < 1)
+		return -1;
+	const struct conf_gateway *g = &P.conf->gateways[gw];
+	struct dest d;
+	char target[300];
+
+	memset(&d, 0, sizeof(d));
+	d.side = SIDE_OUTSIDE;
+	d.addr = g->addr[0];
+	sockaddr_set_port(&d.addr, g->port);
+	if (g->mode == SEC_UNSECURED)
+		d.tp = TP_UDP;
+	else {
+		d.tp = TP_TLS;
+		d.verify_name = g->fqdn;
+		d.conn = transport_conn_for_gateway(gw);
+	}
+	snprintf(target, sizeof(target), "sip:%s:%u;transport=%s", g->fqdn, g->port,
+	    transport_name(d.tp));
+	return send_options(target, &d, timeout_ms, done, arg);
 }
 
 int

@@ -19,4 +19,12 @@ unsigned proxy_transactions(void);
 unsigned proxy_drain(void);
 void proxy_shutdown(void);
 
+/* OPTIONS of our own (umsbcctl test-connectivity) to UM server um, or to
+ * gateway gw over its mode's transport (TLS: its fqdn verified, an open
+ * connection reused). done(arg, status) is called exactly once with the
+ * final status, 0 = no answer within timeout_ms, -1 = no connection;
+ * unless -1 is returned (nothing sent, done not called). */
+int proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg);
+int proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *arg);
+
 #endif

@@ -18,6 +18,7 @@
 #include <sofia-sip/sip_header.h>
 
 #include "conn_budget.h"
+#include "gw_status.h"
 #include "log.h"
 #include "peercert.h"
 #include "route.h"
@@ -41,6 +42,7 @@ struct conn {
 	char verify_name[TLS_NAME_LEN];	/* outbound TLS */
 	int n_names;
 	char names[TLS_MAX_NAMES][TLS_NAME_LEN];
+	struct peercert cert;	/* TLS: what the peer showed */
 };
 
 static struct {
@@ -120,8 +122,15 @@ deliver(struct listener *li, const struct sockaddr_any *peer, struct conn *c,
 {
 	struct inbound in = { li, li->side, li->tp, *peer, c ? c->id : 0, adm };
 
-	if (c && li->side == SIDE_OUTSIDE && adm.verdict == ADMIT_OK)
-		c->gateway = adm.gateway;
+	if (li->side == SIDE_OUTSIDE && adm.verdict == ADMIT_OK && adm.gateway >= 0 &&
+	    adm.gateway < T.conf->n_gateways) {
+		const char *name = T.conf->gateways[adm.gateway].name;
+		gw_status_seen(name, time(NULL));
+		if (c) {
+			c->gateway = adm.gateway;
+			gw_status_cert(name, &c->cert);
+		}
+	}
 	T.rx(&in, msg);
 }
 
@@ -223,6 +232,32 @@ transport_conn_for_gateway(int gateway)
 	return 0;
 }
 
+/* Ours to a gateway count before its first message names it. */
+static int
+conn_of_gateway(const struct conn *c, int gateway)
+{
+	if (c->closing || c->li->side != SIDE_OUTSIDE)
+		return 0;
+	if (c->gateway >= 0)
+		return c->gateway == gateway;
+	return c->outbound && gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss) == gateway;
+}
+
+int
+transport_gateway_conns(int gateway, int *established)
+{
+	struct conn *c;
+	int n = 0;
+
+	*established = 0;
+	TAILQ_FOREACH(c, &T.conns, link)
+		if (conn_of_gateway(c, gateway)) {
+			n++;
+			*established += c->established;
+		}
+	return n;
+}
+
 /* Whom a TLS peer's certificate names is known now, so a stranger is not
  * kept waiting for a request it may never send. */
 static void
@@ -234,6 +269,8 @@ admit_handshake(struct conn *c)
 	case ADMIT_OK:
 		conn_unhold(c);
 		c->gateway = adm.gateway;
+		if (adm.gateway >= 0 && adm.gateway < T.conf->n_gateways)
+			gw_status_cert(T.conf->gateways[adm.gateway].name, &c->cert);
 		break;
 	case ADMIT_FORBIDDEN:	/* a known peer on the wrong port: its 403, then close */
 		worker_set_idle(c->worker, c->id, T.conf->tls.handshake_timeout);
@@ -257,6 +294,7 @@ on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercer
 	c->established = 1;
 	snprintf(who, sizeof(who), "peer=%s", peer_str(&c->peer, p));
 	peercert_seen(cert, who, time(NULL));
+	c->cert = *cert;
 	c->n_names = n_names;
 	for (int i = 0; i < n_names; i++)
 		memcpy(c->names[i], names[i], TLS_NAME_LEN);
@@ -319,6 +357,11 @@ on_down(uint64_t id, int established, const char *why)
 	else if (c->outbound && !established)
 		log_limited(LOG_WARNING, EV_GW_UNREACHABLE, "connection to peer=%s failed: %s",
 		    peer_str(&c->peer, p), why);
+	if (c->outbound && !established && c->li->side == SIDE_OUTSIDE) {
+		int gw = gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss);
+		if (gw >= 0)
+			gw_status_failed(T.conf->gateways[gw].name, why, time(NULL));
+	}
 	else if (strncmp(why, "idle ", 5) == 0 || strncmp(why, "incomplete ", 11) == 0)
 		log_limited(LOG_NOTICE, EV_CONN_TIMEOUT, "connection closed: peer=%s transport=%s "
 		    "direction=%s reason=%s", peer_str(&c->peer, p), transport_name(c->tp),

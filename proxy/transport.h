@@ -62,6 +62,9 @@ int transport_reply(const struct inbound *in, const char *buf, size_t len);
 int64_t transport_send(const struct dest *d, const char *buf, size_t len);
 /* The connection a gateway last used (TLS or TCP), or 0. */
 uint64_t transport_conn_for_gateway(int gateway);
+/* Connections of a gateway (ours to it, and its to us); *established
+ * of them are past the TCP/TLS handshake. */
+int transport_gateway_conns(int gateway, int *established);
 /* Open TCP/TLS connections. */
 int transport_conn_count(void);
 

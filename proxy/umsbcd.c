@@ -17,12 +17,15 @@
 #include "call.h"
 #include "conf.h"
 #include "conn_budget.h"
+#include "connectivity.h"
 #include "control.h"
 #include "fdlimit.h"
+#include "gw_status.h"
 #include "hub_conf.h"
 #include "hub_relay.h"
 #include "log.h"
 #include "proxy.h"
+#include "status_peers.h"
 #include "tls.h"
 #include "transport.h"
 #include "um_health.h"
@@ -154,23 +157,6 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 	reload(err, sizeof(err));
 }
 
-/* "um NAME up|down since=TIME probe=Ns|off probe_status=N rtt_ms=N failures=N" */
-static void
-status_um_servers(const struct conf *c, struct evbuffer *out)
-{
-	for (int i = 0; i < c->n_um; i++) {
-		struct um_health_view v;
-		um_health_view(i, &v);
-		char probe[16] = "off", since[32];
-		if (v.probing)
-			snprintf(probe, sizeof(probe), "%ds", c->um[i].probe_interval);
-		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime(&v.since));
-		evbuffer_add_printf(out, "um %s %s since=%s probe=%s probe_status=%d rtt_ms=%ld "
-		    "failures=%u\n", c->um[i].name, v.up ? "up" : "down", since, probe,
-		    v.last_status, v.rtt_ms, v.failures);
-	}
-}
-
 /* "status": what runs, its counters and the dial plans' modes. */
 static void
 control_status(struct evbuffer *out)
@@ -199,15 +185,18 @@ control_status(struct evbuffer *out)
 	for (int i = 0; i < c->n_dialplans; i++)
 		evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
 		    security_name(c->dialplans[i].security));
+	status_gateways(c, out);
 	status_um_servers(c, out);
 }
 
-static void
-on_control(const char *cmd, struct evbuffer *out)
+static int
+on_control(const char *cmd, struct evbuffer *out, uint64_t client)
 {
 	char err[1600];
 
 	switch (control_verb(cmd)) {
+	case CONTROL_TEST:
+		return connectivity_start(D.conf, cmd + 17, out, client);
 	case CONTROL_RELOAD:
 		if (reload(err, sizeof(err)) == 0)
 			evbuffer_add_printf(out, "ok reload done\n");
@@ -218,9 +207,11 @@ on_control(const char *cmd, struct evbuffer *out)
 		control_status(out);
 		break;
 	case CONTROL_UNKNOWN:
-		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
+		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload, "
+		    "test-connectivity)\n", cmd);
 		break;
 	}
+	return 0;
 }
 
 /* umsbcd -t: the config and the stores, changing nothing on disk. */
@@ -387,6 +378,7 @@ main(int argc, char **argv)
 		hub_free(D.hub);
 	proxy_shutdown();
 	transport_shutdown();
+	gw_status_free();
 	event_free(hup);
 	event_free(term);
 	event_free(intr);

@@ -64,7 +64,7 @@ ok "gw2 still calls under the running configuration"
 
 say "4. unknown command"
 ans=$(ctl frobnicate | head -n 1)
-echo "$ans" | grep -q '^error unknown command "frobnicate" (try: status, reload)' || fail "unknown command answered '$ans'"
+echo "$ans" | grep -q '^error unknown command "frobnicate" (try: status, reload, test-connectivity)' || fail "unknown command answered '$ans'"
 ok "unknown command: $ans"
 
 stop_umsbcd

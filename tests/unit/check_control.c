@@ -10,13 +10,15 @@
 
 static char seen[1024];	/* the lines dispatched, each followed by '|' */
 
-static void
-record(const char *cmd, struct evbuffer *out)
+static int
+record(const char *cmd, struct evbuffer *out, uint64_t client)
 {
 	size_t off = strlen(seen);
 
+	(void)client;
 	snprintf(seen + off, sizeof(seen) - off, "%s|", cmd);
 	evbuffer_add_printf(out, "ok %s\n", cmd);
+	return 0;
 }
 
 /* Feeds text (len bytes) in reads of step bytes (0: at once) until the
@@ -29,7 +31,7 @@ feed(const char *text, size_t len, size_t step, struct evbuffer *in, struct evbu
 		size_t n = step && step < len - off ? step : len - off;
 		evbuffer_add(in, text + off, n);
 		off += n;
-		if (control_lines(in, out, record) != 0)
+		if (control_lines(in, out, record, 1) != 0)
 			return -1;
 	}
 	return 0;
@@ -97,6 +99,9 @@ START_TEST(verbs_are_exact)
 	ck_assert_int_eq(control_verb("STATUS"), CONTROL_UNKNOWN);
 	ck_assert_int_eq(control_verb("reloa"), CONTROL_UNKNOWN);
 	ck_assert_int_eq(control_verb(""), CONTROL_UNKNOWN);
+	ck_assert_int_eq(control_verb("test-connectivity"), CONTROL_TEST);
+	ck_assert_int_eq(control_verb("test-connectivity --um um1"), CONTROL_TEST);
+	ck_assert_int_eq(control_verb("test-connectivityx"), CONTROL_UNKNOWN);
 }
 END_TEST
 

@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "call.h"
+#include "gw_status.h"
+#include "status_peers.h"
+#include "transport.h"
+#include "um_health.h"
+
+/* A UDP gateway has no connection: it counts as connected while it has
+ * sent something this recently. */
+#define UDP_SEEN_SECONDS 120
+
+static void
+utc(time_t t, char *buf, size_t len)
+{
+	if (!t)
+		snprintf(buf, len, "never");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
+static void
+status_gateway(const struct conf *c, int i, time_t now, struct evbuffer *out)
+{
+	const struct conf_gateway *g = &c->gateways[i];
+	struct gw_status st;
+	char seen[32], days[24] = "none";
+	int up, conns = transport_gateway_conns(i, &up);
+	int tls = g->mode != SEC_UNSECURED;
+
+	gw_status_get(g->name, &st);
+	utc(st.last_seen, seen, sizeof(seen));
+	if (st.cert.sha1[0] && st.cert.not_after) {
+		double d = difftime(st.cert.not_after, now) / 86400.0;
+		snprintf(days, sizeof(days), "%ld", (long)(d < 0 ? d - 1 : d));
+	}
+	int connected = up > 0 || (!tls && st.last_seen && now - st.last_seen <= UDP_SEEN_SECONDS);
+	evbuffer_add_printf(out, "gw %s %s transport=%s mode=%s connections=%d calls_active=%u "
+	    "last_seen=%s cert_sha1=%s cert_days_left=%s\n", g->name,
+	    connected ? "connected" : "disconnected", tls ? "tls" : "udp", security_name(g->mode),
+	    conns, call_count_gateway(g->name), seen, st.cert.sha1[0] ? st.cert.sha1 : "none", days);
+}
+
+void
+status_gateways(const struct conf *c, struct evbuffer *out)
+{
+	time_t now = time(NULL);
+
+	for (int i = 0; i < c->n_gateways; i++)
+		status_gateway(c, i, now, out);
+}
+
+void
+status_um_servers(const struct conf *c, struct evbuffer *out)
+{
+	for (int i = 0; i < c->n_um; i++) {
+		struct um_health_view v;
+		um_health_view(i, &v);
+		char probe[16] = "off", since[32];
+		if (v.probing)
+			snprintf(probe, sizeof(probe), "%ds", c->um[i].probe_interval);
+		utc(v.since, since, sizeof(since));
+		evbuffer_add_printf(out, "um %s %s since=%s probe=%s probe_status=%d rtt_ms=%ld "
+		    "failures=%u calls_active=%u\n", c->um[i].name, v.up ? "up" : "down", since, probe,
+		    v.last_status, v.rtt_ms, v.failures,
+		    call_count_inside((const struct sockaddr *)&c->um[i].sa.ss));
+	}
+}
