@@ -49,4 +49,15 @@ struct call_stats {
 };
 void call_stats(struct call_stats *out);
 
+/* Calls ended since start, by their gateway (its config name, "" when the
+ * call had none), its dial plan ("" = none) and mode: counted where UMS5001
+ * is logged. The array is valid until the next call ends. */
+struct call_count {
+	char gateway[64];
+	char dialplan[64];
+	enum security mode;
+	uint64_t ended;
+};
+int call_counts(const struct call_count **out);
+
 #endif
