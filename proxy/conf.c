@@ -281,6 +281,8 @@ split_host_port(const char *s, char *host, size_t hostlen, uint16_t *port)
 	}
 	if ((size_t)(end - h) >= hostlen || end == h)
 		return -1;
+	if (*s != '[' && memchr(h, ':', (size_t)(end - h)))
+		return -1;	/* an IPv6 address needs its brackets */
 	long p = strtol(colon + 1, &num_end, 10);
 	if (*num_end || colon[1] < '0' || colon[1] > '9' || p < 1 || p > 65535)
 		return -1;
