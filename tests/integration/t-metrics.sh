@@ -15,6 +15,7 @@
 #     goes up; a TLS client without a certificate: a handshake failure is
 #     counted (direction="in").
 #  6. POST /metrics, GET /other and HEAD /metrics get 404.
+#  7. A reload with another metrics.listen moves the endpoint; counters stay.
 . "$(dirname "$0")/lib.sh"
 need curl python3 socat
 # Debian's python3, which python3-prometheus-client is for (a python3 of
@@ -147,6 +148,19 @@ for req in "-X POST $URL/metrics" "$URL/other" "-I $URL/metrics" "$URL/metrics/x
 done
 scrape
 ok "the endpoint still answers GET /metrics"
+
+say "7. a reload moves the endpoint to 127.0.0.1:9562"
+write_conf "$TD" "$MEDIA
+metrics = { listen = \"127.0.0.1:9562\"; };"
+mark=$(log_mark)
+kill -HUP "$UMSBCD_PID"
+assert_log 'UMS1010' "reload done" "$mark"
+assert_log 'UMS1013 .*127\.0\.0\.1:9562' "new endpoint logged" "$mark"
+URL=http://127.0.0.1:9562
+scrape
+[ "$(val umsbc_calls_total "${GW2[@]}")" = 1 ] || fail "the counters did not survive the reload"
+curl -s -o /dev/null http://127.0.0.1:9561/metrics && fail "the old endpoint 9561 still answers"
+ok "9562 answers with the counters kept; 9561 no longer does"
 
 stop_umsbcd
 finish
