@@ -34,9 +34,9 @@ address_listed(const struct conf_gateway *g, const struct sockaddr *src)
 }
 
 static struct admission
-verdict(enum admit_verdict v, const char *reason, int gw)
+verdict(enum admit_verdict v, enum refusal r, const char *reason, int gw)
 {
-	struct admission a = { v, reason, gw, -1 };
+	struct admission a = { v, reason, gw, -1, r };
 	return a;
 }
 
@@ -48,31 +48,33 @@ admit_outside(const struct conf *c, enum transport tp, const struct sockaddr *sr
 		/* The chain was verified in the handshake; here only the identity. */
 		int g = gateway_by_names(c, names, n_names);
 		if (g < 0)
-			return verdict(ADMIT_CLOSE, "certificate names no listed gateway", -1);
+			return verdict(ADMIT_CLOSE, REFUSAL_UNKNOWN_CERTIFICATE, "certificate names no listed gateway", -1);
 		if (c->gateways[g].mode == SEC_UNSECURED)
-			return verdict(ADMIT_FORBIDDEN, "unsecured gateway on the TLS port", g);
+			return verdict(ADMIT_FORBIDDEN, REFUSAL_WRONG_PORT, "unsecured gateway on the TLS port", g);
 		if (c->gateways[g].n_addr > 0 && !address_listed(&c->gateways[g], src))
-			return verdict(ADMIT_CLOSE, "source address not among the gateway's addresses", g);
-		return verdict(ADMIT_OK, NULL, g);
+			return verdict(ADMIT_CLOSE, REFUSAL_WRONG_ADDRESS, "source address not among the gateway's addresses", g);
+		return verdict(ADMIT_OK, REFUSAL_NONE, NULL, g);
 	}
 	int g = gateway_by_address(c, src);
 	if (g < 0)
-		return verdict(tp == TP_UDP ? ADMIT_DROP : ADMIT_CLOSE,
+		return verdict(tp == TP_UDP ? ADMIT_DROP : ADMIT_CLOSE, REFUSAL_UNKNOWN_SOURCE,
 		    "source address is no listed gateway", -1);
 	if (c->gateways[g].mode != SEC_UNSECURED)
-		return verdict(ADMIT_FORBIDDEN, "secured gateway on the plain SIP port (it must use TLS)", g);
-	return verdict(ADMIT_OK, NULL, g);
+		return verdict(ADMIT_FORBIDDEN, REFUSAL_WRONG_PORT, "secured gateway on the plain SIP port (it must use TLS)", g);
+	return verdict(ADMIT_OK, REFUSAL_NONE, NULL, g);
 }
 
 struct admission
 admit_inside(const struct conf *c, const struct sockaddr *src)
 {
-	struct admission a = { ADMIT_DROP, "source address is no configured UM server", -1, -1 };
+	struct admission a = { ADMIT_DROP, "source address is no configured UM server", -1, -1,
+	    REFUSAL_UNKNOWN_SOURCE };
 
 	for (int i = 0; i < c->n_um; i++)
 		if (sockaddr_same_host((const struct sockaddr *)&c->um[i].sa.ss, src)) {
 			a.verdict = ADMIT_OK;
 			a.reason = NULL;
+			a.refusal = REFUSAL_NONE;
 			a.um = i;
 			break;
 		}

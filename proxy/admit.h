@@ -4,6 +4,7 @@
 #define UMSBC_ADMIT_H
 
 #include "conf.h"
+#include "refusal.h"
 
 enum admit_verdict {
 	ADMIT_OK,
@@ -17,6 +18,7 @@ struct admission {
 	const char *reason;
 	int gateway;		/* index, outside peers */
 	int um;			/* index, inside peers */
+	enum refusal refusal;	/* why not ADMIT_OK, as a counter label */
 };
 
 /* names: SAN dNSNames of the verified client certificate, else its CN. */

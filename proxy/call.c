@@ -34,6 +34,8 @@ static struct {
 	int media_on;
 	struct event *tick;
 	struct call_stats stats;
+	struct call_count *counts;	/* calls ended, by gateway, dial plan, mode */
+	int n_counts, cap_counts;
 } C;
 
 static unsigned
@@ -217,6 +219,9 @@ call_new(msg_t *msg, const struct inbound *in, int gw)
 		c->mode = g->mode;
 		snprintf(c->gw_name, sizeof(c->gw_name), "%s", g->name);
 		snprintf(c->gw_fqdn, sizeof(c->gw_fqdn), "%s", g->fqdn);
+		if (g->dialplan >= 0)
+			snprintf(c->dialplan, sizeof(c->dialplan), "%s",
+			    C.conf->dialplans[g->dialplan].name);
 		if (g->n_addr > 0) {
 			c->gw_addr = g->addr[0];
 			sockaddr_set_port(&c->gw_addr, g->port);
@@ -249,6 +254,38 @@ call_free(struct call *c)
 	free(c);
 }
 
+/* One more ended call of its gateway, dial plan and mode: names from the
+ * config, so the set stays as small as the config. */
+static void
+count_end(const struct call *c)
+{
+	const char *gw = c->gw_known ? c->gw_name : "";
+	struct call_count *k;
+
+	for (int i = 0; i < C.n_counts; i++) {
+		k = &C.counts[i];
+		if (k->mode == c->mode && strcmp(k->gateway, gw) == 0 &&
+		    strcmp(k->dialplan, c->dialplan) == 0) {
+			k->ended++;
+			return;
+		}
+	}
+	if (C.n_counts == C.cap_counts) {
+		int cap = C.cap_counts ? C.cap_counts * 2 : 16;
+		struct call_count *n = realloc(C.counts, (size_t)cap * sizeof(*n));
+		if (!n)
+			return;
+		C.counts = n;
+		C.cap_counts = cap;
+	}
+	k = &C.counts[C.n_counts++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->gateway, sizeof(k->gateway), "%s", gw);
+	snprintf(k->dialplan, sizeof(k->dialplan), "%s", c->dialplan);
+	k->mode = c->mode;
+	k->ended = 1;
+}
+
 static void
 call_end(struct call *c, const char *reason)
 {
@@ -270,6 +307,7 @@ call_end(struct call *c, const char *reason)
 	    (unsigned long long)(k[0].v[MEDIA_CTR_SRTP_REPLAY] + k[1].v[MEDIA_CTR_SRTP_REPLAY]),
 	    (unsigned long long)(k[0].v[MEDIA_CTR_FOREIGN] + k[1].v[MEDIA_CTR_FOREIGN]),
 	    (unsigned long long)(k[0].v[MEDIA_CTR_DROPS] + k[1].v[MEDIA_CTR_DROPS]));
+	count_end(c);
 	call_free(c);
 }
 
@@ -540,6 +578,16 @@ call_shutdown(void)
 		free(g);
 	}
 	C.media_on = 0;
+	free(C.counts);
+	C.counts = NULL;
+	C.n_counts = C.cap_counts = 0;
+}
+
+int
+call_counts(const struct call_count **out)
+{
+	*out = C.counts;
+	return C.n_counts;
 }
 
 /* Status asks rarely: a walk over the table is cheaper than counters to

@@ -53,4 +53,15 @@ unsigned call_count_gateway(const char *name);
 /* Calls whose inside leg is at addr: answered by it, or placed by it. */
 unsigned call_count_inside(const struct sockaddr *addr);
 
+/* Calls ended since start, by their gateway (its config name, "" when the
+ * call had none), its dial plan ("" = none) and mode: counted where UMS5001
+ * is logged. The array is valid until the next call ends. */
+struct call_count {
+	char gateway[64];
+	char dialplan[64];
+	enum security mode;
+	uint64_t ended;
+};
+int call_counts(const struct call_count **out);
+
 #endif

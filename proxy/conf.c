@@ -226,7 +226,7 @@ load_root(struct ctx *x)
 {
 	static const char *const known[] = {
 		"node", "control", "log", "listen", "tls", "start_secured", "sip", "limits",
-		"um_servers", "dialplans", "gateways", "media", "hub_transport", NULL
+		"um_servers", "dialplans", "gateways", "media", "hub_transport", "metrics", NULL
 	};
 	config_setting_t *root = config_root_setting(&x->c->lc);
 
@@ -261,6 +261,60 @@ load_control(struct ctx *x)
 	x->c->control_socket = "/run/umsbc/umsbcd.sock";
 	get_str(x, ctl, "socket", &x->c->control_socket, 0);
 	return x->g.failed ? -1 : 0;
+}
+
+/* "ADDRESS:PORT" or "[IPV6]:PORT" into host and port; -1 if it is neither. */
+static int
+split_host_port(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':'), *h = s, *end;
+	char *num_end;
+
+	if (!colon || colon == s)
+		return -1;
+	end = colon;
+	if (*s == '[') {
+		if (colon[-1] != ']')
+			return -1;
+		h = s + 1;
+		end = colon - 1;
+	}
+	if ((size_t)(end - h) >= hostlen || end == h)
+		return -1;
+	if (*s != '[' && memchr(h, ':', (size_t)(end - h)))
+		return -1;	/* an IPv6 address needs its brackets */
+	long p = strtol(colon + 1, &num_end, 10);
+	if (*num_end || colon[1] < '0' || colon[1] > '9' || p < 1 || p > 65535)
+		return -1;
+	memcpy(host, h, (size_t)(end - h));
+	host[end - h] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* The Prometheus endpoint: off without the group. */
+static int
+load_metrics(struct ctx *x)
+{
+	static const char *const known[] = { "listen", NULL };
+	struct conf *c = x->c;
+	config_setting_t *m = get_group(x, "metrics", known);
+
+	if (x->g.failed)
+		return -1;
+	if (!m)
+		return 0;
+	c->metrics.enabled = 1;
+	c->metrics.line = config_setting_source_line(m);
+	if (get_str(x, m, "listen", &c->metrics.listen, 1))
+		return -1;
+	if (split_host_port(c->metrics.listen, c->metrics.host, sizeof(c->metrics.host),
+	    &c->metrics.port) != 0 ||
+	    sockaddr_parse(c->metrics.host, c->metrics.port, &c->metrics.sa) != 0)
+		return fail(x, config_setting_get_member(m, "listen"),
+		    "metrics.listen: \"%s\" is not ADDRESS:PORT (e.g. \"127.0.0.1:9561\" or \"[::1]:9561\")",
+		    c->metrics.listen);
+	return 0;
 }
 
 static int
@@ -695,7 +749,7 @@ conf_load(const char *file, char *err, size_t errlen)
 	}
 	if (load_root(&x) || load_node(&x) || load_control(&x) || load_log(&x) ||
 	    load_listen(&x) || load_tls(&x) || load_sip(&x) || load_limits(&x) || load_um(&x) ||
-	    load_dialplans(&x) || load_gateways(&x) || load_media(&x)) {
+	    load_dialplans(&x) || load_gateways(&x) || load_media(&x) || load_metrics(&x)) {
 		conf_free(c);
 		return NULL;
 	}

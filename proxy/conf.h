@@ -92,6 +92,14 @@ struct conf {
 	} limits;
 	int log_level;
 	const char *control_socket;	/* "" = none */
+	struct {
+		int enabled;		/* the metrics group is there */
+		const char *listen;	/* "ADDRESS:PORT" as written */
+		char host[64];		/* ADDRESS, without brackets */
+		uint16_t port;
+		struct sockaddr_any sa;
+		int line;
+	} metrics;
 	int n_um, n_dialplans, n_gateways;
 	unsigned no_dialplan_next;	/* round-robin position, gateways in no dial plan */
 	struct conf_um *um;

@@ -87,12 +87,29 @@ log_failed(struct hub_session *s, const char *what)
 	    s->client, s->sender[0] ? s->sender : "-", s->rcpts, s->size, what);
 }
 
+static uint64_t outcomes[HUB_MSG_COUNT];
+
+void
+hub_session_outcomes(uint64_t out[HUB_MSG_COUNT])
+{
+	memcpy(out, outcomes, sizeof(outcomes));
+}
+
+const char *
+hub_outcome_name(enum hub_outcome o)
+{
+	static const char *const names[HUB_MSG_COUNT] = { "accepted", "tempfail", "refused" };
+	return (unsigned)o < HUB_MSG_COUNT ? names[o] : "refused";
+}
+
 static void
 log_final(struct hub_session *s, const struct smtp_reply *r)
 {
 	char sum[256], what[300];
 
 	smtp_reply_summary(r, sum, sizeof(sum));
+	outcomes[r->code / 100 == 2 ? HUB_MSG_ACCEPTED :
+	    r->code / 100 == 4 ? HUB_MSG_TEMPFAIL : HUB_MSG_REFUSED]++;
 	if (r->code / 100 == 2) {
 		s->messages++;
 		log_event(LOG_INFO, EV_HUB_RELAYED,

@@ -82,4 +82,11 @@ int hub_session_client_timeout(const struct hub_session *s);
 int hub_session_done(const struct hub_session *s);
 const char *hub_session_state_name(enum hub_ss_state s);
 
+/* Messages whose end of data the Hub answered, by its reply: 2xx accepted,
+ * 4xx tempfail, 5xx refused; counted where UMS4001/4002 are logged (every
+ * session, since start; core thread). */
+enum hub_outcome { HUB_MSG_ACCEPTED, HUB_MSG_TEMPFAIL, HUB_MSG_REFUSED, HUB_MSG_COUNT };
+void hub_session_outcomes(uint64_t out[HUB_MSG_COUNT]);
+const char *hub_outcome_name(enum hub_outcome o);
+
 #endif

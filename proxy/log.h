@@ -18,6 +18,7 @@ enum log_event {
 	EV_RELOAD_DONE = 1010,
 	EV_RELOAD_FAILED = 1011,
 	EV_FD_LIMIT = 1012,		/* file descriptors needed and the limits */
+	EV_METRICS = 1013,		/* the metrics endpoint listening, stopped, failed */
 	EV_STOPPING = 1020,
 	EV_STOPPED = 1021,
 	EV_TLS_FAILED = 2001,

@@ -358,6 +358,7 @@ refuse(const struct inbound *in, msg_t *msg, const char *reason)
 {
 	char p[SOCKADDR_STRLEN], l[SOCKADDR_STRLEN];
 
+	refusal_count(in->adm.refusal);
 	log_limited(LOG_WARNING, EV_PEER_REFUSED,
 	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(in, p),
 	    sockaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),

@@ -206,3 +206,36 @@ tls_failure_reason(SSL *ssl, unsigned long err, char *buf, size_t len)
 		snprintf(buf, len, "connection closed during the handshake");
 	return buf;
 }
+
+static int
+has(const char *s, const char *part)
+{
+	return strstr(s, part) != NULL;
+}
+
+enum tls_failure
+tls_failure_kind(const char *why)
+{
+	if (!why)
+		return TLS_FAIL_OTHER;
+	if (has(why, "timeout"))
+		return TLS_FAIL_TIMEOUT;
+	if (has(why, "did not return a certificate") || has(why, "certificate required"))
+		return TLS_FAIL_NO_CERTIFICATE;
+	if (has(why, "certificate") || has(why, "unknown ca"))
+		return TLS_FAIL_CERTIFICATE;
+	if (has(why, "protocol") || has(why, "version") || has(why, "cipher"))
+		return TLS_FAIL_PROTOCOL;
+	if (has(why, "closed") || has(why, "reset") || has(why, "Broken pipe"))
+		return TLS_FAIL_CLOSED;
+	return TLS_FAIL_OTHER;
+}
+
+const char *
+tls_failure_name(enum tls_failure f)
+{
+	static const char *const names[TLS_FAIL_COUNT] = {
+		"timeout", "closed", "no_certificate", "certificate", "protocol", "other",
+	};
+	return (unsigned)f < TLS_FAIL_COUNT ? names[f] : "other";
+}

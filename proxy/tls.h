@@ -41,4 +41,18 @@ int tls_peer_names(SSL *ssl, char names[][TLS_NAME_LEN], int max);
 /* Why the last handshake on ssl failed, for the log. */
 const char *tls_failure_reason(SSL *ssl, unsigned long err, char *buf, size_t len);
 
+/* That reason (or the worker's "handshake timeout", "closed by peer during
+ * the handshake") as one of a fixed set, for a counter label. */
+enum tls_failure {
+	TLS_FAIL_TIMEOUT,	/* tls.handshake_timeout */
+	TLS_FAIL_CLOSED,	/* the peer closed or reset during the handshake */
+	TLS_FAIL_NO_CERTIFICATE,	/* the peer sent no certificate */
+	TLS_FAIL_CERTIFICATE,	/* a certificate did not verify, either way */
+	TLS_FAIL_PROTOCOL,	/* no common version or cipher suite */
+	TLS_FAIL_OTHER,
+	TLS_FAIL_COUNT
+};
+enum tls_failure tls_failure_kind(const char *why);
+const char *tls_failure_name(enum tls_failure f);
+
 #endif

@@ -58,6 +58,7 @@ static struct {
 	uint64_t next_id;
 	int stopped;		/* no more accepts: draining */
 	int spare_fd;		/* given up to refuse a connection when none is left */
+	struct transport_tls_counts tls_counts;
 } T;
 
 #define UDP_BATCH 32
@@ -71,13 +72,14 @@ peer_str(const struct sockaddr_any *sa, char *buf)
 }
 
 static void
-log_refusal(const struct listener *li, const struct sockaddr_any *peer, const char *reason)
+log_refusal(const struct listener *li, const struct sockaddr_any *peer, struct admission adm)
 {
 	char p[SOCKADDR_STRLEN], l[SOCKADDR_STRLEN];
 
+	refusal_count(adm.refusal);
 	log_limited(LOG_WARNING, EV_PEER_REFUSED,
 	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(peer, p),
-	    peer_str(&li->sa, l), transport_name(li->tp), reason);
+	    peer_str(&li->sa, l), transport_name(li->tp), adm.reason);
 }
 
 static struct admission
@@ -105,6 +107,7 @@ within_budget(const struct listener *li, const struct sockaddr_any *peer, enum s
 	if (li->side != SIDE_OUTSIDE ||
 	    src_limit_take((const struct sockaddr *)&peer->ss, k, &tripped))
 		return 1;
+	refusal_count(REFUSAL_FLOOD);
 	if (tripped)
 		log_limited(LOG_WARNING, EV_SOURCE_FLOOD, "source flooding: peer=%s sent more than %d %s "
 		    "per second (burst %d): ignored for %d s (limits)", peer_str(peer, p),
@@ -113,6 +116,18 @@ within_budget(const struct listener *li, const struct sockaddr_any *peer, enum s
 		    k == SRC_CONN ? T.conf->limits.connection_burst : T.conf->limits.udp_burst,
 		    T.conf->limits.cooldown);
 	return 0;
+}
+
+static enum refusal
+budget_refusal(enum conn_budget_verdict b)
+{
+	switch (b) {
+	case BUDGET_FULL: return REFUSAL_CONNECTION_LIMIT;
+	case BUDGET_UNAUTH_FULL: return REFUSAL_UNAUTHENTICATED_LIMIT;
+	case BUDGET_ADDRESS_FULL: return REFUSAL_ADDRESS_LIMIT;
+	case BUDGET_OK: break;
+	}
+	return REFUSAL_NONE;
 }
 
 /* One parsed message, or a malformed one, to the proxy. */
@@ -154,7 +169,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		/* Strangers are dropped before a byte of theirs is parsed. */
 		struct admission adm = admit(li, &peer, NULL);
 		if (adm.verdict == ADMIT_DROP) {
-			log_refusal(li, &peer, adm.reason);
+			log_refusal(li, &peer, adm);
 			continue;
 		}
 		if (n <= 4 && strspn(buf, "\r\n") == (size_t)n)
@@ -213,6 +228,12 @@ conn_find(uint64_t id)
 		if (c->id == id)
 			return c;
 	return NULL;
+}
+
+void
+transport_tls_counts(struct transport_tls_counts *out)
+{
+	*out = T.tls_counts;
 }
 
 int
@@ -277,7 +298,7 @@ admit_handshake(struct conn *c)
 		break;
 	case ADMIT_CLOSE:
 	case ADMIT_DROP:
-		log_refusal(c->li, &c->peer, adm.reason);
+		log_refusal(c->li, &c->peer, adm);
 		conn_close(c);
 		break;
 	}
@@ -292,6 +313,8 @@ on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercer
 	if (!c)
 		return;
 	c->established = 1;
+	if (c->tp == TP_TLS)
+		T.tls_counts.ok[c->outbound ? 1 : 0]++;
 	snprintf(who, sizeof(who), "peer=%s", peer_str(&c->peer, p));
 	peercert_seen(cert, who, time(NULL));
 	c->cert = *cert;
@@ -351,6 +374,8 @@ on_down(uint64_t id, int established, const char *why)
 
 	if (!c)
 		return;
+	if (c->tp == TP_TLS && !established)
+		T.tls_counts.failed[c->outbound ? 1 : 0][tls_failure_kind(why)]++;
 	if (c->tp == TP_TLS && !established)
 		log_limited(LOG_WARNING, EV_TLS_FAILED, "TLS negotiation failed: peer=%s direction=%s reason=%s",
 		    peer_str(&c->peer, p), c->outbound ? "out" : "in", why);
@@ -437,18 +462,19 @@ stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 		return;
 	}
 	/* TCP is admitted by address now; TLS once its certificate is known. */
-	struct admission adm = { ADMIT_OK, NULL, -1, -1 };
+	struct admission adm = { ADMIT_OK, NULL, -1, -1, REFUSAL_NONE };
 	if (li->tp == TP_TCP)
 		adm = admit(li, &peer, NULL);
 	if (adm.verdict == ADMIT_CLOSE || adm.verdict == ADMIT_DROP) {
-		log_refusal(li, &peer, adm.reason);
+		log_refusal(li, &peer, adm);
 		evutil_closesocket(fd);
 		return;
 	}
 	int listed = listed_source(li, &peer);
 	enum conn_budget_verdict b = conn_budget_check((struct sockaddr *)&peer.ss, listed, T.n_conns);
 	if (b != BUDGET_OK) {
-		log_refusal(li, &peer, conn_budget_reason(b));
+		struct admission full = { ADMIT_CLOSE, conn_budget_reason(b), -1, -1, budget_refusal(b) };
+		log_refusal(li, &peer, full);
 		evutil_closesocket(fd);
 		return;
 	}

@@ -68,4 +68,12 @@ int transport_gateway_conns(int gateway, int *established);
 /* Open TCP/TLS connections. */
 int transport_conn_count(void);
 
+/* TLS handshakes since start, [0] inbound, [1] outbound: completed, and
+ * failed by kind (tls.h). Counted where UMS2001 is logged. */
+struct transport_tls_counts {
+	uint64_t ok[2];
+	uint64_t failed[2][TLS_FAIL_COUNT];
+};
+void transport_tls_counts(struct transport_tls_counts *out);
+
 #endif

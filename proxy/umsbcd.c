@@ -24,6 +24,8 @@
 #include "hub_conf.h"
 #include "hub_relay.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "proxy.h"
 #include "status_peers.h"
 #include "tls.h"
@@ -32,6 +34,7 @@
 
 #define DEFAULT_CONF SYSCONFDIR "/umsbc/umsbc.conf"
 #define DRAIN_SECONDS 5
+#define STATUS_SECONDS 10	/* STATUS= refresh under a service manager */
 
 static struct {
 	struct event_base *base;
@@ -45,6 +48,7 @@ static struct {
 	struct event *expiry;
 	time_t last_warned;	/* last expiry line for warned_for */
 	char warned_for[41];
+	struct event *status_timer;	/* NOTIFY_SOCKET only */
 } D;
 
 static void
@@ -57,13 +61,15 @@ usage(FILE *f)
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration (and the certificate store) and exit:\n"
 	    "           0 if it is good, 1 with FILE:LINE: reason if not\n"
-	    "  -V       print the version and exit\n"
+	    "  -V       print the version (and whether systemd notification is built in) and exit\n"
 	    "  -h       this help\n\n"
 	    "Signals: HUP reloads the configuration without dropping calls or TLS\n"
 	    "connections (a broken file, or a certificate store file that cannot be\n"
 	    "used, is logged and the running configuration and certificate kept);\n"
 	    "TERM/INT stop taking new calls, end calls in progress with BYE, finish\n"
 	    "transactions (at most %d s), exit.\n"
+	    "Under systemd (Type=notify) it reports READY=1, RELOADING=1, STOPPING=1\n"
+	    "and a STATUS= line.\n"
 	    "See umsbcd(8) and umsbc.conf(5).\n", DRAIN_SECONDS);
 }
 
@@ -106,9 +112,48 @@ load_all(const char *file, struct tls_ctx *tls, char *err, size_t errlen)
 	return c;
 }
 
-/* Loads everything anew; swaps it in only when all of it loaded. */
+/* The one-line summary the service manager shows (STATUS=). */
+static const char *
+status_line(char *buf, size_t len)
+{
+	struct call_stats cs;
+	int up = 0;
+
+	call_stats(&cs);
+	for (int i = 0; i < D.conf->n_um; i++)
+		up += um_health_up(i);
+	snprintf(buf, len, "%u calls, %d connections, %d/%d UM servers up, %u transactions",
+	    cs.active, transport_conn_count(), up, D.conf->n_um, proxy_transactions());
+	return buf;
+}
+
+static void
+status_tick(evutil_socket_t fd, short what, void *arg)
+{
+	char line[256];
+
+	(void)fd; (void)what; (void)arg;
+	notify_status(status_line(line, sizeof(line)));
+}
+
+static int reload_now(char *err, size_t errlen);
+
+/* A reload as the service manager sees it: RELOADING=1, then READY=1
+ * whether or not it succeeded (the running configuration serves on). */
 static int
 reload(char *err, size_t errlen)
+{
+	char line[256];
+
+	notify_reloading();
+	int rc = reload_now(err, errlen);
+	notify_ready(status_line(line, sizeof(line)));
+	return rc;
+}
+
+/* Loads everything anew; swaps it in only when all of it loaded. */
+static int
+reload_now(char *err, size_t errlen)
 {
 	struct tls_ctx tls;
 	struct conf *c = load_all(D.file, &tls, err, errlen);
@@ -140,6 +185,7 @@ reload(char *err, size_t errlen)
 		hub_reconf(D.hub, c->hub, D.tls.client);	/* enabled = 0 stops it */
 	else if (c->hub->enabled && !(D.hub = hub_start(D.base, c->hub, D.tls.client, err, errlen)))
 		log_event(LOG_ERR, EV_HUB_FAILED, "SMTP relay not started: %s", err);
+	metrics_reconf(c);
 	conf_free(D.conf);
 	D.conf = c;
 	announce_modes(c);
@@ -290,6 +336,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	}
 	log_event(LOG_INFO, EV_STOPPING, "stopping (signal %s), %u transactions in flight",
 	    sig == SIGINT ? "INT" : "TERM", proxy_drain());
+	notify_stopping("stopping: ending calls, finishing transactions");
 	transport_stop_listening();
 	call_drain();
 	if (D.hub)
@@ -310,7 +357,9 @@ main(int argc, char **argv)
 		case 'c': D.file = optarg; break;
 		case 'f': foreground = 1; break;
 		case 't': check = 1; break;
-		case 'V': printf("umsbcd %s\n", PACKAGE_VERSION); return 0;
+		case 'V':
+			printf("umsbcd %s\nsystemd notification: %s\n", PACKAGE_VERSION, notify_support());
+			return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -364,6 +413,10 @@ main(int argc, char **argv)
 		    "(set control.socket, or \"\" for none)", D.conf->control_socket, strerror(errno));
 		return 1;
 	}
+	if (metrics_start(D.base, D.conf, &D.tls, err, sizeof(err)) != 0) {
+		log_event(LOG_ERR, EV_CONFIG_ERROR, "%s", err);
+		return 1;
+	}
 	struct event *hup = evsignal_new(D.base, SIGHUP, on_hup, NULL);
 	struct event *term = evsignal_new(D.base, SIGTERM, on_term, NULL);
 	struct event *intr = evsignal_new(D.base, SIGINT, on_term, NULL);
@@ -371,8 +424,18 @@ main(int argc, char **argv)
 	event_add(term, NULL);
 	event_add(intr, NULL);
 	log_event(LOG_INFO, EV_READY, "ready");
+	char line[256];
+	notify_ready(status_line(line, sizeof(line)));
+	if (notify_active()) {
+		struct timeval every = { STATUS_SECONDS, 0 };
+		D.status_timer = event_new(D.base, -1, EV_PERSIST, status_tick, NULL);
+		event_add(D.status_timer, &every);
+	}
 	event_base_dispatch(D.base);
 
+	metrics_stop();
+	if (D.status_timer)
+		event_free(D.status_timer);
 	control_stop();
 	if (D.hub)
 		hub_free(D.hub);
