@@ -23,9 +23,9 @@ build_target() {	# build_target NAME SOURCES...
 build_target fuzz_sipmsg "$top/proxy/sipmsg.c"
 build_target fuzz_sdp "$top/proxy/sdp_rewrite.c"
 # The call layer with its config loader and a real media relay behind it.
-deps="$deps libsrtp2 libevent libevent_pthreads libconfig"
-cflags="$cflags $(pkg-config --cflags libsrtp2 libevent libconfig)"
-build_target fuzz_call "$top"/proxy/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log}.c \
+deps="$deps libsrtp2 libevent libevent_pthreads libconfig libpcre2-8"
+cflags="$cflags $(pkg-config --cflags libsrtp2 libevent libconfig libpcre2-8)"
+build_target fuzz_call "$top"/proxy/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log,policy_conf,numrule}.c \
 	"$top"/media/{b64,packet,portpool,relay,sdes,srtp_ctx,srtp_ossl,stream}.c -lpthread
 # Media datagrams through libsrtp2 and our OpenSSL ciphers.
 build_target fuzz_srtp "$top"/media/{b64,sdes,srtp_ctx,srtp_ossl}.c -lpthread
