@@ -9,6 +9,7 @@ Suite *route_suite(void);
 Suite *sipmsg_suite(void);
 Suite *sdp_suite(void);
 Suite *call_suite(void);
+Suite *policy_suite(void);
 
 /* Writes text to a fresh temporary file; returns its path (static buffer). */
 const char *write_temp(const char *text);
