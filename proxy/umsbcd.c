@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include "certs/expiry.h"
+#include "admission_limits.h"
 #include "call.h"
 #include "conf.h"
 #include "conn_budget.h"
@@ -21,7 +22,10 @@
 #include "fdlimit.h"
 #include "hub_conf.h"
 #include "hub_relay.h"
+#include "dialogs.h"
 #include "log.h"
+#include "loop.h"
+#include "policy.h"
 #include "proxy.h"
 #include "tls.h"
 #include "transport.h"
@@ -154,7 +158,60 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 	reload(err, sizeof(err));
 }
 
-/* "um NAME up|down since=TIME probe=Ns|off probe_status=N rtt_ms=N failures=N" */
+/* A limit's fields: " PREFIXcalls=N PREFIXmax_calls=N|none PREFIXmax_cps=N|none
+ * PREFIXcps=N PREFIXrefused=N" on a line of its object, or (lines) one
+ * "PREFIXKEY VALUE" line each. */
+static void
+status_limit(struct evbuffer *out, const char *prefix, const struct alim *l, int lines)
+{
+	struct alim_view v;
+	char val[5][24];
+	static const char *const keys[5] = { "calls", "max_calls", "max_cps", "cps", "refused" };
+
+	if (!l)
+		return;
+	alim_view(l, policy_now_ms(), &v);
+	snprintf(val[0], sizeof(val[0]), "%u", v.calls);
+	snprintf(val[1], sizeof(val[1]), "%d", v.max.max_calls);
+	snprintf(val[2], sizeof(val[2]), "%d", v.max.max_cps);
+	for (int i = 1; i <= 2; i++)
+		if (strcmp(val[i], "0") == 0)
+			strcpy(val[i], "none");
+	snprintf(val[3], sizeof(val[3]), "%u", v.cps);
+	snprintf(val[4], sizeof(val[4]), "%llu", (unsigned long long)v.refused);
+	for (int i = 0; i < 5; i++)
+		evbuffer_add_printf(out, lines ? "%s%s %s\n" : " %s%s=%s", prefix, keys[i], val[i]);
+}
+
+/* The call policy: totals, the node's limit, each dial plan's and gateway's. */
+static void
+status_policy(const struct conf *c, struct evbuffer *out)
+{
+	struct policy_stats ps;
+
+	policy_stats(&ps);
+	evbuffer_add_printf(out, "calls_counted %u\ncalls_refused_number %llu\n"
+	    "calls_refused_limit %llu\nloops_detected %llu\n", dialogs_count(),
+	    (unsigned long long)ps.refused_number, (unsigned long long)ps.refused_limit,
+	    (unsigned long long)loop_count());
+	status_limit(out, "node_", alim_node(), 1);
+	for (int i = 0; i < c->n_dialplans; i++) {
+		evbuffer_add_printf(out, "dialplan %s %s", c->dialplans[i].name,
+		    security_name(c->dialplans[i].security));
+		status_limit(out, "", alim_dialplan(i, -1), 0);
+		status_limit(out, "outbound_", alim_dialplan(i, DIR_OUTBOUND), 0);
+		status_limit(out, "inbound_", alim_dialplan(i, DIR_INBOUND), 0);
+		evbuffer_add_printf(out, "\n");
+	}
+	for (int i = 0; i < c->n_gateways; i++) {
+		evbuffer_add_printf(out, "gateway %s", c->gateways[i].name);
+		status_limit(out, "", alim_gateway(i), 0);
+		evbuffer_add_printf(out, "\n");
+	}
+}
+
+/* "um NAME up|down since=TIME probe=Ns|off probe_status=N rtt_ms=N failures=N
+ * calls=N max_calls=N max_cps=N cps=N refused=N" */
 static void
 status_um_servers(const struct conf *c, struct evbuffer *out)
 {
@@ -166,8 +223,10 @@ status_um_servers(const struct conf *c, struct evbuffer *out)
 			snprintf(probe, sizeof(probe), "%ds", c->um[i].probe_interval);
 		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime(&v.since));
 		evbuffer_add_printf(out, "um %s %s since=%s probe=%s probe_status=%d rtt_ms=%ld "
-		    "failures=%u\n", c->um[i].name, v.up ? "up" : "down", since, probe,
+		    "failures=%u", c->um[i].name, v.up ? "up" : "down", since, probe,
 		    v.last_status, v.rtt_ms, v.failures);
+		status_limit(out, "", alim_um(i), 0);
+		evbuffer_add_printf(out, "\n");
 	}
 }
 
@@ -202,9 +261,7 @@ on_control(const char *cmd, struct evbuffer *out)
 		for (int k = 0; k < MEDIA_CTR_COUNT; k++)
 			evbuffer_add_printf(out, "media_%s %llu\n", media_ctr_name((enum media_ctr)k),
 			    (unsigned long long)cs.media.v[k]);
-		for (int i = 0; i < c->n_dialplans; i++)
-			evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
-			    security_name(c->dialplans[i].security));
+		status_policy(c, out);
 		status_um_servers(c, out);
 	} else
 		evbuffer_add_printf(out, "error unknown command \"%s\" (try: status, reload)\n", cmd);
