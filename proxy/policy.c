@@ -41,7 +41,9 @@ printable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* s inside a quoted-string (RFC 3261 25.1): '"' and '\' escaped. */
+/* s inside a quoted-string (RFC 3261 25.1): '"' and '\' escaped, and a
+ * control character (a pattern may hold one) made '?' so the header stays
+ * one line. */
 static void
 quoted(const char *s, char *buf, size_t len)
 {
@@ -50,7 +52,7 @@ quoted(const char *s, char *buf, size_t len)
 	for (; *s && i + 2 < len; s++) {
 		if (*s == '"' || *s == '\\')
 			buf[i++] = '\\';
-		buf[i++] = *s;
+		buf[i++] = (unsigned char)*s < ' ' || *s == 127 ? '?' : *s;
 	}
 	buf[i] = '\0';
 }
