@@ -19,10 +19,14 @@
 #  5. A reload adds a deny rule for the number of a call in progress: the
 #     call goes on to its BYE, a new call to that number gets 403.
 #  6. umsbcctl status counts the refusals (calls_refused_number).
+#  7. Over mutual TLS: dial plan main (gw1, secured, stunnel in front of a
+#     SIPp UAS at 127.0.0.7:5061) denies international numbers: um1's call to
+#     +44... at gw1 gets 403 and umsbcd opens no TLS connection to gw1 at
+#     all; an in-country call goes through it to gw1 and completes.
 # Without the policy hook in proxy.c (or with the rules ignored) step 2 fails:
 # the refused numbers are forwarded to gw2 and get no 403.
 . "$(dirname "$0")/lib.sh"
-need socat tshark dumpcap
+need socat tshark dumpcap stunnel
 UMSBCCTL=${UMSBCCTL:-$(dirname "$UMSBCD")/../ctl/umsbcctl}
 [ -x "$UMSBCCTL" ] || fail "umsbcctl not found: $UMSBCCTL (set UMSBCCTL)"
 
@@ -30,6 +34,7 @@ RULES='outbound = { allow = ( "^\\+1425[0-9]{7}$", "^[2-9][0-9]{3}$" );
                    deny = ( "^\\+1(900|976)", "^\\+(?!1)" ); };
        inbound = { deny = ( "^\\+1900" ); number_from = "to"; };'
 CONF_BRANCH_EXTRA=$RULES
+CONF_MAIN_EXTRA='outbound = { deny = ( "^\\+(?!1)" ); };'
 write_conf "$TD"
 "$UMSBCD" -t -c "$TD/umsbc.conf" >"$TD/check.out" 2>&1 || fail "umsbcd -t refused the rules: $(cat "$TD/check.out")"
 start_umsbcd "$TD"
@@ -130,6 +135,28 @@ say "6. umsbcctl status"
 grep -qx 'calls_refused_number 5' "$TD/status.out" || fail "status: $(grep calls_ "$TD/status.out")"
 grep -qx 'calls_counted 0' "$TD/status.out" || fail "status: $(grep calls_counted "$TD/status.out")"
 ok "status: calls_refused_number 5, calls_counted 0"
+
+say "7. over mutual TLS: gw1's dial plan main denies international numbers"
+gw1_tls_server 5062 gw1
+mark=$(log_mark)
+sip_req INVITE 'sip:+33142685300@gw1.example.test' 127.0.0.20 5076 UDP tls-intl \
+  "Contact: <sip:um@127.0.0.20:5076>" >"$TD/tls-intl.req"
+udp_xchg 127.0.0.20 5076 127.0.0.2 5060 "$TD/tls-intl.req" 1 >"$TD/tls-intl.out"
+[ "$(first_status "$TD/tls-intl.out")" = 403 ] || fail "+33 via gw1 not refused 403: $(head -c 400 "$TD/tls-intl.out")"
+grep -aqF 'text="dial plan main outbound deny ^\\+(?!1)"' "$TD/tls-intl.out" || fail "403 without main's rule"
+assert_log 'UMS5010 .*dialplan=main direction=outbound um=um1 gateway=gw1 number=\+33142685300 ' "refusal logged" "$mark"
+grep -q 'accepted connection' "$TD/gw1-server-gw1.stunnel.log" && fail "umsbcd connected to gw1 for a refused call"
+ok "gw1 (stunnel) saw no connection for the refused call"
+sed -e 's#sip:\[service\]@\[remote_ip\]:\[remote_port\]#sip:[service]@gw1.example.test#g' "$SCEN/uac.xml" >"$TD/uac_gw1.xml"
+sed -e 's#<sip:um@\[local_ip\]:\[local_port\];transport=\[transport\]>#<sip:gw1@127.0.0.7:5061;transport=tls>#g' \
+  "$SCEN/uas.xml" >"$TD/uas_gw1.xml"
+uas_start gw1-uas "$TD/uas_gw1.xml" t1 127.0.0.7 5062 -m 1 -d 200
+sipp_fg tls-um 25 -sf "$TD/uac_gw1.xml" -t u1 -s '+14255550100' 127.0.0.2:5060 -i 127.0.0.20 -p 5060 \
+  -mi 127.0.0.20 -m 1 -d 200 -timeout 20s -timeout_error || fail "the in-country call via gw1 did not complete"
+uas_wait gw1-uas 10
+grep -qE 'Certificate accepted at depth=0: .*CN=sbc\.example\.test' "$TD/gw1-server-gw1.stunnel.log" ||
+  fail "gw1 did not accept umsbcd's client certificate"
+ok "in-country call via gw1 over mutual TLS connected (umsbcd's client certificate accepted)"
 
 assert_alive
 stop_umsbcd
