@@ -14,7 +14,7 @@
 #include "ctl.h"
 #include "json.h"
 
-#define ANSWER_MAX 16384
+#define ANSWER_MAX 65536	/* a line per dial plan, gateway and UM server */
 
 /* Sends cmd and reads the answer up to the line ".". Returns the answer
  * (without that line) in buf, or -1 after printing why. */
@@ -69,29 +69,16 @@ ctl_ask(struct ctl *c, const char *cmd, char *buf, size_t size)
 	return 0;
 }
 
-/* "dialplan NAME MODE" lines: {"name":..,"security":..} */
+/* "KIND NAME [WORD] key=value ..." lines: {"name":..,[second:WORD,]"key":"value",..} */
 static void
-json_dialplan(char *rest, int first)
-{
-	char *mode = strchr(rest, ' ');
-
-	if (mode)
-		*mode++ = '\0';
-	printf("%s{", first ? "" : ",");
-	json_kv(stdout, 1, "name", rest);
-	json_kv(stdout, 0, "security", mode ? mode : "");
-	printf("}");
-}
-
-/* "um|gw NAME STATE key=value ..." lines: {"name":..,"state":..,"key":"value",..} */
-static void
-json_um(char *rest, int first)
+json_named(char *rest, int first, const char *second)
 {
 	char *save = NULL, *w = strtok_r(rest, " ", &save);
 
 	printf("%s{", first ? "" : ",");
 	json_kv(stdout, 1, "name", w ? w : "");
-	json_kv(stdout, 0, "state", (w = strtok_r(NULL, " ", &save)) ? w : "");
+	if (second)
+		json_kv(stdout, 0, second, (w = strtok_r(NULL, " ", &save)) ? w : "");
 	while ((w = strtok_r(NULL, " ", &save))) {
 		char *eq = strchr(w, '=');
 		if (!eq)
@@ -102,6 +89,20 @@ json_um(char *rest, int first)
 	printf("}");
 }
 
+/* "dialplan NAME MODE key=value ..." */
+static void
+json_dialplan(char *rest, int first)
+{
+	json_named(rest, first, "security");
+}
+
+/* "um|gw NAME STATE key=value ..." */
+static void
+json_stated(char *rest, int first)
+{
+	json_named(rest, first, "state");
+}
+
 /* The answer's "key value" lines as one object; the repeated kinds of line
  * (dialplan, gw, um) as arrays after the scalars. */
 static void
@@ -110,8 +111,10 @@ status_json(char *answer)
 	static const struct {
 		const char *kind, *array;
 		void (*print)(char *rest, int first);
-	} lists[] = { { "dialplan", "dialplans", json_dialplan }, { "gw", "gateways", json_um },
-	    { "um", "um_servers", json_um } };
+	} lists[] = {
+		{ "dialplan", "dialplans", json_dialplan }, { "gw", "gateways", json_stated },
+		{ "um", "um_servers", json_stated },
+	};
 	size_t n = strlen(answer);
 	int first = 1;
 
@@ -209,7 +212,8 @@ cmd_daemon_usage(FILE *f)
 	fprintf(f,
 	    "daemon commands (over umsbcd's control socket, control.socket of the config):\n"
 	    "  status [--json]                    version, uptime, connections, transactions,\n"
-	    "                                     certificate in use, dial plans and modes\n"
+	    "                                     certificate in use, dial plans and modes,\n"
+	    "                                     call limits and their use\n"
 	    "  reload                             reload umsbcd's configuration, certificate and\n"
 	    "                                     trust store, and say how it went (FILE:LINE: reason)\n"
 	    "  test-connectivity [--secured|--unsecured] [--um NAME | --dialplan NAME | --gateway NAME]\n"

@@ -238,7 +238,7 @@ load_root(struct ctx *x)
 static int
 load_node(struct ctx *x)
 {
-	static const char *const known[] = { "fqdn", "workers", NULL };
+	static const char *const known[] = { "fqdn", "workers", POLICY_LIMIT_KEYS, NULL };
 	struct conf *c = x->c;
 	config_setting_t *node = get_group(x, "node", known);
 	static char hostname[256];
@@ -249,6 +249,7 @@ load_node(struct ctx *x)
 	c->workers = 0;
 	get_str(x, node, "fqdn", &c->fqdn, 0);
 	get_int(x, node, "workers", &c->workers, 0, 256);
+	policy_conf_limit(&x->g, node, &c->node_limit);
 	return x->g.failed ? -1 : 0;
 }
 
@@ -488,7 +489,7 @@ load_um(struct ctx *x)
 	c->um = calloc(c->n_um ? c->n_um : 1, sizeof(*c->um));
 	for (int i = 0; i < c->n_um && !x->g.failed; i++) {
 		static const char *const known[] = {
-			"name", "uri", "probe_interval", "probe_failures", NULL
+			"name", "uri", "probe_interval", "probe_failures", POLICY_LIMIT_KEYS, NULL
 		};
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_um *u = &c->um[i];
@@ -498,7 +499,8 @@ load_um(struct ctx *x)
 		if (check_entry(x, e, "UM server", known) ||
 		    get_str(x, e, "name", &u->name, 1) || get_str(x, e, "uri", &u->uri, 1) ||
 		    get_int(x, e, "probe_interval", &u->probe_interval, 0, 3600) ||
-		    get_int(x, e, "probe_failures", &u->probe_failures, 1, 100))
+		    get_int(x, e, "probe_failures", &u->probe_failures, 1, 100) ||
+		    policy_conf_limit(&x->g, e, &u->limit))
 			break;
 		if (find_name(l, i, u->name) >= 0)
 			return fail(x, e, "um_servers: name \"%s\" is used twice", u->name);
@@ -540,7 +542,9 @@ load_dialplans(struct ctx *x)
 		return -1;
 	c->dialplans = calloc(c->n_dialplans ? c->n_dialplans : 1, sizeof(*c->dialplans));
 	for (int i = 0; i < c->n_dialplans && !x->g.failed; i++) {
-		static const char *const known[] = { "name", "security", "um_servers", NULL };
+		static const char *const known[] = {
+			"name", "security", "um_servers", "outbound", "inbound", POLICY_LIMIT_KEYS, NULL
+		};
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_dialplan *d = &c->dialplans[i];
 		const char *sec = "unsecured";
@@ -555,6 +559,12 @@ load_dialplans(struct ctx *x)
 			return fail(x, config_setting_get_member(e, "security"),
 			    "security: \"%s\" is not unsecured, sip-secured or secured", sec);
 		d->security = v;
+		char what[160];
+		snprintf(what, sizeof(what), "dial plan \"%s\"", d->name);
+		if (policy_conf_limit(&x->g, e, &d->limit) ||
+		    policy_conf_direction(&x->g, e, "outbound", what, &d->dir[DIR_OUTBOUND]) ||
+		    policy_conf_direction(&x->g, e, "inbound", what, &d->dir[DIR_INBOUND]))
+			break;
 		config_setting_t *ul = config_setting_get_member(e, "um_servers");
 		if (!ul || !config_setting_is_aggregate(ul) || config_setting_length(ul) == 0)
 			return fail(x, ul ? ul : e, "dial plan \"%s\": um_servers must list at least one UM server", d->name);
@@ -591,7 +601,7 @@ load_gateways(struct ctx *x)
 	c->gateways = calloc(c->n_gateways ? c->n_gateways : 1, sizeof(*c->gateways));
 	for (int i = 0; i < c->n_gateways && !x->g.failed; i++) {
 		static const char *const known[] = {
-			"name", "fqdn", "addresses", "port", "dialplan", NULL
+			"name", "fqdn", "addresses", "port", "dialplan", POLICY_LIMIT_KEYS, NULL
 		};
 		config_setting_t *e = config_setting_get_elem(l, i);
 		struct conf_gateway *g = &c->gateways[i];
@@ -600,7 +610,8 @@ load_gateways(struct ctx *x)
 
 		if (check_entry(x, e, "gateway", known) ||
 		    get_str(x, e, "name", &g->name, 1) || get_str(x, e, "fqdn", &g->fqdn, 1) ||
-		    get_str(x, e, "dialplan", &dp, 0) || get_int(x, e, "port", &port, 1, 65535))
+		    get_str(x, e, "dialplan", &dp, 0) || get_int(x, e, "port", &port, 1, 65535) ||
+		    policy_conf_limit(&x->g, e, &g->limit))
 			break;
 		if (find_name(l, i, g->name) >= 0)
 			return fail(x, e, "gateways: name \"%s\" is used twice", g->name);
@@ -766,8 +777,11 @@ conf_free(struct conf *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < c->n_dialplans && c->dialplans; i++)
+	for (int i = 0; i < c->n_dialplans && c->dialplans; i++) {
 		free(c->dialplans[i].um);
+		policy_conf_free(&c->dialplans[i].dir[DIR_OUTBOUND]);
+		policy_conf_free(&c->dialplans[i].dir[DIR_INBOUND]);
+	}
 	for (int i = 0; i < c->n_gateways && c->gateways; i++)
 		free(c->gateways[i].addr);
 	free(c->dialplans);

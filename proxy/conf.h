@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <libconfig.h>
 
+#include "policy_conf.h"
+
 enum security { SEC_UNSECURED, SEC_SIP_SECURED, SEC_SECURED };
 enum side { SIDE_OUTSIDE, SIDE_INSIDE };
 enum transport { TP_UDP, TP_TCP, TP_TLS };
@@ -37,6 +39,7 @@ struct conf_um {
 	int in_dialplan;
 	int probe_interval;	/* s between OPTIONS probes, 0 = none */
 	int probe_failures;	/* probes failed in a row before it is down */
+	struct conf_limit limit;	/* calls it makes and takes */
 };
 
 struct conf_dialplan {
@@ -45,6 +48,8 @@ struct conf_dialplan {
 	int n_um;
 	int *um;		/* indexes into conf.um */
 	unsigned next;		/* round-robin position */
+	struct conf_limit limit;	/* both directions together */
+	struct conf_direction dir[2];	/* by enum direction */
 };
 
 struct conf_gateway {
@@ -55,6 +60,7 @@ struct conf_gateway {
 	uint16_t port;
 	int dialplan;		/* index into conf.dialplans, -1 = none */
 	enum security mode;
+	struct conf_limit limit;
 };
 
 struct hub_conf;
@@ -66,6 +72,7 @@ struct conf {
 	char *file;
 	const char *fqdn;
 	int workers;
+	struct conf_limit node_limit;	/* every call of this node */
 	int n_listen;
 	struct conf_listen *listen;
 	struct {

@@ -11,8 +11,12 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 
+#include "admission_limits.h"
 #include "call.h"
+#include "dialogs.h"
 #include "log.h"
+#include "loop.h"
+#include "policy.h"
 #include "proxy.h"
 #include "route.h"
 #include "sipmsg.h"
@@ -227,8 +231,10 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 		complete(t);
 		return;
 	}
-	if (t->method == sip_method_invite && status >= 300)
+	if (t->method == sip_method_invite && status >= 300) {
 		call_local_failure(orig, status);
+		dialogs_final(sip_object(orig), status);
+	}
 	/* Build the answer against the request as it came in: drop our Via first. */
 	sip_t *sip = sip_object(orig);
 	if (sip->sip_via && sip->sip_via->v_branch && strcmp(sip->sip_via->v_branch, t->branch) == 0)
@@ -270,6 +276,11 @@ forward_to_um(struct txn *t)
 			continue;
 		const struct listener *out = transport_listener(SIDE_INSIDE, t->dst.tp);
 		if (!out)
+			continue;
+		/* A new call counts against the UM server it goes to; one at its
+		 * limit is passed over like one that is down. */
+		if (t->method == sip_method_invite && dialogs_use_um(sip->sip_call_id->i_id,
+		    alim_um(t->um[t->cur_um]), policy_now_ms()) != 0)
 			continue;
 		if (sip->sip_via && strcmp(sip->sip_via->v_branch ? sip->sip_via->v_branch : "", t->branch) == 0) {
 			/* Failover: new branch and new stamps for the new hop. */
@@ -503,6 +514,15 @@ handle_request(const struct inbound *in, msg_t *msg)
 		    "Supported: 100rel, timer, replaces");
 		goto done;
 	}
+	uint32_t loop = loop_hash(sip);
+	if (loop_detected(P.conf, sip, loop)) {
+		log_limited(LOG_WARNING, EV_LOOP_DETECTED, "loop detected: %s from peer=%s carries "
+		    "our own Via with the same branch hash: %s", sip->sip_request->rq_method_name,
+		    peer_str(in, p), method == sip_method_ack ? "dropped" : "answered 482");
+		if (method != sip_method_ack)
+			reply(in, msg, 482, "Loop Detected", NULL);
+		goto done;
+	}
 	url_t const *next = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
 	struct dest d;
 	int cands[ROUTE_MAX_CANDIDATES], n_cands = 0;
@@ -544,6 +564,14 @@ handle_request(const struct inbound *in, msg_t *msg)
 			reply(in, msg, status, phrase, NULL);
 		goto done;
 	}
+	/* A new call: the dial plan's number rules, then the admission limits. */
+	struct dialog_ticket ticket = { .n = 0 };
+	int new_call = method == sip_method_invite && initial;
+	struct policy_refusal refusal;
+	if (new_call && policy_new_call(P.conf, in, msg, gw, cands, &n_cands, &ticket, &refusal)) {
+		reply(in, msg, refusal.status, refusal.phrase, refusal.extra);
+		goto done;
+	}
 	hop_count(msg, sip);
 	/* Media: the SDP as the next hop must see it (or a refusal). An ACK
 	 * whose SDP cannot be carried is not forwarded with the peer's own. */
@@ -552,12 +580,13 @@ handle_request(const struct inbound *in, msg_t *msg)
 			reply(in, msg, status, phrase, NULL);
 		goto done;
 	}
+	dialogs_request(sip);
 	if (method == sip_method_ack) {
 		forward_stateless(msg, &d);
 		goto done;
 	}
 
-	if (!(t = txn_new(P.base, txn_tick)))
+	if (!(t = txn_new(P.base, txn_tick, loop)))
 		goto done;
 	t->up_branch = strdup(branch ? branch : sip->sip_call_id->i_id);
 	t->method = method;
@@ -567,6 +596,10 @@ handle_request(const struct inbound *in, msg_t *msg)
 	msg = NULL;
 	if (method == sip_method_invite)
 		reply(in, t->req, 100, "Trying", NULL);
+	if (new_call && dialogs_start(sip_object(t->req), &ticket, policy_now_ms()) != 0) {
+		answer_upstream(t, 500, "Server Internal Error (out of memory)");
+		return;
+	}
 	if (n_cands) {
 		memcpy(t->um, cands, sizeof(int) * (size_t)n_cands);
 		t->n_um = n_cands;
@@ -641,6 +674,8 @@ handle_response(const struct inbound *in, msg_t *msg)
 	}
 	msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
 	call_response(msg, in);
+	if (status >= 200)
+		dialogs_final(sip, status);
 	char *text = sipmsg_print(msg, &n);
 	if (text) {
 		transport_reply(&t->in, text, n);
@@ -700,7 +735,7 @@ static int
 send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
     void (*done)(void *, int), void *done_arg)
 {
-	struct txn *t = txn_new(P.base, txn_tick);
+	struct txn *t = txn_new(P.base, txn_tick, loop_hash(sip_object(req)));
 	const struct listener *out = transport_listener(d->side, d->tp);
 
 	if (!out && d->tp == TP_TLS)
@@ -741,6 +776,7 @@ send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
 static void
 send_local(msg_t *req, const struct dest *d)
 {
+	dialogs_request(sip_object(req));	/* our BYE ends the call */
 	send_local_txn(req, d, 0, NULL, NULL);
 }
 
@@ -811,6 +847,10 @@ proxy_init(struct event_base *base, struct conf *c, char *err, size_t errlen)
 {
 	P.base = base;
 	P.conf = c;
+	if (alim_apply(c, policy_now_ms()) != 0 || dialogs_init(base) != 0) {
+		snprintf(err, errlen, "call limits: out of memory");
+		return -1;
+	}
 	if (call_init(base, c, send_local, err, errlen) != 0)
 		return -1;
 	if (um_health_start(base, c, send_probe) != 0) {
@@ -829,8 +869,15 @@ forget_failover(struct txn *t)
 int
 proxy_reconf(struct conf *c, char *err, size_t errlen)
 {
-	if (call_reconf(c, err, errlen) != 0)
+	/* New calls count against the new limits; calls up keep theirs. */
+	if (alim_apply(c, policy_now_ms()) != 0) {
+		snprintf(err, errlen, "call limits: out of memory");
 		return -1;
+	}
+	if (call_reconf(c, err, errlen) != 0) {
+		alim_apply(P.conf, policy_now_ms());
+		return -1;
+	}
 	/* UM indexes of transactions in flight belong to the old config: those
 	 * requests finish where they are, without failover. */
 	txn_foreach(forget_failover);
@@ -858,4 +905,6 @@ proxy_shutdown(void)
 	call_shutdown();
 	um_health_stop();
 	txn_free_all();
+	dialogs_clear();
+	alim_clear();
 }

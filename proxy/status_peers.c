@@ -1,10 +1,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "admission_limits.h"
 #include "call.h"
 #include "gw_status.h"
+#include "policy.h"
 #include "status_peers.h"
 #include "transport.h"
 #include "um_health.h"
@@ -39,9 +42,11 @@ status_gateway(const struct conf *c, int i, time_t now, struct evbuffer *out)
 	}
 	int connected = up > 0 || (!tls && st.last_seen && now - st.last_seen <= UDP_SEEN_SECONDS);
 	evbuffer_add_printf(out, "gw %s %s transport=%s mode=%s connections=%d calls_active=%u "
-	    "last_seen=%s cert_sha1=%s cert_days_left=%s\n", g->name,
+	    "last_seen=%s cert_sha1=%s cert_days_left=%s", g->name,
 	    connected ? "connected" : "disconnected", tls ? "tls" : "udp", security_name(g->mode),
 	    conns, call_count_gateway(g->name), seen, st.cert.sha1[0] ? st.cert.sha1 : "none", days);
+	status_limit_fields(out, "", alim_gateway(i), 0);
+	evbuffer_add_printf(out, "\n");
 }
 
 void
@@ -64,8 +69,32 @@ status_um_servers(const struct conf *c, struct evbuffer *out)
 			snprintf(probe, sizeof(probe), "%ds", c->um[i].probe_interval);
 		utc(v.since, since, sizeof(since));
 		evbuffer_add_printf(out, "um %s %s since=%s probe=%s probe_status=%d rtt_ms=%ld "
-		    "failures=%u calls_active=%u\n", c->um[i].name, v.up ? "up" : "down", since, probe,
+		    "failures=%u calls_active=%u", c->um[i].name, v.up ? "up" : "down", since, probe,
 		    v.last_status, v.rtt_ms, v.failures,
 		    call_count_inside((const struct sockaddr *)&c->um[i].sa.ss));
+		status_limit_fields(out, "", alim_um(i), 0);
+		evbuffer_add_printf(out, "\n");
 	}
+}
+
+void
+status_limit_fields(struct evbuffer *out, const char *prefix, const struct alim *l, int lines)
+{
+	struct alim_view v;
+	char val[5][24];
+	static const char *const keys[5] = { "calls", "max_calls", "max_cps", "cps", "refused" };
+
+	if (!l)
+		return;
+	alim_view(l, policy_now_ms(), &v);
+	snprintf(val[0], sizeof(val[0]), "%u", v.calls);
+	snprintf(val[1], sizeof(val[1]), "%d", v.max.max_calls);
+	snprintf(val[2], sizeof(val[2]), "%d", v.max.max_cps);
+	for (int i = 1; i <= 2; i++)
+		if (strcmp(val[i], "0") == 0)
+			strcpy(val[i], "none");
+	snprintf(val[3], sizeof(val[3]), "%u", v.cps);
+	snprintf(val[4], sizeof(val[4]), "%llu", (unsigned long long)v.refused);
+	for (int i = 0; i < 5; i++)
+		evbuffer_add_printf(out, lines ? "%s%s %s\n" : " %s%s=%s", prefix, keys[i], val[i]);
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,29 +27,50 @@ bucket(const char *s)
 	return h % TXN_BUCKETS;
 }
 
+#define BRANCH_PREFIX "z9hG4bK-u"
+#define BRANCH_RANDOM 10	/* bytes, hex-encoded */
+
+/* The magic cookie, 80 random bits (unique), then the loop hash of the
+ * request (RFC 3261 16.6 step 8), so a request that comes back with the
+ * same fields is known for a loop (loop.c). */
 static void
-new_branch(char out[32])
+new_branch(char out[48], uint32_t loop)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char r[10];
+	unsigned char r[BRANCH_RANDOM];
+	size_t n = sizeof(BRANCH_PREFIX) - 1;
 
 	RAND_bytes(r, sizeof(r));
-	memcpy(out, "z9hG4bK-u", 9);
-	for (int i = 0; i < 10; i++) {
-		out[9 + 2 * i] = hex[r[i] >> 4];
-		out[10 + 2 * i] = hex[r[i] & 15];
+	memcpy(out, BRANCH_PREFIX, n);
+	for (int i = 0; i < BRANCH_RANDOM; i++) {
+		out[n++] = hex[r[i] >> 4];
+		out[n++] = hex[r[i] & 15];
 	}
-	out[29] = '\0';
+	snprintf(out + n, 48 - n, "%08x", (unsigned)loop);
+}
+
+int
+txn_branch_loop(const char *b, uint32_t *loop)
+{
+	size_t n = sizeof(BRANCH_PREFIX) - 1, len = n + 2 * BRANCH_RANDOM + 8;
+	char *end;
+
+	if (!b || strlen(b) != len || strncmp(b, BRANCH_PREFIX, n) != 0 ||
+	    strspn(b + n, "0123456789abcdef") != len - n)
+		return 0;
+	*loop = (uint32_t)strtoul(b + len - 8, &end, 16);
+	return 1;
 }
 
 struct txn *
-txn_new(struct event_base *base, event_callback_fn cb)
+txn_new(struct event_base *base, event_callback_fn cb, uint32_t loop)
 {
 	struct txn *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
-	new_branch(t->branch);
+	t->loop = loop;
+	new_branch(t->branch, loop);
 	evtimer_assign(&t->timer, base, cb, t);
 	LIST_INSERT_HEAD(&everyone, t, all);
 	n_txn++;
@@ -66,7 +88,7 @@ void
 txn_rebranch(struct txn *t)
 {
 	LIST_REMOVE(t, by_ours);
-	new_branch(t->branch);
+	new_branch(t->branch, t->loop);
 	LIST_INSERT_HEAD(&ours[bucket(t->branch)], t, by_ours);
 }
 

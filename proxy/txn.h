@@ -16,7 +16,8 @@ enum txn_state { TXN_CALLING, TXN_PROCEEDING, TXN_COMPLETED };
 
 struct txn {
 	LIST_ENTRY(txn) by_ours, by_theirs, all;
-	char branch[32];		/* ours, toward downstream */
+	char branch[48];		/* ours, toward downstream (txn_branch_loop) */
+	uint32_t loop;			/* the request's loop hash, kept in the branch */
 	char *up_branch;		/* the upstream top Via branch */
 	sip_method_t method;
 	struct inbound in;		/* where responses go */
@@ -43,10 +44,13 @@ struct txn {
 	struct event timer;
 };
 
-struct txn *txn_new(struct event_base *base, event_callback_fn cb);
+/* loop: the request's loop_hash, which our branches carry (loop.c). */
+struct txn *txn_new(struct event_base *base, event_callback_fn cb, uint32_t loop);
 void txn_free(struct txn *t);
 void txn_index(struct txn *t);		/* after branch/up_branch are set */
 void txn_rebranch(struct txn *t);	/* new own branch (failover) */
+/* Whether branch is one of our construction; *loop gets the hash it holds. */
+int txn_branch_loop(const char *branch, uint32_t *loop);
 struct txn *txn_by_branch(const char *ours);
 struct txn *txn_by_upstream(const char *branch, sip_method_t method);
 /* Calls fn for each transaction sent on connection conn. */

@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include "certs/expiry.h"
+#include "admission_limits.h"
 #include "call.h"
 #include "conf.h"
 #include "conn_budget.h"
@@ -23,9 +24,12 @@
 #include "gw_status.h"
 #include "hub_conf.h"
 #include "hub_relay.h"
+#include "dialogs.h"
 #include "log.h"
+#include "loop.h"
 #include "metrics.h"
 #include "notify.h"
+#include "policy.h"
 #include "proxy.h"
 #include "status_peers.h"
 #include "tls.h"
@@ -203,7 +207,30 @@ on_hup(evutil_socket_t fd, short what, void *arg)
 	reload(err, sizeof(err));
 }
 
-/* "status": what runs, its counters and the dial plans' modes. */
+/* The call policy: totals, the node's limit, each dial plan with its mode and
+ * limits (the gateways' and UM servers' are on their own lines). */
+static void
+status_policy(const struct conf *c, struct evbuffer *out)
+{
+	struct policy_stats ps;
+
+	policy_stats(&ps);
+	evbuffer_add_printf(out, "calls_counted %u\ncalls_refused_number %llu\n"
+	    "calls_refused_limit %llu\nloops_detected %llu\n", dialogs_count(),
+	    (unsigned long long)ps.refused_number, (unsigned long long)ps.refused_limit,
+	    (unsigned long long)loop_count());
+	status_limit_fields(out, "node_", alim_node(), 1);
+	for (int i = 0; i < c->n_dialplans; i++) {
+		evbuffer_add_printf(out, "dialplan %s %s", c->dialplans[i].name,
+		    security_name(c->dialplans[i].security));
+		status_limit_fields(out, "", alim_dialplan(i, -1), 0);
+		status_limit_fields(out, "outbound_", alim_dialplan(i, DIR_OUTBOUND), 0);
+		status_limit_fields(out, "inbound_", alim_dialplan(i, DIR_INBOUND), 0);
+		evbuffer_add_printf(out, "\n");
+	}
+}
+
+/* "status": what runs, its counters, the dial plans and every peer. */
 static void
 control_status(struct evbuffer *out)
 {
@@ -228,9 +255,7 @@ control_status(struct evbuffer *out)
 	for (int k = 0; k < MEDIA_CTR_COUNT; k++)
 		evbuffer_add_printf(out, "media_%s %llu\n", media_ctr_name((enum media_ctr)k),
 		    (unsigned long long)cs.media.v[k]);
-	for (int i = 0; i < c->n_dialplans; i++)
-		evbuffer_add_printf(out, "dialplan %s %s\n", c->dialplans[i].name,
-		    security_name(c->dialplans[i].security));
+	status_policy(c, out);
 	status_gateways(c, out);
 	status_um_servers(c, out);
 }

@@ -20,12 +20,12 @@ build_target() {
 # fuzz_build NAME: builds $out/NAME.
 fuzz_build() {
 	local p=$top/proxy m=$top/media
-	local all="sofia-sip-ua openssl libsrtp2 libevent libevent_pthreads libconfig"
+	local all="sofia-sip-ua openssl libsrtp2 libevent libevent_pthreads libconfig libpcre2-8"
 	case $1 in
 	fuzz_sipmsg) build_target fuzz_sipmsg "sofia-sip-ua openssl" "$p/sipmsg.c" ;;
 	fuzz_sdp) build_target fuzz_sdp "sofia-sip-ua openssl" "$p/sdp_rewrite.c" ;;
 	# The call layer with its config loader and a real media relay behind it.
-	fuzz_call) build_target fuzz_call "$all" "$p"/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log}.c \
+	fuzz_call) build_target fuzz_call "$all" "$p"/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log,policy_conf,numrule}.c \
 		"$m"/{b64,packet,portpool,relay,sdes,srtp_ctx,srtp_ossl,stream}.c -lpthread ;;
 	# Media datagrams through libsrtp2 and our OpenSSL ciphers.
 	fuzz_srtp) build_target fuzz_srtp "$all" "$m"/{b64,sdes,srtp_ctx,srtp_ossl}.c -lpthread ;;

@@ -274,10 +274,21 @@ START_TEST(every_known_key_loads)
 	    "hub_transport = { listen = \"10.0.0.5:25\"; clients = ( \"10.0.0.20\" ); upstream = \"192.0.2.25\";\n"
 	    "  upstream_name = \"hub.example.test\"; helo_name = \"sbc.example.test\"; timeout = 300;\n"
 	    "  data_timeout = 600; max_sessions = 10; max_errors = 5; };\n"
-	    "dialplans = ( { name = \"d\"; security = \"unsecured\"; um_servers = ( \"um1\" ); } );\n"
-	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; addresses = ( \"1.2.3.4\" ); port = 5060; dialplan = \"d\"; } );\n",
+	    "dialplans = ( { name = \"d\"; security = \"unsecured\"; um_servers = ( \"um1\" );\n"
+	    "  max_calls = 9; max_cps = 9;\n"
+	    "  outbound = { allow = ( \"^1\" ); deny = ( \"^2\" ); number_from = \"to\"; max_calls = 8; max_cps = 8; };\n"
+	    "  inbound = { allow = ( \"^3\" ); deny = ( \"^4\" ); number_from = \"request-uri\"; max_calls = 7; max_cps = 7; }; } );\n"
+	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; addresses = ( \"1.2.3.4\" ); port = 5060; dialplan = \"d\";\n"
+	    "  max_calls = 6; max_cps = 6; } );\n",
 	    err, sizeof(err));
 
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+	/* The node's and UM servers' limit keys (BASE has no room for them). */
+	c = load("node = { fqdn = \"x\"; workers = 1; max_calls = 5; max_cps = 5; };\n"
+	    "listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.2\"; port = 5060; } );\n"
+	    "um_servers = ( { name = \"um1\"; uri = \"sip:10.0.0.20\"; probe_interval = 0; probe_failures = 1;\n"
+	    "  max_calls = 4; max_cps = 4; } );\n", err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	conf_free(c);
 }

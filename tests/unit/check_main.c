@@ -34,6 +34,7 @@ main(void)
 	srunner_add_suite(sr, call_suite());
 	srunner_add_suite(sr, limits_suite());
 	srunner_add_suite(sr, metrics_suite());
+	srunner_add_suite(sr, policy_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
