@@ -67,17 +67,18 @@ test)
 	export TSAN_OPTIONS=halt_on_error=1:exitcode=66
 	# Only the tests whose traffic crosses threads (TCP/TLS on the workers,
 	# media on the relay threads, reloads beside them): the UDP-only and
-	# long scan tests add minutes under TSan and no thread to watch.
+	# long scan tests add minutes under TSan and no thread to watch, and
+	# t-flood measures latency, which TSan's slowdown makes meaningless.
 	TSAN_TESTS="tests/unit/check_umsbc tests/unit/check_media
 	  tests/integration/t-call-tcp.sh tests/integration/t-call-tls.sh
 	  tests/integration/t-call-um-to-gw.sh tests/integration/t-refuse.sh
 	  tests/integration/t-connectivity.sh
 	  tests/integration/t-conn-limits.sh tests/integration/t-faults.sh
-	  tests/integration/t-flood.sh tests/integration/t-reload.sh
+	  tests/integration/t-reload.sh
 	  tests/integration/t-certs.sh tests/integration/t-cert-rotate.sh
 	  tests/integration/t-media-sipp.sh tests/integration/t-media-sdes.sh
 	  tests/integration/t-media-srtp.sh tests/integration/t-hub-relay.sh"
-	make -C build/tsan check TESTS="$(echo $TSAN_TESTS)" || { tail -80 build/tsan/tests/*/*.log; exit 1; }
+	make -C build/tsan check TESTS="$(echo $TSAN_TESTS)" || { grep -l ':test-result: FAIL' build/tsan/tests/*/*.trs | sed 's/\.trs$/.log/' | xargs tail -n 80; exit 1; }
 	# The same threaded paths under valgrind memcheck, on a plain build.
 	rm -rf build/rel
 	build build/rel --quiet --enable-werror
