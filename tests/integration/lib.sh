@@ -280,8 +280,12 @@ make_pki() {
 #                       ', { name = "tls"; security = "sip-secured"; ... }'
 #  CONF_EXTRA_GATEWAYS  text appended inside the gateways list, e.g.
 #                       ', { name = "gw3"; ... }'
+#  CONF_GW1_DIALPLAN    gw1's dial plan (default "main", secured); e.g. a
+#                       sip-secured plan of CONF_EXTRA_DIALPLANS, for calls
+#                       over mutual TLS whose media SIPp can send (plain RTP)
 CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; }'
 CONF_DIALPLAN_UMS='"um1"'
+CONF_GW1_DIALPLAN=main
 CONF_EXTRA_DIALPLANS=
 CONF_EXTRA_GATEWAYS=
 
@@ -316,7 +320,7 @@ dialplans = (
   $CONF_EXTRA_DIALPLANS
 );
 gateways = (
-  { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( "127.0.0.7" ); port = 5061; dialplan = "main"; },
+  { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( "127.0.0.7" ); port = 5061; dialplan = "$CONF_GW1_DIALPLAN"; },
   { name = "gw2"; fqdn = "gw2.example.test"; addresses = ( "127.0.0.8" ); port = 5060; dialplan = "branch"; }
   $CONF_EXTRA_GATEWAYS
 );
