@@ -284,11 +284,15 @@ make_pki() {
 #  CONF_GW2_EXTRA       settings added inside the node group, the dial
 #                       plans main / branch and the gateways gw1 / gw2, e.g.
 #                       'max_calls = 2; outbound = { deny = ( "^\\+44" ); };'
+#  CONF_GW1_DIALPLAN    gw1's dial plan (default "main", secured); e.g. a
+#                       sip-secured plan of CONF_EXTRA_DIALPLANS, for calls
+#                       over mutual TLS whose media SIPp can send (plain RTP)
 # No OPTIONS probes by default: a SIPp UAS run with -m 1 takes an OPTIONS
 # that comes before its INVITE for its one call, and then ignores the
 # INVITE. t-um-health.sh probes.
 CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; probe_interval = 0; }'
 CONF_DIALPLAN_UMS='"um1"'
+CONF_GW1_DIALPLAN=main
 CONF_EXTRA_DIALPLANS=
 CONF_EXTRA_GATEWAYS=
 CONF_NODE_EXTRA=
@@ -328,7 +332,7 @@ dialplans = (
   $CONF_EXTRA_DIALPLANS
 );
 gateways = (
-  { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( "127.0.0.7" ); port = 5061; dialplan = "main";${CONF_GW1_EXTRA:+ $CONF_GW1_EXTRA} },
+  { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( "127.0.0.7" ); port = 5061; dialplan = "$CONF_GW1_DIALPLAN";${CONF_GW1_EXTRA:+ $CONF_GW1_EXTRA} },
   { name = "gw2"; fqdn = "gw2.example.test"; addresses = ( "127.0.0.8" ); port = 5060; dialplan = "branch";${CONF_GW2_EXTRA:+ $CONF_GW2_EXTRA} }
   $CONF_EXTRA_GATEWAYS
 );
