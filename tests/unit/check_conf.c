@@ -18,29 +18,6 @@
 	"               { name = \"um2\"; uri = \"sip:10.0.0.21\"; },\n" \
 	"               { name = \"um3\"; uri = \"sip:10.0.0.22\"; } );\n"
 
-static struct conf *
-load(const char *text, char *err, size_t n)
-{
-	const char *path = write_temp(text);
-	struct conf *c = conf_load(path, err, n);
-	unlink(path);
-	return c;
-}
-
-/* Expects a load failure at line `line` whose reason contains `what`. */
-static void
-expect_error(const char *text, int line, const char *what)
-{
-	char err[1024] = "", want[32];
-	struct conf *c = load(text, err, sizeof(err));
-
-	ck_assert_msg(c == NULL, "config was accepted, expected an error about %s", what);
-	snprintf(want, sizeof(want), ":%d: ", line);
-	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" does not name line %d", err, line);
-	ck_assert_msg(strstr(err, what) != NULL, "error \"%s\" does not mention \"%s\"", err, what);
-	ck_assert_msg(strncmp(err, "/tmp/umsbc-test-", 16) == 0, "error \"%s\" does not name the file", err);
-}
-
 START_TEST(full_config_loads)
 {
 	char err[1024] = "";

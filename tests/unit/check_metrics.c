@@ -19,15 +19,6 @@
 	"dialplans = ( { name = \"d\"; security = \"unsecured\"; um_servers = ( \"um1\" ); } );\n" \
 	"gateways = ( { name = \"g\\\"w\"; fqdn = \"g.test\"; addresses = ( \"1.2.3.4\" ); dialplan = \"d\"; } );\n"
 
-static struct conf *
-load(const char *text, char *err, size_t n)
-{
-	const char *path = write_temp(text);
-	struct conf *c = conf_load(path, err, n);
-	unlink(path);
-	return c;
-}
-
 START_TEST(group_parsed)
 {
 	char err[1024] = "";

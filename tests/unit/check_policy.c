@@ -155,28 +155,6 @@ END_TEST
 	"           { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.2\"; port = 5060; } );\n" \
 	"um_servers = ( { name = \"um1\"; uri = \"sip:10.0.0.20\"; max_calls = 30; max_cps = 3; } );\n"
 
-static struct conf *
-load(const char *text, char *err, size_t n)
-{
-	const char *path = write_temp(text);
-	struct conf *c = conf_load(path, err, n);
-
-	unlink(path);
-	return c;
-}
-
-static void
-expect_error(const char *text, int line, const char *what)
-{
-	char err[1024] = "", want[32];
-	struct conf *c = load(text, err, sizeof(err));
-
-	ck_assert_msg(c == NULL, "config was accepted, expected an error about %s", what);
-	snprintf(want, sizeof(want), ":%d: ", line);
-	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" does not name line %d", err, line);
-	ck_assert_msg(strstr(err, what) != NULL, "error \"%s\" does not mention \"%s\"", err, what);
-}
-
 #define ISSUE_DIALPLAN \
 	"dialplans = ( { name = \"main\"; security = \"secured\"; um_servers = ( \"um1\" );\n" \
 	"  max_calls = 40;\n" \

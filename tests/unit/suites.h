@@ -18,4 +18,11 @@ Suite *policy_suite(void);
 /* Writes text to a fresh temporary file; returns its path (static buffer). */
 const char *write_temp(const char *text);
 
+struct conf;
+/* conf_load of text (through a temporary file, removed again). */
+struct conf *load(const char *text, char *err, size_t n);
+/* Expects a load failure at line `line` of the file, whose reason contains
+ * `what`. */
+void expect_error(const char *text, int line, const char *what);
+
 #endif
