@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <event2/util.h>
 #include <openssl/ssl.h>
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/url.h>
@@ -264,33 +265,19 @@ load_control(struct ctx *x)
 	return x->g.failed ? -1 : 0;
 }
 
-/* "ADDRESS:PORT" or "[IPV6]:PORT" into host and port; -1 if it is neither. */
+/* "ADDRESS:PORT" or "[IPV6]:PORT" (the relay's parser: libevent's takes
+ * "1.2.3.4:95x") into sa, and the address and port apart for
+ * evhttp_bind_socket; -1 if it is neither. */
 static int
-split_host_port(const char *s, char *host, size_t hostlen, uint16_t *port)
+listen_addr(const char *s, struct sockaddr_any *sa, char *host, size_t hostlen, uint16_t *port)
 {
-	const char *colon = strrchr(s, ':'), *h = s, *end;
-	char *num_end;
+	const void *a;
 
-	if (!colon || colon == s)
+	if (hub_addr_parse(s, 0, sa) != 0 || (*port = sockaddr_port((struct sockaddr *)&sa->ss)) == 0)
 		return -1;
-	end = colon;
-	if (*s == '[') {
-		if (colon[-1] != ']')
-			return -1;
-		h = s + 1;
-		end = colon - 1;
-	}
-	if ((size_t)(end - h) >= hostlen || end == h)
-		return -1;
-	if (*s != '[' && memchr(h, ':', (size_t)(end - h)))
-		return -1;	/* an IPv6 address needs its brackets */
-	long p = strtol(colon + 1, &num_end, 10);
-	if (*num_end || colon[1] < '0' || colon[1] > '9' || p < 1 || p > 65535)
-		return -1;
-	memcpy(host, h, (size_t)(end - h));
-	host[end - h] = '\0';
-	*port = (uint16_t)p;
-	return 0;
+	a = sa->ss.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&sa->ss)->sin_addr :
+	    (const void *)&((struct sockaddr_in6 *)&sa->ss)->sin6_addr;
+	return evutil_inet_ntop(sa->ss.ss_family, a, host, hostlen) ? 0 : -1;
 }
 
 /* The Prometheus endpoint: off without the group. */
@@ -309,9 +296,8 @@ load_metrics(struct ctx *x)
 	c->metrics.line = config_setting_source_line(m);
 	if (get_str(x, m, "listen", &c->metrics.listen, 1))
 		return -1;
-	if (split_host_port(c->metrics.listen, c->metrics.host, sizeof(c->metrics.host),
-	    &c->metrics.port) != 0 ||
-	    sockaddr_parse(c->metrics.host, c->metrics.port, &c->metrics.sa) != 0)
+	if (listen_addr(c->metrics.listen, &c->metrics.sa, c->metrics.host, sizeof(c->metrics.host),
+	    &c->metrics.port) != 0)
 		return fail(x, config_setting_get_member(m, "listen"),
 		    "metrics.listen: \"%s\" is not ADDRESS:PORT (e.g. \"127.0.0.1:9561\" or \"[::1]:9561\")",
 		    c->metrics.listen);
