@@ -13,7 +13,7 @@ media_libmedia_la_SOURCES = \
 	media/srtp_ossl.c media/srtp_ossl.h \
 	media/stream.c media/stream.h
 media_libmedia_la_CPPFLAGS = -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
-media_libmedia_la_LIBADD = $(SRTP_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
+media_libmedia_la_LIBADD = util/libutil.la $(SRTP_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
 
 check_PROGRAMS += tests/unit/check_media
 UNIT_TESTS += tests/unit/check_media
