@@ -5,13 +5,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "media/internal.h"
+#include "util/netaddr.h"
 
 /* Buffers of one batch, allocated with the worker: no allocation per packet. */
 struct mbatch {
@@ -49,22 +49,13 @@ count(struct mbatch *b, struct mside *sd, enum media_ctr k, uint64_t n)
 	b->acc[k] += n;
 }
 
+/* Has the packet come from the address a (length 0: none yet)? */
 static int
 same_addr(const struct sockaddr_storage *a, socklen_t alen,
     const struct sockaddr_storage *b, socklen_t blen)
 {
-	if (alen == 0 || blen == 0 || a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-		return x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-	}
-	return 0;
+	return alen != 0 && blen != 0 &&
+	    netaddr_equal((const struct sockaddr *)a, (const struct sockaddr *)b);
 }
 
 /* RTP or RTCP (RFC 5761 4: RTCP packet types 192-223 sit where RTP has its

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "media/portpool.h"
+#include "util/netaddr.h"
 
 struct portpool {
 	pthread_mutex_t mu;
@@ -54,15 +55,6 @@ portpool_free(struct portpool *p)
 	free(p);
 }
 
-static void
-set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
 /* A bound non-blocking UDP socket, or -errno (-EADDRINUSE: someone else's). */
 static int
 bind_port(const struct portpool *p, uint16_t port)
@@ -72,7 +64,7 @@ bind_port(const struct portpool *p, uint16_t port)
 
 	if (fd < 0)
 		return -errno;
-	set_port(&ss, port);
+	netaddr_set_port((struct sockaddr *)&ss, port);
 	if (bind(fd, (struct sockaddr *)&ss, p->addrlen) < 0) {
 		int e = errno;
 		close(fd);

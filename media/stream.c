@@ -1,13 +1,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "media/internal.h"
 #include "media/stream.h"
+#include "util/netaddr.h"
 
 int64_t
 media_now_ms(void)
@@ -122,13 +122,9 @@ key_equal(const struct sdes_key *a, const struct sdes_key *b)
 static void
 port_plus_one(struct sockaddr_storage *ss)
 {
-	if (ss->ss_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-		in->sin_port = htons((uint16_t)(ntohs(in->sin_port) + 1));
-	} else if (ss->ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-		in6->sin6_port = htons((uint16_t)(ntohs(in6->sin6_port) + 1));
-	}
+	struct sockaddr *sa = (struct sockaddr *)ss;
+
+	netaddr_set_port(sa, (uint16_t)(netaddr_port(sa) + 1));
 }
 
 /* The addresses to accept from and send to; RTCP defaults per RFC 3605 /

@@ -9,7 +9,7 @@ gateway_by_address(const struct conf *c, const struct sockaddr *src)
 {
 	for (int i = 0; i < c->n_gateways; i++)
 		for (int j = 0; j < c->gateways[i].n_addr; j++)
-			if (sockaddr_same_host((const struct sockaddr *)&c->gateways[i].addr[j].ss, src))
+			if (netaddr_same_host((const struct sockaddr *)&c->gateways[i].addr[j].ss, src))
 				return i;
 	return -1;
 }
@@ -28,7 +28,7 @@ static int
 address_listed(const struct conf_gateway *g, const struct sockaddr *src)
 {
 	for (int j = 0; j < g->n_addr; j++)
-		if (sockaddr_same_host((const struct sockaddr *)&g->addr[j].ss, src))
+		if (netaddr_same_host((const struct sockaddr *)&g->addr[j].ss, src))
 			return 1;
 	return 0;
 }
@@ -71,7 +71,7 @@ admit_inside(const struct conf *c, const struct sockaddr *src)
 	    REFUSAL_UNKNOWN_SOURCE };
 
 	for (int i = 0; i < c->n_um; i++)
-		if (sockaddr_same_host((const struct sockaddr *)&c->um[i].sa.ss, src)) {
+		if (netaddr_same_host((const struct sockaddr *)&c->um[i].sa.ss, src)) {
 			a.verdict = ADMIT_OK;
 			a.reason = NULL;
 			a.refusal = REFUSAL_NONE;

@@ -65,7 +65,7 @@ call_find(const char *id)
 
 /* A port pool on addr, tried once so a wrong address stops start-up. */
 static struct portpool *
-pool_open(const char *what, const char *text, const struct sockaddr_any *a, int lo, int hi,
+pool_open(const char *what, const char *text, const struct netaddr *a, int lo, int hi,
     char *err, size_t errlen)
 {
 	struct portpool *p = portpool_new((const struct sockaddr *)&a->ss, a->len, (uint16_t)lo,
@@ -224,7 +224,7 @@ call_new(msg_t *msg, const struct inbound *in, int gw)
 			    C.conf->dialplans[g->dialplan].name);
 		if (g->n_addr > 0) {
 			c->gw_addr = g->addr[0];
-			sockaddr_set_port(&c->gw_addr, g->port);
+			netaddr_set_port(netaddr_sa(&c->gw_addr), g->port);
 		}
 	}
 	c->secure_out = c->mode == SEC_SECURED;
@@ -613,7 +613,7 @@ call_count_inside(const struct sockaddr *addr)
 	for (int b = 0; b < CALL_BUCKETS; b++)
 		LIST_FOREACH(c, &C.bucket[b], link)
 			n += c->have_dst[SIDE_INSIDE] &&
-			    sockaddr_equal((const struct sockaddr *)&c->dst[SIDE_INSIDE].addr.ss, addr);
+			    netaddr_equal((const struct sockaddr *)&c->dst[SIDE_INSIDE].addr.ss, addr);
 	return n;
 }
 

@@ -40,7 +40,7 @@ struct call {
 	int gw_known;
 	char gw_name[64], gw_fqdn[256];
 	char dialplan[64];		/* the gateway's, "" = none */
-	struct sockaddr_any gw_addr;	/* configured, port included */
+	struct netaddr gw_addr;	/* configured, port included */
 	const struct call_media *media;
 	int confirmed;
 	enum side caller;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netinet/in.h>
 
 #include <sofia-sip/sip_header.h>
 
@@ -52,37 +51,28 @@ secure_leg(const struct call *c, enum side side, const struct cstream *st)
 	return side == SIDE_OUTSIDE && c->secure_out && st->kind == SDPR_RTP;
 }
 
-static int
-is_any(const struct sockaddr_any *a)
-{
-	if (a->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == INADDR_ANY;
-	return a->ss.ss_family == AF_INET6 &&
-	    IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
-}
-
 /* Where the peer wants its media. -1: c= is no IP address. A c= of 0.0.0.0
  * (RFC 2543 hold) keeps the address we had. */
 static int
 peer_addr(const struct call *c, enum side side, const struct sdpr_stream *s,
     struct media_peer *p)
 {
-	struct sockaddr_any a;
+	struct netaddr a;
 	unsigned rtcp = s->rtcp_mux ? s->port : s->rtcp_port ? s->rtcp_port : s->port + 1;
 
-	if (sockaddr_parse(s->addr, (uint16_t)s->port, &a) != 0 || rtcp > 65535)
+	if (netaddr_parse(s->addr, (uint16_t)s->port, &a) != 0 || rtcp > 65535)
 		return -1;
-	if (is_any(&a))
+	if (netaddr_is_any(netaddr_csa(&a)))
 		return 0;
 	memcpy(&p->rtp, &a.ss, sizeof(a.ss));
 	p->rtp_len = a.len;
-	sockaddr_parse(s->addr, (uint16_t)rtcp, &a);
+	netaddr_parse(s->addr, (uint16_t)rtcp, &a);
 	memcpy(&p->rtcp, &a.ss, sizeof(a.ss));
 	p->rtcp_len = a.len;
 	/* A gateway whose media address is not the one it signals from sits
 	 * behind NAT: take the first packet that authenticates. */
 	p->latch = side == SIDE_OUTSIDE && c->gw_known &&
-	    !sockaddr_same_host((const struct sockaddr *)&p->rtp, (const struct sockaddr *)&c->gw_addr.ss);
+	    !netaddr_same_host((const struct sockaddr *)&p->rtp, (const struct sockaddr *)&c->gw_addr.ss);
 	return 0;
 }
 

@@ -1,15 +1,12 @@
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include <event2/util.h>
 #include <openssl/ssl.h>
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/url.h>
@@ -46,102 +43,6 @@ const char *
 side_name(enum side s)
 {
 	return s == SIDE_OUTSIDE ? "outside" : "inside";
-}
-
-int
-sockaddr_parse(const char *host, uint16_t port, struct sockaddr_any *out)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&out->ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&out->ss;
-	char buf[64];
-	size_t n = strlen(host);
-
-	memset(out, 0, sizeof(*out));
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(buf)) {
-		memcpy(buf, host + 1, n - 2);
-		buf[n - 2] = '\0';
-		host = buf;
-	}
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-		out->len = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		out->len = sizeof(*in6);
-		return 0;
-	}
-	return -1;
-}
-
-uint64_t
-sockaddr_source_key(const struct sockaddr *sa)
-{
-	uint64_t k = 0;
-
-	if (sa->sa_family == AF_INET)
-		k = 0x100000000ull | ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
-	else if (sa->sa_family == AF_INET6)
-		memcpy(&k, &((const struct sockaddr_in6 *)sa)->sin6_addr, sizeof(k));
-	return k;
-}
-
-int
-sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return 0;
-	if (a->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return 0;
-}
-
-void
-sockaddr_set_port(struct sockaddr_any *a, uint16_t port)
-{
-	if (a->ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
-	else if (a->ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
-}
-
-uint16_t
-sockaddr_port(const struct sockaddr *a)
-{
-	if (a->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)a)->sin_port);
-	if (a->sa_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
-	return 0;
-}
-
-int
-sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
-{
-	return sockaddr_same_host(a, b) && sockaddr_port(a) == sockaddr_port(b);
-}
-
-const char *
-sockaddr_str(const struct sockaddr *a, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (a->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, sockaddr_port(a));
-	} else if (a->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, sockaddr_port(a));
-	} else
-		snprintf(buf, len, "?");
-	return buf;
 }
 
 static int
@@ -265,19 +166,16 @@ load_control(struct ctx *x)
 	return x->g.failed ? -1 : 0;
 }
 
-/* "ADDRESS:PORT" or "[IPV6]:PORT" (the relay's parser: libevent's takes
- * "1.2.3.4:95x") into sa, and the address and port apart for
+/* "ADDRESS:PORT" or "[IPV6]:PORT" (netaddr's strict parser: libevent's
+ * takes "1.2.3.4:95x") into sa, and the address and port apart for
  * evhttp_bind_socket; -1 if it is neither. */
 static int
-listen_addr(const char *s, struct sockaddr_any *sa, char *host, size_t hostlen, uint16_t *port)
+listen_addr(const char *s, struct netaddr *sa, char *host, size_t hostlen, uint16_t *port)
 {
-	const void *a;
-
-	if (hub_addr_parse(s, 0, sa) != 0 || (*port = sockaddr_port((struct sockaddr *)&sa->ss)) == 0)
+	if (netaddr_parse_hostport(s, 0, sa) != 0 || (*port = netaddr_port(netaddr_csa(sa))) == 0)
 		return -1;
-	a = sa->ss.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&sa->ss)->sin_addr :
-	    (const void *)&((struct sockaddr_in6 *)&sa->ss)->sin6_addr;
-	return evutil_inet_ntop(sa->ss.ss_family, a, host, hostlen) ? 0 : -1;
+	netaddr_host_str(netaddr_csa(sa), host, hostlen);
+	return 0;
 }
 
 /* The Prometheus endpoint: off without the group. */
@@ -354,12 +252,12 @@ load_listen(struct ctx *x)
 		if (li->tp == TP_TLS && li->side == SIDE_INSIDE)
 			return fail(x, e, "transport tls is only for the outside: the UM servers speak plain SIP");
 		li->port = port > 0 ? port : (li->tp == TP_TLS ? 5061 : 5060);
-		if (sockaddr_parse(li->address, li->port, &li->sa) != 0)
+		if (netaddr_parse(li->address, li->port, &li->sa) != 0)
 			return fail(x, config_setting_get_member(e, "address"),
 			    "address: \"%s\" is not an IPv4 or IPv6 address", li->address);
 		for (int j = 0; j < i; j++)
 			if ((c->listen[j].tp == TP_UDP) == (li->tp == TP_UDP) &&
-			    sockaddr_equal((struct sockaddr *)&c->listen[j].sa.ss, (struct sockaddr *)&li->sa.ss))
+			    netaddr_equal((struct sockaddr *)&c->listen[j].sa.ss, (struct sockaddr *)&li->sa.ss))
 				return fail(x, e, "listener %s %s:%u is given twice",
 				    transport_name(li->tp), li->address, li->port);
 	}
@@ -510,7 +408,7 @@ load_um(struct ctx *x)
 			return fail(x, config_setting_get_member(e, "uri"),
 			    "uri: transport \"%s\": UM servers are reached over udp or tcp", tp);
 		u->tp = t;
-		if (sockaddr_parse(u->host, u->port, &u->sa) != 0)
+		if (netaddr_parse(u->host, u->port, &u->sa) != 0)
 			return fail(x, config_setting_get_member(e, "uri"),
 			    "uri: host \"%s\" must be an IP address (umsbcd does no DNS on the inside)", u->host);
 	}
@@ -625,7 +523,7 @@ load_gateways(struct ctx *x)
 		for (int j = 0; j < g->n_addr; j++) {
 			config_setting_t *ae = config_setting_get_elem(al, j);
 			const char *a = config_setting_get_string(ae);
-			if (!a || sockaddr_parse(a, g->port, &g->addr[j]) != 0)
+			if (!a || netaddr_parse(a, g->port, &g->addr[j]) != 0)
 				return fail(x, ae, "gateway \"%s\": \"%s\" is not an IP address",
 				    g->name, a ? a : "(not a string)");
 		}
@@ -697,10 +595,10 @@ load_media(struct ctx *x)
 	    get_int(x, m, "hold_timeout", &c->media.hold_timeout, 5, 7 * 86400) ||
 	    get_int(x, m, "workers", &c->media.workers, 0, 64))
 		return -1;
-	if (sockaddr_parse(c->media.outside_address, 0, &c->media.outside) != 0)
+	if (netaddr_parse(c->media.outside_address, 0, &c->media.outside) != 0)
 		return fail(x, config_setting_get_member(m, "outside_address"),
 		    "outside_address: \"%s\" is not an IP address", c->media.outside_address);
-	if (sockaddr_parse(c->media.inside_address, 0, &c->media.inside) != 0)
+	if (netaddr_parse(c->media.inside_address, 0, &c->media.inside) != 0)
 		return fail(x, config_setting_get_member(m, "inside_address"),
 		    "inside_address: \"%s\" is not an IP address", c->media.inside_address);
 	if (c->media.port_max - c->media.port_min < 3)

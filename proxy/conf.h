@@ -9,22 +9,18 @@
 #include <libconfig.h>
 
 #include "policy_conf.h"
+#include "util/netaddr.h"
 
 enum security { SEC_UNSECURED, SEC_SIP_SECURED, SEC_SECURED };
 enum side { SIDE_OUTSIDE, SIDE_INSIDE };
 enum transport { TP_UDP, TP_TCP, TP_TLS };
-
-struct sockaddr_any {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
 
 struct conf_listen {
 	enum side side;
 	enum transport tp;
 	const char *address;
 	uint16_t port;
-	struct sockaddr_any sa;
+	struct netaddr sa;
 	int line;
 };
 
@@ -34,7 +30,7 @@ struct conf_um {
 	enum transport tp;
 	char host[64];		/* literal address from the URI */
 	uint16_t port;
-	struct sockaddr_any sa;
+	struct netaddr sa;
 	enum security mode;	/* strongest mode of its dial plans, or start_secured */
 	int in_dialplan;
 	int probe_interval;	/* s between OPTIONS probes, 0 = none */
@@ -56,7 +52,7 @@ struct conf_gateway {
 	const char *name;
 	const char *fqdn;
 	int n_addr;
-	struct sockaddr_any *addr;
+	struct netaddr *addr;
 	uint16_t port;
 	int dialplan;		/* index into conf.dialplans, -1 = none */
 	enum security mode;
@@ -104,7 +100,7 @@ struct conf {
 		const char *listen;	/* "ADDRESS:PORT" as written */
 		char host[64];		/* ADDRESS, without brackets */
 		uint16_t port;
-		struct sockaddr_any sa;
+		struct netaddr sa;
 		int line;
 	} metrics;
 	int n_um, n_dialplans, n_gateways;
@@ -116,7 +112,7 @@ struct conf {
 	struct {
 		int enabled;		/* the media group is there */
 		const char *outside_address, *inside_address;
-		struct sockaddr_any outside, inside;
+		struct netaddr outside, inside;
 		int port_min, port_max;
 		int timeout, hold_timeout;	/* seconds without packets */
 		int workers;		/* relay threads, 0 = one per CPU */
@@ -135,17 +131,34 @@ const char *security_name(enum security s);
 const char *transport_name(enum transport t);
 const char *side_name(enum side s);
 
-/* Address helpers shared by the config and the packet path. */
-int sockaddr_parse(const char *host, uint16_t port, struct sockaddr_any *out);
-int sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b);
-/* A source's key for per-source tables: its IPv4 address, or the /64 of an
- * IPv6 one (a host usually has a whole /64: single addresses count nothing). */
-uint64_t sockaddr_source_key(const struct sockaddr *a);
-int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
-uint16_t sockaddr_port(const struct sockaddr *a);
-void sockaddr_set_port(struct sockaddr_any *a, uint16_t port);
-/* "1.2.3.4:5060" or "[::1]:5060" */
-const char *sockaddr_str(const struct sockaddr *a, char *buf, size_t len);
-#define SOCKADDR_STRLEN 64
+/* The hub_* files' names for util/netaddr.h, until they are switched over
+ * (after proxy/hub/ is merged; then this goes). */
+#define sockaddr_any netaddr
+#define SOCKADDR_STRLEN NETADDR_STRLEN
+static inline int
+sockaddr_parse(const char *host, uint16_t port, struct netaddr *out)
+{
+	return netaddr_parse(host, port, out);
+}
+static inline int
+sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return netaddr_same_host(a, b);
+}
+static inline int
+sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return netaddr_equal(a, b);
+}
+static inline uint16_t
+sockaddr_port(const struct sockaddr *a)
+{
+	return netaddr_port(a);
+}
+static inline const char *
+sockaddr_str(const struct sockaddr *a, char *buf, size_t len)
+{
+	return netaddr_str(a, buf, len);
+}
 
 #endif

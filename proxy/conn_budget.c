@@ -51,7 +51,7 @@ conn_budget_held(void)
 int
 conn_budget_held_by(const struct sockaddr *src)
 {
-	struct src *s = *slot(sockaddr_source_key(src));
+	struct src *s = *slot(netaddr_source_key(src));
 	return s ? s->held : 0;
 }
 
@@ -85,7 +85,7 @@ conn_budget_reason(enum conn_budget_verdict v)
 void
 conn_budget_hold(const struct sockaddr *src)
 {
-	uint64_t key = sockaddr_source_key(src);
+	uint64_t key = netaddr_source_key(src);
 	struct src **p = slot(key);
 
 	if (!*p) {
@@ -100,7 +100,7 @@ conn_budget_hold(const struct sockaddr *src)
 void
 conn_budget_release(const struct sockaddr *src)
 {
-	struct src **p = slot(sockaddr_source_key(src)), *s = *p;
+	struct src **p = slot(netaddr_source_key(src)), *s = *p;
 
 	if (!s)
 		return;

@@ -59,7 +59,7 @@ arm(struct txn *t, long ms)
 static const char *
 peer_str(const struct inbound *in, char *buf)
 {
-	return sockaddr_str((const struct sockaddr *)&in->peer.ss, buf, SOCKADDR_STRLEN);
+	return netaddr_str((const struct sockaddr *)&in->peer.ss, buf, NETADDR_STRLEN);
 }
 
 /* Answers req where it came from. Returns 1 when the answer went out, 0 when
@@ -92,18 +92,18 @@ stamp(struct txn *t, const struct listener *out, int record_route)
 	su_home_t *home = msg_home(msg);
 	char buf[256];
 
-	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s:%u;branch=%s", out->tp == TP_UDP ? "UDP" :
-	    out->tp == TP_TCP ? "TCP" : "TLS", out->host, out->port, t->branch);
+	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s", out->tp == TP_UDP ? "UDP" :
+	    out->tp == TP_TCP ? "TCP" : "TLS", out->hostport, t->branch);
 	if (add_header(msg, (msg_header_t *)sip_via_make(home, buf)) < 0)
 		return -1;
 	if (!record_route)
 		return 0;
 	const struct listener *in = t->in.li;
-	snprintf(buf, sizeof(buf), "<sip:%s:%u;transport=%s;lr>", in->host, in->port,
+	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", in->hostport,
 	    transport_name(in->tp));
 	if (add_header(msg, (msg_header_t *)sip_record_route_make(home, buf)) < 0)
 		return -1;
-	snprintf(buf, sizeof(buf), "<sip:%s:%u;transport=%s;lr>", out->host, out->port,
+	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", out->hostport,
 	    transport_name(out->tp));
 	return add_header(msg, (msg_header_t *)sip_record_route_make(home, buf));
 }
@@ -146,7 +146,7 @@ um_dest(const struct conf_um *u, url_t const *uri, struct dest *d)
 	if (d->tp == TP_TLS)
 		d->tp = TP_TCP;		/* the inside speaks plain SIP only */
 	uint16_t port = uri && uri->url_port ? (uint16_t)atoi(uri->url_port) : u->port;
-	return sockaddr_parse(u->host, port, &d->addr);
+	return netaddr_parse(u->host, port, &d->addr);
 }
 
 /* The gateway a request from the inside goes to, and how. Returns 0 or a status. */
@@ -162,8 +162,8 @@ gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
 		return 404;
 	}
 	const struct conf_gateway *g = &P.conf->gateways[gw];
-	struct sockaddr_any lit;
-	int literal = sockaddr_parse(uri->url_host, 0, &lit) == 0;
+	struct netaddr lit;
+	int literal = netaddr_parse(uri->url_host, 0, &lit) == 0;
 	uint16_t port = uri->url_port ? (uint16_t)atoi(uri->url_port) : g->port;
 
 	d->side = SIDE_OUTSIDE;
@@ -177,10 +177,10 @@ gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
 		d->conn = transport_conn_for_gateway(gw);
 	}
 	if (literal)
-		sockaddr_parse(uri->url_host, port, &d->addr);
+		netaddr_parse(uri->url_host, port, &d->addr);
 	else if (g->n_addr > 0) {
 		d->addr = g->addr[0];
-		sockaddr_set_port(&d->addr, g->port);
+		netaddr_set_port(netaddr_sa(&d->addr), g->port);
 	} else {
 		*why = "Service Unavailable (gateway has no address; list its addresses)";
 		return 503;
@@ -367,12 +367,12 @@ txn_tick(evutil_socket_t fd, short what, void *arg)
 static void
 refuse(const struct inbound *in, msg_t *msg, const char *reason)
 {
-	char p[SOCKADDR_STRLEN], l[SOCKADDR_STRLEN];
+	char p[NETADDR_STRLEN], l[NETADDR_STRLEN];
 
 	refusal_count(in->adm.refusal);
 	log_limited(LOG_WARNING, EV_PEER_REFUSED,
 	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(in, p),
-	    sockaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),
+	    netaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),
 	    transport_name(in->tp), reason);
 	if (sip_object(msg)->sip_request && sip_object(msg)->sip_request->rq_method != sip_method_ack)
 		reply(in, msg, 403, "Forbidden", NULL);
@@ -434,8 +434,8 @@ forward_stateless(msg_t *msg, const struct dest *d)
 	/* Same ACK, same branch: derive it from the upstream one. */
 	snprintf(branch, sizeof(branch), "z9hG4bK-a%08lx",
 	    msg_hash_string(sip->sip_via->v_branch ? sip->sip_via->v_branch : sip->sip_call_id->i_id));
-	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s:%u;branch=%s", out->tp == TP_UDP ? "UDP" :
-	    out->tp == TP_TCP ? "TCP" : "TLS", out->host, out->port, branch);
+	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s", out->tp == TP_UDP ? "UDP" :
+	    out->tp == TP_TCP ? "TCP" : "TLS", out->hostport, branch);
 	add_header(msg, (msg_header_t *)sip_via_make(msg_home(msg), buf));
 	char *text = sipmsg_print(msg, &n);
 	if (text)
@@ -447,7 +447,7 @@ handle_request(const struct inbound *in, msg_t *msg)
 {
 	sip_t *sip = sip_object(msg);
 	const char *phrase, *unsupported;
-	char p[SOCKADDR_STRLEN], extra[300];
+	char p[NETADDR_STRLEN], extra[300];
 	int status;
 
 	if (in->adm.verdict != ADMIT_OK) {
@@ -829,7 +829,7 @@ proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *
 	memset(&d, 0, sizeof(d));
 	d.side = SIDE_OUTSIDE;
 	d.addr = g->addr[0];
-	sockaddr_set_port(&d.addr, g->port);
+	netaddr_set_port(netaddr_sa(&d.addr), g->port);
 	if (g->mode == SEC_UNSECURED)
 		d.tp = TP_UDP;
 	else {

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,15 +39,15 @@ route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max
 int
 route_gateway_by_host(const struct conf *c, const char *host)
 {
-	struct sockaddr_any sa;
-	int literal = sockaddr_parse(host, 0, &sa) == 0;
+	struct netaddr sa;
+	int literal = netaddr_parse(host, 0, &sa) == 0;
 
 	for (int i = 0; i < c->n_gateways; i++) {
 		const struct conf_gateway *g = &c->gateways[i];
 		if (strcasecmp(g->fqdn, host) == 0 || strcasecmp(g->name, host) == 0)
 			return i;
 		for (int j = 0; literal && j < g->n_addr; j++)
-			if (sockaddr_same_host((struct sockaddr *)&g->addr[j].ss, (struct sockaddr *)&sa.ss))
+			if (netaddr_same_host((struct sockaddr *)&g->addr[j].ss, (struct sockaddr *)&sa.ss))
 				return i;
 	}
 	return -1;
@@ -57,31 +56,21 @@ route_gateway_by_host(const struct conf *c, const char *host)
 int
 route_um_by_host(const struct conf *c, const char *host, uint16_t port)
 {
-	struct sockaddr_any sa;
+	struct netaddr sa;
 
-	if (sockaddr_parse(host, 0, &sa) != 0)
+	if (netaddr_parse(host, 0, &sa) != 0)
 		return -1;
 	for (int i = 0; i < c->n_um; i++)
-		if (sockaddr_same_host((struct sockaddr *)&c->um[i].sa.ss, (struct sockaddr *)&sa.ss) &&
+		if (netaddr_same_host((struct sockaddr *)&c->um[i].sa.ss, (struct sockaddr *)&sa.ss) &&
 		    (port == 0 || port == c->um[i].port))
 			return i;
 	return -1;
 }
 
-static int
-is_wildcard(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY);
-	if (sa->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &in6addr_any, 16) == 0;
-	return 0;
-}
-
 const char *
 route_listen_host(const struct conf *c, const struct conf_listen *li)
 {
-	return is_wildcard((const struct sockaddr *)&li->sa.ss) ? c->fqdn : li->address;
+	return netaddr_is_any(netaddr_csa(&li->sa)) ? c->fqdn : li->address;
 }
 
 enum transport
@@ -115,9 +104,9 @@ route_is_us(const struct conf *c, url_t const *u)
 			continue;
 		if (strcasecmp(u->url_host, route_listen_host(c, li)) == 0)
 			return 1;
-		struct sockaddr_any sa;
-		if (sockaddr_parse(u->url_host, 0, &sa) == 0 &&
-		    sockaddr_same_host((struct sockaddr *)&sa.ss, (struct sockaddr *)&li->sa.ss))
+		struct netaddr sa;
+		if (netaddr_parse(u->url_host, 0, &sa) == 0 &&
+		    netaddr_same_host((struct sockaddr *)&sa.ss, (struct sockaddr *)&li->sa.ss))
 			return 1;
 	}
 	return strcasecmp(u->url_host, c->fqdn) == 0 && !u->url_user;

@@ -88,7 +88,7 @@ src_limit_take(const struct sockaddr *src, enum src_kind k, int *tripped)
 	if (S.lim.rate[k] <= 0)
 		return 1;
 	int64_t now = now_ms();
-	struct slot *s = slot_of(sockaddr_source_key(src), now);
+	struct slot *s = slot_of(netaddr_source_key(src), now);
 	if (now < s->quiet_until_ms[k])
 		return 0;
 	if (refill(s, k, now) >= 1.0) {

@@ -33,7 +33,7 @@ struct conn {
 	int worker;		/* the thread that owns its socket */
 	struct listener *li;	/* local side */
 	enum transport tp;
-	struct sockaddr_any peer;
+	struct netaddr peer;
 	int outbound;
 	int established;
 	int closing;
@@ -66,15 +66,15 @@ static struct {
 #define UDP_RCVBUF (4 << 20)
 
 static const char *
-peer_str(const struct sockaddr_any *sa, char *buf)
+peer_str(const struct netaddr *sa, char *buf)
 {
-	return sockaddr_str((const struct sockaddr *)&sa->ss, buf, SOCKADDR_STRLEN);
+	return netaddr_str((const struct sockaddr *)&sa->ss, buf, NETADDR_STRLEN);
 }
 
 static void
-log_refusal(const struct listener *li, const struct sockaddr_any *peer, struct admission adm)
+log_refusal(const struct listener *li, const struct netaddr *peer, struct admission adm)
 {
-	char p[SOCKADDR_STRLEN], l[SOCKADDR_STRLEN];
+	char p[NETADDR_STRLEN], l[NETADDR_STRLEN];
 
 	refusal_count(adm.refusal);
 	log_limited(LOG_WARNING, EV_PEER_REFUSED,
@@ -83,7 +83,7 @@ log_refusal(const struct listener *li, const struct sockaddr_any *peer, struct a
 }
 
 static struct admission
-admit(const struct listener *li, const struct sockaddr_any *peer, const struct conn *c)
+admit(const struct listener *li, const struct netaddr *peer, const struct conn *c)
 {
 	const char *names[TLS_MAX_NAMES] = { NULL };
 	int n = 0;
@@ -99,9 +99,9 @@ admit(const struct listener *li, const struct sockaddr_any *peer, const struct c
 /* The outside's per-source budgets: 0 = ignore this one (the source is
  * cooling down); the trip itself is logged once. */
 static int
-within_budget(const struct listener *li, const struct sockaddr_any *peer, enum src_kind k)
+within_budget(const struct listener *li, const struct netaddr *peer, enum src_kind k)
 {
-	char p[SOCKADDR_STRLEN];
+	char p[NETADDR_STRLEN];
 	int tripped;
 
 	if (li->side != SIDE_OUTSIDE ||
@@ -132,7 +132,7 @@ budget_refusal(enum conn_budget_verdict b)
 
 /* One parsed message, or a malformed one, to the proxy. */
 static void
-deliver(struct listener *li, const struct sockaddr_any *peer, struct conn *c,
+deliver(struct listener *li, const struct netaddr *peer, struct conn *c,
     struct admission adm, msg_t *msg)
 {
 	struct inbound in = { li, li->side, li->tp, *peer, c ? c->id : 0, adm };
@@ -159,7 +159,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (int i = 0; i < UDP_BATCH; i++) {
-		struct sockaddr_any peer;
+		struct netaddr peer;
 		peer.len = sizeof(peer.ss);
 		ssize_t n = recvfrom(fd, buf, UDP_MAX, 0, (struct sockaddr *)&peer.ss, &peer.len);
 		if (n < 0)
@@ -176,7 +176,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			continue;	/* RFC 5626 keep-alive */
 		if (n > T.conf->sip.max_message_size) {
 			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s dropped (%zd bytes, over max_message_size)",
-			    peer_str(&peer, (char[SOCKADDR_STRLEN]){0}), n);
+			    peer_str(&peer, (char[NETADDR_STRLEN]){0}), n);
 			continue;
 		}
 		msg_t *msg;
@@ -186,7 +186,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			deliver(li, &peer, NULL, adm, msg);
 		else
 			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s dropped",
-			    peer_str(&peer, (char[SOCKADDR_STRLEN]){0}));
+			    peer_str(&peer, (char[NETADDR_STRLEN]){0}));
 	}
 }
 
@@ -308,7 +308,7 @@ static void
 on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercert *cert)
 {
 	struct conn *c = conn_find(id);
-	char p[SOCKADDR_STRLEN], who[SOCKADDR_STRLEN + 16];
+	char p[NETADDR_STRLEN], who[NETADDR_STRLEN + 16];
 
 	if (!c)
 		return;
@@ -329,7 +329,7 @@ static void
 on_message(uint64_t id, msg_t *msg, int status)
 {
 	struct conn *c = conn_find(id);
-	char p[SOCKADDR_STRLEN];
+	char p[NETADDR_STRLEN];
 
 	if (!c || c->closing) {
 		if (msg)
@@ -370,7 +370,7 @@ static void
 on_down(uint64_t id, int established, const char *why)
 {
 	struct conn *c = conn_find(id);
-	char p[SOCKADDR_STRLEN];
+	char p[NETADDR_STRLEN];
 
 	if (!c)
 		return;
@@ -416,7 +416,7 @@ conn_limits(void)
 }
 
 static struct conn *
-conn_new(struct listener *li, enum transport tp, const struct sockaddr_any *peer, int outbound)
+conn_new(struct listener *li, enum transport tp, const struct netaddr *peer, int outbound)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -436,7 +436,7 @@ conn_new(struct listener *li, enum transport tp, const struct sockaddr_any *peer
 
 /* A source the reserve is kept for: a listed gateway's or UM server's address. */
 static int
-listed_source(const struct listener *li, const struct sockaddr_any *peer)
+listed_source(const struct listener *li, const struct netaddr *peer)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&peer->ss;
 
@@ -450,7 +450,7 @@ stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
     int salen, void *arg)
 {
 	struct listener *li = arg;
-	struct sockaddr_any peer;
+	struct netaddr peer;
 	SSL *ssl = NULL;
 
 	(void)el;
@@ -504,7 +504,7 @@ static struct conn *
 conn_open(const struct dest *d)
 {
 	struct listener *li = transport_listener(d->side, d->tp);
-	char p[SOCKADDR_STRLEN];
+	char p[NETADDR_STRLEN];
 	SSL *ssl = NULL;
 
 	if (!li && d->tp == TP_TLS)
@@ -514,11 +514,8 @@ conn_open(const struct dest *d)
 	int fd = socket(d->addr.ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return NULL;
-	struct sockaddr_any local = li->sa;
-	if (local.ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&local.ss)->sin_port = 0;
-	else
-		((struct sockaddr_in6 *)&local.ss)->sin6_port = 0;
+	struct netaddr local = li->sa;
+	netaddr_set_port(netaddr_sa(&local), 0);
 	if (local.ss.ss_family == d->addr.ss.ss_family)
 		(void)bind(fd, (struct sockaddr *)&local.ss, local.len);
 	evutil_make_socket_nonblocking(fd);
@@ -561,7 +558,7 @@ conn_reuse(const struct dest *d)
 		return c;
 	TAILQ_FOREACH(c, &T.conns, link)
 		if (!c->closing && c->li->side == d->side && c->tp == d->tp &&
-		    sockaddr_equal((struct sockaddr *)&c->peer.ss, (struct sockaddr *)&d->addr.ss) &&
+		    netaddr_equal((struct sockaddr *)&c->peer.ss, (struct sockaddr *)&d->addr.ss) &&
 		    (d->tp != TP_TLS || !c->outbound ||
 		    strcasecmp(c->verify_name, d->verify_name ? d->verify_name : "") == 0))
 			return c;
@@ -667,7 +664,7 @@ accept_failed(struct evconnlistener *el, void *arg)
 {
 	struct listener *li = arg;
 	struct timeval pause = { 1, 0 };
-	char l[SOCKADDR_STRLEN];
+	char l[NETADDR_STRLEN];
 	int err = EVUTIL_SOCKET_ERROR();
 	int refused = (err == EMFILE || err == ENFILE) &&
 	    refuse_with_spare(evconnlistener_get_fd(el)) == 0;
@@ -741,11 +738,11 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 		li->sa = cl->sa;
 		li->port = cl->port;
 		snprintf(li->host, sizeof(li->host), "%s", route_listen_host(c, cl));
+		netaddr_hostport(li->host, li->port, li->hostport, sizeof(li->hostport));
 		int r = li->tp == TP_UDP ? listen_udp(li) : listen_stream(li);
 		if (r != 0) {
-			log_event(LOG_ERR, EV_CONFIG_ERROR, "%s:%d: cannot listen on %s %s:%u: %s",
-			    c->file, cl->line, transport_name(cl->tp), cl->address, cl->port,
-			    strerror(errno));
+			log_event(LOG_ERR, EV_CONFIG_ERROR, "%s:%d: cannot listen on %s %s: %s",
+			    c->file, cl->line, transport_name(cl->tp), li->hostport, strerror(errno));
 			return -1;
 		}
 		log_event(LOG_INFO, EV_LISTENING, "listening side=%s transport=%s address=%s port=%u",

@@ -15,9 +15,10 @@
 struct listener {
 	enum side side;
 	enum transport tp;
-	struct sockaddr_any sa;
-	char host[64];		/* for Via and Record-Route */
+	struct netaddr sa;
+	char host[64];		/* our address or name as peers see it */
 	uint16_t port;
+	char hostport[80];	/* host:port for Via and Record-Route, IPv6 in brackets */
 	int fd;			/* UDP */
 	struct event *ev;	/* UDP */
 	struct evconnlistener *el;	/* TCP, TLS */
@@ -28,7 +29,7 @@ struct inbound {
 	struct listener *li;
 	enum side side;
 	enum transport tp;
-	struct sockaddr_any peer;
+	struct netaddr peer;
 	uint64_t conn;			/* 0 for UDP */
 	struct admission adm;
 };
@@ -36,7 +37,7 @@ struct inbound {
 struct dest {
 	enum side side;
 	enum transport tp;
-	struct sockaddr_any addr;
+	struct netaddr addr;
 	const char *verify_name;	/* TLS: name the peer certificate must carry */
 	uint64_t conn;			/* a connection to prefer, 0 for none */
 };

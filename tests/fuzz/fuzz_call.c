@@ -76,7 +76,7 @@ peer(enum side side, int gw)
 	memset(&in, 0, sizeof(in));
 	in.side = side;
 	in.tp = TP_UDP;
-	sockaddr_parse(side == SIDE_INSIDE ? "127.0.0.20" : gw ? "127.0.0.8" : "127.0.0.7", 5060, &in.peer);
+	netaddr_parse(side == SIDE_INSIDE ? "127.0.0.20" : gw ? "127.0.0.8" : "127.0.0.7", 5060, &in.peer);
 	in.adm.verdict = ADMIT_OK;
 	in.adm.gateway = side == SIDE_OUTSIDE ? gw : -1;
 	return in;

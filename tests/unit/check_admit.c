@@ -36,8 +36,8 @@ teardown(void)
 static struct sockaddr *
 addr(const char *ip)
 {
-	static struct sockaddr_any sa;
-	sockaddr_parse(ip, 40000, &sa);
+	static struct netaddr sa;
+	netaddr_parse(ip, 40000, &sa);
 	return (struct sockaddr *)&sa.ss;
 }
 

@@ -71,7 +71,7 @@ from(enum side side)
 	memset(&in, 0, sizeof(in));
 	in.side = side;
 	in.tp = TP_UDP;
-	sockaddr_parse(side == SIDE_OUTSIDE ? "127.0.0.7" : "127.0.0.20", 5060, &in.peer);
+	netaddr_parse(side == SIDE_OUTSIDE ? "127.0.0.7" : "127.0.0.20", 5060, &in.peer);
 	in.adm.verdict = ADMIT_OK;
 	in.adm.gateway = side == SIDE_OUTSIDE ? 0 : -1;
 	return in;
@@ -362,7 +362,7 @@ START_TEST(sip_secured_is_plain)
 	struct call_stats st;
 
 	gw.adm.gateway = 1;
-	sockaddr_parse("127.0.0.9", 5061, &gw.peer);
+	netaddr_parse("127.0.0.9", 5061, &gw.peer);
 	msg_t *m = mk("INVITE sip:123@sbc.example.test SIP/2.0", "INVITE", 1, NULL,
 	    "v=0\r\no=gw 1 1 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
 	    "m=audio 7000 RTP/AVP 8\r\n");
