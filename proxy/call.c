@@ -15,7 +15,7 @@
 #include "log.h"
 #include "sipmsg.h"
 
-#define CALL_BUCKETS 4096
+#define CALL_BUCKETS 256		/* to begin with: the table grows */
 #define TICK_S 1
 
 /* Media settings outlive a reload while calls use them; they go at exit. */
@@ -28,7 +28,7 @@ static struct {
 	struct event_base *base;
 	call_send_fn send;
 	const struct conf *conf;
-	LIST_HEAD(, call) bucket[CALL_BUCKETS];
+	struct hashtab calls;		/* by Call-ID */
 	struct media_relay *relay;
 	struct media_gen *gen;		/* newest first; gen->m in use when media is on */
 	int media_on;
@@ -38,27 +38,38 @@ static struct {
 	int n_counts, cap_counts;
 } C;
 
-static unsigned
-hash(const char *s)
-{
-	unsigned h = 2166136261u;	/* FNV-1a */
+#define CALL_OF(n) hashtab_entry((n), struct call, node)
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % CALL_BUCKETS;
+static const char *
+call_key(const struct hashtab_node *n)
+{
+	return CALL_OF(n)->id;
 }
 
 static struct call *
 call_find(const char *id)
 {
-	struct call *c;
+	struct hashtab_node *n = hashtab_find(&C.calls, id);
 
-	if (!id)
-		return NULL;
-	LIST_FOREACH(c, &C.bucket[hash(id)], link)
-		if (strcmp(c->id, id) == 0)
-			return c;
-	return NULL;
+	return n ? CALL_OF(n) : NULL;
+}
+
+/* The first call and the one after c (walks may end the call they stand on
+ * once they hold the next). */
+static struct call *
+call_first(void)
+{
+	struct hashtab_node *n = hashtab_first(&C.calls);
+
+	return n ? CALL_OF(n) : NULL;
+}
+
+static struct call *
+call_next(const struct call *c)
+{
+	struct hashtab_node *n = hashtab_next(&C.calls, &c->node);
+
+	return n ? CALL_OF(n) : NULL;
 }
 
 /* ---- media settings ---- */
@@ -233,7 +244,7 @@ call_new(msg_t *msg, const struct inbound *in, int gw)
 	if (sip->sip_contact)
 		c->target[in->side] = contact_text(msg_home(msg), sip->sip_contact);
 	dest_from(c, in->side, in);
-	LIST_INSERT_HEAD(&C.bucket[hash(c->id)], c, link);
+	hashtab_insert(&C.calls, &c->node);
 	C.stats.active++;
 	C.stats.total[c->mode]++;
 	return c;
@@ -243,7 +254,7 @@ static void
 call_free(struct call *c)
 {
 	call_sdp_free(c);
-	LIST_REMOVE(c, link);
+	hashtab_remove(&C.calls, &c->node);
 	C.stats.active--;
 	free(c->id);
 	free(c->from);
@@ -350,18 +361,15 @@ tick(evutil_socket_t fd, short what, void *arg)
 	int64_t now = media_now_ms();
 
 	(void)fd; (void)what; (void)arg;
-	for (int b = 0; b < CALL_BUCKETS; b++) {
-		struct call *c, *next;
-		for (c = LIST_FIRST(&C.bucket[b]); c; c = next) {
-			next = LIST_NEXT(c, link);
-			if (!c->confirmed || !call_sdp_expired(c, now))
-				continue;
-			log_event(LOG_NOTICE, EV_MEDIA_TIMEOUT, "call %s: no media for %u s "
-			    "(%u s on hold): BYE sent to both sides", c->id, c->media->timeout,
-			    c->media->hold_timeout);
-			C.stats.media_timeouts++;
-			call_hang_up(c, "media-timeout", "SIP;cause=408;text=\"media timeout\"");
-		}
+	for (struct call *c = call_first(), *next; c; c = next) {
+		next = call_next(c);
+		if (!c->confirmed || !call_sdp_expired(c, now))
+			continue;
+		log_event(LOG_NOTICE, EV_MEDIA_TIMEOUT, "call %s: no media for %u s "
+		    "(%u s on hold): BYE sent to both sides", c->id, c->media->timeout,
+		    c->media->hold_timeout);
+		C.stats.media_timeouts++;
+		call_hang_up(c, "media-timeout", "SIP;cause=408;text=\"media timeout\"");
 	}
 }
 
@@ -509,8 +517,10 @@ call_init(struct event_base *base, const struct conf *c, call_send_fn send, char
 	C.base = base;
 	C.send = send;
 	C.conf = c;
-	for (int b = 0; b < CALL_BUCKETS; b++)
-		LIST_INIT(&C.bucket[b]);
+	if (hashtab_init(&C.calls, CALL_BUCKETS, call_key, 0) != 0) {
+		snprintf(err, errlen, "media: out of memory");
+		return -1;
+	}
 	if (media_apply(c, err, errlen) != 0)
 		return -1;
 	struct timeval tv = { TICK_S, 0 };
@@ -537,14 +547,11 @@ call_reconf(const struct conf *c, char *err, size_t errlen)
 	if (media_apply(c, err, errlen) != 0)
 		return -1;
 	C.conf = c;
-	for (int b = 0; b < CALL_BUCKETS; b++) {
-		struct call *x, *next;
-		for (x = LIST_FIRST(&C.bucket[b]); x; x = next) {
-			next = LIST_NEXT(x, link);
-			if (x->gw_known && !gateway_listed(c, x->gw_name))
-				call_hang_up(x, "gateway-removed",
-				    "SIP;cause=503;text=\"gateway removed from the configuration\"");
-		}
+	for (struct call *x = call_first(), *next; x; x = next) {
+		next = call_next(x);
+		if (x->gw_known && !gateway_listed(c, x->gw_name))
+			call_hang_up(x, "gateway-removed",
+			    "SIP;cause=503;text=\"gateway removed from the configuration\"");
 	}
 	return 0;
 }
@@ -552,18 +559,20 @@ call_reconf(const struct conf *c, char *err, size_t errlen)
 void
 call_drain(void)
 {
-	for (int b = 0; b < CALL_BUCKETS; b++)
-		while (!LIST_EMPTY(&C.bucket[b]))
-			call_hang_up(LIST_FIRST(&C.bucket[b]), "shutdown",
-			    "SIP;cause=503;text=\"umsbcd is stopping\"");
+	struct call *c;
+
+	while ((c = call_first()))
+		call_hang_up(c, "shutdown", "SIP;cause=503;text=\"umsbcd is stopping\"");
 }
 
 void
 call_shutdown(void)
 {
-	for (int b = 0; b < CALL_BUCKETS; b++)
-		while (!LIST_EMPTY(&C.bucket[b]))
-			call_end(LIST_FIRST(&C.bucket[b]), "shutdown");
+	struct call *c;
+
+	while ((c = call_first()))
+		call_end(c, "shutdown");
+	hashtab_free(&C.calls);
 	if (C.tick)
 		event_free(C.tick);
 	C.tick = NULL;
@@ -598,9 +607,8 @@ call_count_gateway(const char *name)
 	unsigned n = 0;
 	struct call *c;
 
-	for (int b = 0; b < CALL_BUCKETS; b++)
-		LIST_FOREACH(c, &C.bucket[b], link)
-			n += c->gw_known && strcmp(c->gw_name, name) == 0;
+	for (c = call_first(); c; c = call_next(c))
+		n += c->gw_known && strcmp(c->gw_name, name) == 0;
 	return n;
 }
 
@@ -610,10 +618,9 @@ call_count_inside(const struct sockaddr *addr)
 	unsigned n = 0;
 	struct call *c;
 
-	for (int b = 0; b < CALL_BUCKETS; b++)
-		LIST_FOREACH(c, &C.bucket[b], link)
-			n += c->have_dst[SIDE_INSIDE] &&
-			    netaddr_equal((const struct sockaddr *)&c->dst[SIDE_INSIDE].addr.ss, addr);
+	for (c = call_first(); c; c = call_next(c))
+		n += c->have_dst[SIDE_INSIDE] &&
+		    netaddr_equal((const struct sockaddr *)&c->dst[SIDE_INSIDE].addr.ss, addr);
 	return n;
 }
 

@@ -2,12 +2,11 @@
 #ifndef UMSBC_CALL_PRIV_H
 #define UMSBC_CALL_PRIV_H
 
-#include <sys/queue.h>
-
 #include "call.h"
 #include "media/relay.h"
 #include "media/stream.h"
 #include "sdp_rewrite.h"
+#include "util/hashtab.h"
 
 /* The media settings a call was set up with (a reload makes a new one). */
 struct call_media {
@@ -33,7 +32,7 @@ struct cstream {
 };
 
 struct call {
-	LIST_ENTRY(call) link;
+	struct hashtab_node node;	/* in the table by id */
 	char *id;
 	enum security mode;
 	int secure_out;			/* the gateway leg is SRTP */
