@@ -11,21 +11,23 @@
 
 #include "txn.h"
 
-#define TXN_BUCKETS 4096
+static const char *
+our_branch(const struct hashtab_node *n)
+{
+	return hashtab_entry(n, struct txn, by_ours)->branch;
+}
+
+static const char *
+their_branch(const struct hashtab_node *n)
+{
+	return hashtab_entry(n, struct txn, by_theirs)->up_branch;
+}
 
 LIST_HEAD(txn_list, txn);
-static struct txn_list ours[TXN_BUCKETS], theirs[TXN_BUCKETS], everyone;
+static struct txn_list everyone;
+/* Branches compare case-insensitively (RFC 3261 20.42 token) upstream. */
+static struct hashtab ours = { .key = our_branch }, theirs = { .key = their_branch, .nocase = 1 };
 static unsigned n_txn;
-
-static unsigned
-bucket(const char *s)
-{
-	unsigned h = 2166136261u;	/* FNV-1a */
-
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
-	return h % TXN_BUCKETS;
-}
 
 #define BRANCH_PREFIX "z9hG4bK-u"
 #define BRANCH_RANDOM 10	/* bytes, hex-encoded */
@@ -80,16 +82,16 @@ txn_new(struct event_base *base, event_callback_fn cb, uint32_t loop)
 void
 txn_index(struct txn *t)
 {
-	LIST_INSERT_HEAD(&ours[bucket(t->branch)], t, by_ours);
-	LIST_INSERT_HEAD(&theirs[bucket(t->up_branch)], t, by_theirs);
+	hashtab_insert(&ours, &t->by_ours);
+	hashtab_insert(&theirs, &t->by_theirs);
 }
 
 void
 txn_rebranch(struct txn *t)
 {
-	LIST_REMOVE(t, by_ours);
+	hashtab_remove(&ours, &t->by_ours);
 	new_branch(t->branch, t->loop);
-	LIST_INSERT_HEAD(&ours[bucket(t->branch)], t, by_ours);
+	hashtab_insert(&ours, &t->by_ours);
 }
 
 void
@@ -97,8 +99,8 @@ txn_free(struct txn *t)
 {
 	evtimer_del(&t->timer);
 	if (t->up_branch) {
-		LIST_REMOVE(t, by_ours);
-		LIST_REMOVE(t, by_theirs);
+		hashtab_remove(&ours, &t->by_ours);
+		hashtab_remove(&theirs, &t->by_theirs);
 	}
 	LIST_REMOVE(t, all);
 	n_txn--;
@@ -114,27 +116,17 @@ txn_free(struct txn *t)
 struct txn *
 txn_by_branch(const char *b)
 {
-	struct txn *t;
+	struct hashtab_node *n = hashtab_find(&ours, b);
 
-	if (!b)
-		return NULL;
-	LIST_FOREACH(t, &ours[bucket(b)], by_ours)
-		if (strcmp(t->branch, b) == 0)
-			return t;
-	return NULL;
+	return n ? hashtab_entry(n, struct txn, by_ours) : NULL;
 }
 
 struct txn *
 txn_by_upstream(const char *b, sip_method_t method)
 {
-	struct txn *t;
-
-	if (!b)
-		return NULL;
-	/* Branches compare case-insensitively (RFC 3261 20.42 token). */
-	LIST_FOREACH(t, &theirs[bucket(b)], by_theirs)
-		if (t->method == method && strcasecmp(t->up_branch, b) == 0)
-			return t;
+	for (struct hashtab_node *n = hashtab_find(&theirs, b); n; n = hashtab_find_next(&theirs, n))
+		if (hashtab_entry(n, struct txn, by_theirs)->method == method)
+			return hashtab_entry(n, struct txn, by_theirs);
 	return NULL;
 }
 
@@ -172,4 +164,6 @@ txn_free_all(void)
 {
 	while (!LIST_EMPTY(&everyone))
 		txn_free(LIST_FIRST(&everyone));
+	hashtab_free(&ours);
+	hashtab_free(&theirs);
 }

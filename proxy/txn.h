@@ -11,11 +11,13 @@
 
 #include "route.h"
 #include "transport.h"
+#include "util/hashtab.h"
 
 enum txn_state { TXN_CALLING, TXN_PROCEEDING, TXN_COMPLETED };
 
 struct txn {
-	LIST_ENTRY(txn) by_ours, by_theirs, all;
+	LIST_ENTRY(txn) all;
+	struct hashtab_node by_ours, by_theirs;	/* txn.c's two tables */
 	char branch[48];		/* ours, toward downstream (txn_branch_loop) */
 	uint32_t loop;			/* the request's loop hash, kept in the branch */
 	char *up_branch;		/* the upstream top Via branch */

@@ -50,7 +50,7 @@ hashtab_free(struct hashtab *t)
 static void
 grow(struct hashtab *t)
 {
-	size_t nb = t->n_buckets * 2;
+	size_t nb = t->n_buckets ? t->n_buckets * 2 : 16;
 	struct hashtab_node **b = calloc(nb, sizeof(*b));
 
 	if (!b)
@@ -68,23 +68,28 @@ grow(struct hashtab *t)
 	t->n_buckets = nb;
 }
 
-void
+int
 hashtab_insert(struct hashtab *t, struct hashtab_node *n)
 {
 	if (t->n >= t->n_buckets)
 		grow(t);
+	if (!t->n_buckets)
+		return -1;
 	n->hash = hashtab_fnv1a(t->key(n), t->nocase);
 	n->next = t->bucket[n->hash & (t->n_buckets - 1)];
 	t->bucket[n->hash & (t->n_buckets - 1)] = n;
 	t->n++;
+	return 0;
 }
 
 void
 hashtab_remove(struct hashtab *t, struct hashtab_node *n)
 {
-	struct hashtab_node **p = &t->bucket[n->hash & (t->n_buckets - 1)];
+	struct hashtab_node **p;
 
-	for (; *p; p = &(*p)->next)
+	if (!t->n_buckets)
+		return;
+	for (p = &t->bucket[n->hash & (t->n_buckets - 1)]; *p; p = &(*p)->next)
 		if (*p == n) {
 			*p = n->next;
 			n->next = NULL;

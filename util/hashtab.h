@@ -31,15 +31,19 @@ struct hashtab {
 /* FNV-1a over s (lowercased when nocase). */
 uint32_t hashtab_fnv1a(const char *s, int nocase);
 
-/* An empty table of at least `buckets` buckets. 0, or -1 without memory. */
+/* An empty table of at least `buckets` buckets. 0, or -1 without memory.
+ * A table with only key (and nocase) set, the rest zero, is empty and
+ * valid too: it gets its buckets at its first insert. */
 int hashtab_init(struct hashtab *t, size_t buckets, hashtab_key_fn key, int nocase);
-/* Frees the bucket array; the entries are the caller's. */
+/* Frees the bucket array (the table is empty again, key and nocase kept);
+ * the entries are the caller's. */
 void hashtab_free(struct hashtab *t);
 
 /* Adds n (its key must stay as it is while it is in the table). Keys need
- * not be unique. When the table cannot grow it just gets longer chains. */
-void hashtab_insert(struct hashtab *t, struct hashtab_node *n);
-/* Takes n out; n must be in t. */
+ * not be unique. When the table cannot grow it just gets longer chains; -1
+ * only when it has no bucket at all (n is then not in it). */
+int hashtab_insert(struct hashtab *t, struct hashtab_node *n);
+/* Takes n out; nothing if n is not in t. */
 void hashtab_remove(struct hashtab *t, struct hashtab_node *n);
 /* The first entry with this key, then the next one with the same key, or
  * NULL. */

@@ -248,6 +248,26 @@ START_TEST(hashtab_nocase_and_duplicates)
 }
 END_TEST
 
+START_TEST(hashtab_zeroed_gets_buckets_at_first_insert)
+{
+	static struct hashtab t = { .key = item_key };
+	struct item a = { .key = "a", .value = 1 };
+
+	ck_assert_ptr_null(hashtab_find(&t, "a"));
+	ck_assert_ptr_null(hashtab_first(&t));
+	hashtab_remove(&t, &a.node);		/* not in it: nothing */
+	ck_assert_int_eq(hashtab_insert(&t, &a.node), 0);
+	ck_assert_uint_eq(t.n_buckets, 16);
+	ck_assert_int_eq(lookup(&t, "a")->value, 1);
+	ck_assert_ptr_null(hashtab_find(&t, NULL));
+	hashtab_free(&t);
+	ck_assert_ptr_null(hashtab_find(&t, "a"));
+	ck_assert_int_eq(hashtab_insert(&t, &a.node), 0);	/* usable again */
+	ck_assert_int_eq(lookup(&t, "a")->value, 1);
+	hashtab_free(&t);
+}
+END_TEST
+
 /* ---- jobq ---- */
 
 enum { PRODUCERS = 4, JOBS = 2000 };
@@ -357,6 +377,7 @@ util_suite(void)
 	tc = tcase_create("hashtab");
 	tcase_add_test(tc, hashtab_grows_finds_removes);
 	tcase_add_test(tc, hashtab_nocase_and_duplicates);
+	tcase_add_test(tc, hashtab_zeroed_gets_buckets_at_first_insert);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("jobq");
 	tcase_set_timeout(tc, 30);
