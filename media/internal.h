@@ -14,6 +14,7 @@
 #include "media/portpool.h"
 #include "media/srtp_ctx.h"
 #include "media/stream.h"
+#include "util/jobq.h"
 
 #define MEDIA_BATCH 32		/* datagrams per recvmmsg/sendmmsg */
 #define MEDIA_BUF 2048		/* per datagram: MTU-sized media + SRTP trailer */
@@ -80,7 +81,7 @@ struct media_stream {
 enum mcmd_kind { MCMD_ADD, MCMD_UPDATE, MCMD_DEL, MCMD_QUIT };
 
 struct mcmd {
-	TAILQ_ENTRY(mcmd) link;
+	struct jobq_item item;
 	enum mcmd_kind kind;
 	struct media_stream *s;
 	int side;
@@ -99,9 +100,7 @@ struct mworker {
 	struct media_relay *relay;
 	pthread_t thread;
 	struct event_base *base;
-	pthread_mutex_t mu;		/* guards cmds only */
-	TAILQ_HEAD(, mcmd) cmds;
-	struct event *wake;
+	struct jobq cmds;		/* from the proxy thread */
 	LIST_HEAD(, media_stream) streams;	/* worker only */
 	struct mctr ctr;		/* totals of this worker */
 	struct mbatch *b;

@@ -46,21 +46,15 @@ mctr_read(const struct mctr *c, struct media_counters *out)
 void
 worker_post(struct mworker *w, struct mcmd *c)
 {
-	pthread_mutex_lock(&w->mu);
-	TAILQ_INSERT_TAIL(&w->cmds, c, link);
-	pthread_mutex_unlock(&w->mu);
-	event_active(w->wake, EV_READ, 0);
+	jobq_post(&w->cmds, &c->item);
 }
 
 static struct mcmd *
 next_command(struct mworker *w)
 {
-	pthread_mutex_lock(&w->mu);
-	struct mcmd *c = TAILQ_FIRST(&w->cmds);
-	if (c)
-		TAILQ_REMOVE(&w->cmds, c, link);
-	pthread_mutex_unlock(&w->mu);
-	return c;
+	struct jobq_item *it = jobq_take(&w->cmds);
+
+	return it ? jobq_entry(it, struct mcmd, item) : NULL;
 }
 
 static void
@@ -106,11 +100,9 @@ worker_free(struct mworker *w)
 		LIST_REMOVE(s, link);
 		stream_free(s);
 	}
-	if (w->wake)
-		event_free(w->wake);
+	jobq_free(&w->cmds);
 	if (w->base)
 		event_base_free(w->base);
-	pthread_mutex_destroy(&w->mu);
 	packet_batch_free(w->b);
 	free(w);
 }
@@ -123,11 +115,9 @@ worker_new(struct media_relay *r)
 	if (!w)
 		return NULL;
 	w->relay = r;
-	pthread_mutex_init(&w->mu, NULL);
-	TAILQ_INIT(&w->cmds);
 	LIST_INIT(&w->streams);
 	if (!(w->b = packet_batch_new()) || !(w->base = event_base_new()) ||
-	    !(w->wake = event_new(w->base, -1, 0, commands_run, w)) ||
+	    jobq_init(&w->cmds, w->base, commands_run, w) != 0 ||
 	    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		worker_free(w);
 		return NULL;

@@ -14,12 +14,13 @@
 #include <openssl/err.h>
 
 #include "sipframe.h"
+#include "util/jobq.h"
 #include "worker.h"
 
 enum job_kind { JOB_ADOPT, JOB_WRITE, JOB_CLOSE, JOB_IDLE, JOB_QUIT };
 
 struct job {
-	TAILQ_ENTRY(job) link;
+	struct jobq_item item;
 	enum job_kind kind;
 	uint64_t id;
 	evutil_socket_t fd;
@@ -29,12 +30,11 @@ struct job {
 	size_t len;
 	char data[];			/* JOB_WRITE bytes */
 };
-TAILQ_HEAD(job_queue, job);
 
 enum note_kind { NOTE_UP, NOTE_MESSAGE, NOTE_DOWN };
 
 struct note {
-	TAILQ_ENTRY(note) link;
+	struct jobq_item item;
 	enum note_kind kind;
 	uint64_t id;
 	int status, established, n_names;
@@ -57,9 +57,7 @@ struct wconn {
 struct worker {
 	pthread_t thread;
 	struct event_base *base;
-	pthread_mutex_t mu;
-	struct job_queue jobs;
-	struct event *wake;
+	struct jobq jobs;		/* from the core */
 	LIST_HEAD(, wconn) conns;
 };
 
@@ -68,9 +66,7 @@ static struct {
 	unsigned next;
 	struct worker *w;
 	const struct worker_ops *ops;
-	pthread_mutex_t mu;		/* guards notes */
-	TAILQ_HEAD(, note) notes;
-	struct event *wake;		/* in the core base */
+	struct jobq notes;		/* to the core, woken in the core base */
 } W;
 
 /* ---- worker -> core ---- */
@@ -78,10 +74,15 @@ static struct {
 static void
 notify(struct note *n)
 {
-	pthread_mutex_lock(&W.mu);
-	TAILQ_INSERT_TAIL(&W.notes, n, link);
-	pthread_mutex_unlock(&W.mu);
-	event_active(W.wake, EV_READ, 0);
+	jobq_post(&W.notes, &n->item);
+}
+
+static struct note *
+next_note(void)
+{
+	struct jobq_item *it = jobq_take(&W.notes);
+
+	return it ? jobq_entry(it, struct note, item) : NULL;
 }
 
 static void
@@ -90,14 +91,7 @@ notes_run(evutil_socket_t fd, short what, void *arg)
 	struct note *n;
 
 	(void)fd; (void)what; (void)arg;
-	for (;;) {
-		pthread_mutex_lock(&W.mu);
-		n = TAILQ_FIRST(&W.notes);
-		if (n)
-			TAILQ_REMOVE(&W.notes, n, link);
-		pthread_mutex_unlock(&W.mu);
-		if (!n)
-			return;
+	while ((n = next_note())) {
 		switch (n->kind) {
 		case NOTE_UP: W.ops->up(n->id, n->names, n->n_names, &n->cert); break;
 		case NOTE_MESSAGE: W.ops->message(n->id, n->msg, n->status); break;
@@ -329,6 +323,14 @@ adopt(struct worker *w, struct job *j)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+static struct job *
+next_job(struct worker *w)
+{
+	struct jobq_item *it = jobq_take(&w->jobs);
+
+	return it ? jobq_entry(it, struct job, item) : NULL;
+}
+
 static void
 jobs_run(evutil_socket_t fd, short what, void *arg)
 {
@@ -336,14 +338,7 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 	struct job *j;
 
 	(void)fd; (void)what;
-	for (;;) {
-		pthread_mutex_lock(&w->mu);
-		j = TAILQ_FIRST(&w->jobs);
-		if (j)
-			TAILQ_REMOVE(&w->jobs, j, link);
-		pthread_mutex_unlock(&w->mu);
-		if (!j)
-			return;
+	while ((j = next_job(w))) {
 		struct wconn *c = j->kind == JOB_ADOPT || j->kind == JOB_QUIT ? NULL : wconn_find(w, j->id);
 		switch (j->kind) {
 		case JOB_ADOPT:
@@ -391,12 +386,7 @@ worker_main(void *arg)
 static void
 post(int wi, struct job *j)
 {
-	struct worker *w = &W.w[wi];
-
-	pthread_mutex_lock(&w->mu);
-	TAILQ_INSERT_TAIL(&w->jobs, j, link);
-	pthread_mutex_unlock(&w->mu);
-	event_active(w->wake, EV_READ, 0);
+	jobq_post(&W.w[wi].jobs, &j->item);
 }
 
 void
@@ -477,19 +467,14 @@ workers_start(int n, struct event_base *core, const struct worker_ops *ops)
 	W.n = n;
 	W.ops = ops;
 	W.w = calloc((size_t)n, sizeof(*W.w));
-	pthread_mutex_init(&W.mu, NULL);
-	TAILQ_INIT(&W.notes);
-	W.wake = event_new(core, -1, 0, notes_run, NULL);
-	if (!W.w || !W.wake)
+	if (jobq_init(&W.notes, core, notes_run, NULL) != 0 || !W.w)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		struct worker *w = &W.w[i];
-		pthread_mutex_init(&w->mu, NULL);
-		TAILQ_INIT(&w->jobs);
 		LIST_INIT(&w->conns);
 		w->base = event_base_new();
-		w->wake = w->base ? event_new(w->base, -1, 0, jobs_run, w) : NULL;
-		if (!w->wake || pthread_create(&w->thread, NULL, worker_main, w) != 0)
+		if (!w->base || jobq_init(&w->jobs, w->base, jobs_run, w) != 0 ||
+		    pthread_create(&w->thread, NULL, worker_main, w) != 0)
 			return -1;
 		pthread_setname_np(w->thread, "umsbcd-sip");
 	}
@@ -510,27 +495,24 @@ workers_stop(void)
 		struct worker *w = &W.w[i];
 		pthread_join(w->thread, NULL);
 		struct job *j;
-		while ((j = TAILQ_FIRST(&w->jobs))) {
-			TAILQ_REMOVE(&w->jobs, j, link);
+		while ((j = next_job(w))) {
 			if (j->kind == JOB_ADOPT) {
 				SSL_free(j->ssl);
 				evutil_closesocket(j->fd);
 			}
 			free(j);
 		}
-		event_free(w->wake);
+		jobq_free(&w->jobs);
 		event_base_free(w->base);
-		pthread_mutex_destroy(&w->mu);
 	}
 	/* Notes nobody will read any more. */
 	struct note *n;
-	while ((n = TAILQ_FIRST(&W.notes))) {
-		TAILQ_REMOVE(&W.notes, n, link);
+	while ((n = next_note())) {
 		if (n->msg)
 			msg_destroy(n->msg);
 		free(n);
 	}
-	event_free(W.wake);
+	jobq_free(&W.notes);
 	free(W.w);
 	memset(&W, 0, sizeof(W));
 }
