@@ -39,7 +39,7 @@ unpad(const char *in, size_t *len)
 }
 
 int
-b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+media_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 {
 	uint32_t acc = 0;
 	int bits = 0;
@@ -67,7 +67,7 @@ b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 }
 
 int
-b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
+media_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 {
 	size_t need = (len + 2) / 3 * 4 + 1, o = 0;
 

@@ -10,8 +10,8 @@
 /* Decodes len characters; '=' padding is optional (some SDES peers drop it)
  * but, when present, must be right. Returns the byte count, or -1 on a bad
  * character, bad padding, non-zero trailing bits or more than cap bytes. */
-int b64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+int media_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 /* Padded encoding, NUL-terminated; returns its length or -1 if cap is short. */
-int b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
+int media_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
 
 #endif

@@ -26,13 +26,13 @@ struct mctr {
 
 /* Single writer: a plain load and store, no locked add. */
 static inline void
-mctr_add(struct mctr *c, enum media_ctr k, uint64_t n)
+media_mctr_add(struct mctr *c, enum media_ctr k, uint64_t n)
 {
 	atomic_store_explicit(&c->v[k],
 	    atomic_load_explicit(&c->v[k], memory_order_relaxed) + n, memory_order_relaxed);
 }
 
-void mctr_read(const struct mctr *c, struct media_counters *out);
+void media_mctr_read(const struct mctr *c, struct media_counters *out);
 
 enum { KIND_RTP = 0, KIND_RTCP = 1 };
 
@@ -107,16 +107,16 @@ struct mworker {
 };
 
 /* relay.c */
-struct mworker *relay_pick(struct media_relay *r);
-void worker_post(struct mworker *w, struct mcmd *c);
+struct mworker *media_relay_pick(struct media_relay *r);
+void media_worker_post(struct mworker *w, struct mcmd *c);
 
 /* stream.c, run in the worker */
-void stream_command(struct mworker *w, struct mcmd *c);
-void stream_free(struct media_stream *s);
+void media_stream_command(struct mworker *w, struct mcmd *c);
+void media_stream_free(struct media_stream *s);
 
 /* packet.c */
-struct mbatch *packet_batch_new(void);
-void packet_batch_free(struct mbatch *b);
-void packet_readable(evutil_socket_t fd, short what, void *arg);
+struct mbatch *media_packet_batch_new(void);
+void media_packet_batch_free(struct mbatch *b);
+void media_packet_readable(evutil_socket_t fd, short what, void *arg);
 
 #endif

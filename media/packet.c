@@ -28,13 +28,13 @@ struct mbatch {
 };
 
 struct mbatch *
-packet_batch_new(void)
+media_packet_batch_new(void)
 {
 	return calloc(1, sizeof(struct mbatch));
 }
 
 void
-packet_batch_free(struct mbatch *b)
+media_packet_batch_free(struct mbatch *b)
 {
 	free(b);
 }
@@ -45,7 +45,7 @@ packet_batch_free(struct mbatch *b)
 static void
 count(struct mbatch *b, struct mside *sd, enum media_ctr k, uint64_t n)
 {
-	mctr_add(&sd->ctr, k, n);
+	media_mctr_add(&sd->ctr, k, n);
 	b->acc[k] += n;
 }
 
@@ -96,7 +96,7 @@ accept_in(struct mbatch *b, struct mside *in, int kind, int i, int *len)
 		return 0;
 	}
 	if (in->rx.cur) {
-		enum srtpctx_result r = srtpctx_rx_unprotect(&in->rx, b->buf[i], len, kind,
+		enum srtpctx_result r = media_srtpctx_rx_unprotect(&in->rx, b->buf[i], len, kind,
 		    b->scratch);
 		/* A stranger's packet that does not authenticate is only foreign. */
 		if (r != SRTPCTX_OK) {
@@ -119,7 +119,7 @@ forward(struct mbatch *b, struct mside *out, int kind, int i, int len, int *ns)
 		count(b, out, MEDIA_CTR_DROPS, 1);	/* its SDP has not come yet */
 		return;
 	}
-	if (out->tx && srtpctx_protect(out->tx, b->buf[i], &len, kind) != SRTPCTX_OK) {
+	if (out->tx && media_srtpctx_protect(out->tx, b->buf[i], &len, kind) != SRTPCTX_OK) {
 		count(b, out, MEDIA_CTR_DROPS, 1);
 		return;
 	}
@@ -202,13 +202,13 @@ publish(struct mworker *w, struct mbatch *b)
 {
 	for (int k = 0; k < MEDIA_CTR_COUNT; k++)
 		if (b->acc[k]) {
-			mctr_add(&w->ctr, (enum media_ctr)k, b->acc[k]);
+			media_mctr_add(&w->ctr, (enum media_ctr)k, b->acc[k]);
 			b->acc[k] = 0;
 		}
 }
 
 void
-packet_readable(evutil_socket_t fd, short what, void *arg)
+media_packet_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct msock *k = arg;
 	struct mworker *w = k->side->s->w;

@@ -22,7 +22,8 @@ struct portpool {
 };
 
 struct portpool *
-portpool_new(const struct sockaddr *addr, socklen_t addrlen, uint16_t port_min, uint16_t port_max)
+media_portpool_new(const struct sockaddr *addr, socklen_t addrlen, uint16_t port_min,
+    uint16_t port_max)
 {
 	struct portpool *p;
 
@@ -46,7 +47,7 @@ portpool_new(const struct sockaddr *addr, socklen_t addrlen, uint16_t port_min, 
 }
 
 void
-portpool_free(struct portpool *p)
+media_portpool_free(struct portpool *p)
 {
 	if (!p)
 		return;
@@ -111,7 +112,7 @@ candidate(const struct portpool *p, uint32_t off, int pair)
 }
 
 int
-portpool_get(struct portpool *p, int pair, struct media_ports *out)
+media_portpool_get(struct portpool *p, int pair, struct media_ports *out)
 {
 	uint32_t n = (uint32_t)p->max - p->min + 1;
 	int r = -ENOSPC;
@@ -149,7 +150,7 @@ release(struct portpool *p, int *fd, uint16_t port)
 }
 
 void
-portpool_put(struct portpool *p, struct media_ports *ports)
+media_portpool_put(struct portpool *p, struct media_ports *ports)
 {
 	pthread_mutex_lock(&p->mu);
 	release(p, &ports->rtp_fd, ports->rtp_port);
@@ -158,7 +159,7 @@ portpool_put(struct portpool *p, struct media_ports *ports)
 }
 
 size_t
-portpool_in_use(struct portpool *p)
+media_portpool_in_use(struct portpool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	size_t n = p->in_use;
@@ -167,7 +168,7 @@ portpool_in_use(struct portpool *p)
 }
 
 const struct sockaddr *
-portpool_addr(const struct portpool *p, socklen_t *len)
+media_portpool_addr(const struct portpool *p, socklen_t *len)
 {
 	*len = p->addrlen;
 	return (const struct sockaddr *)&p->addr;

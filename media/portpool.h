@@ -21,19 +21,19 @@ struct media_ports {
 
 /* addr: the local address (its port is ignored). NULL with errno on a bad
  * range or out of memory. */
-struct portpool *portpool_new(const struct sockaddr *addr, socklen_t addrlen,
+struct portpool *media_portpool_new(const struct sockaddr *addr, socklen_t addrlen,
     uint16_t port_min, uint16_t port_max);
 /* Every port must have been put back. */
-void portpool_free(struct portpool *pool);
+void media_portpool_free(struct portpool *pool);
 
 /* 0, or -ENOSPC when no (pair of) port(s) is free and bindable: the proxy
  * answers 503. Other -errno from socket(2). */
-int portpool_get(struct portpool *pool, int pair, struct media_ports *out);
+int media_portpool_get(struct portpool *pool, int pair, struct media_ports *out);
 /* Closes the sockets and frees the ports; out-> fds become -1. */
-void portpool_put(struct portpool *pool, struct media_ports *ports);
+void media_portpool_put(struct portpool *pool, struct media_ports *ports);
 /* Ports currently handed out. */
-size_t portpool_in_use(struct portpool *pool);
+size_t media_portpool_in_use(struct portpool *pool);
 /* The local address (port 0), for the proxy's c= line. */
-const struct sockaddr *portpool_addr(const struct portpool *pool, socklen_t *len);
+const struct sockaddr *media_portpool_addr(const struct portpool *pool, socklen_t *len);
 
 #endif

@@ -35,7 +35,7 @@ media_ctr_name(enum media_ctr c)
 }
 
 void
-mctr_read(const struct mctr *c, struct media_counters *out)
+media_mctr_read(const struct mctr *c, struct media_counters *out)
 {
 	for (int k = 0; k < MEDIA_CTR_COUNT; k++)
 		out->v[k] = atomic_load_explicit(&c->v[k], memory_order_relaxed);
@@ -44,7 +44,7 @@ mctr_read(const struct mctr *c, struct media_counters *out)
 /* ---- the command queue: proxy -> worker ---- */
 
 void
-worker_post(struct mworker *w, struct mcmd *c)
+media_worker_post(struct mworker *w, struct mcmd *c)
 {
 	jobq_post(&w->cmds, &c->item);
 }
@@ -68,7 +68,7 @@ commands_run(evutil_socket_t fd, short what, void *arg)
 		if (c->kind == MCMD_QUIT)
 			event_base_loopbreak(w->base);
 		else
-			stream_command(w, c);
+			media_stream_command(w, c);
 		free(c);
 	}
 }
@@ -93,17 +93,17 @@ worker_free(struct mworker *w)
 	/* Commands posted after the quit first: they may name live streams. */
 	while ((c = next_command(w))) {
 		if (c->kind != MCMD_QUIT)
-			stream_command(w, c);
+			media_stream_command(w, c);
 		free(c);
 	}
 	while ((s = LIST_FIRST(&w->streams))) {
 		LIST_REMOVE(s, link);
-		stream_free(s);
+		media_stream_free(s);
 	}
 	jobq_free(&w->cmds);
 	if (w->base)
 		event_base_free(w->base);
-	packet_batch_free(w->b);
+	media_packet_batch_free(w->b);
 	free(w);
 }
 
@@ -116,7 +116,7 @@ worker_new(struct media_relay *r)
 		return NULL;
 	w->relay = r;
 	LIST_INIT(&w->streams);
-	if (!(w->b = packet_batch_new()) || !(w->base = event_base_new()) ||
+	if (!(w->b = media_packet_batch_new()) || !(w->base = event_base_new()) ||
 	    jobq_init(&w->cmds, w->base, commands_run, w) != 0 ||
 	    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		worker_free(w);
@@ -135,7 +135,7 @@ worker_stop(struct mworker *w)
 	/* Without memory for the command, loopbreak is thread-safe too. */
 	if (q) {
 		q->kind = MCMD_QUIT;
-		worker_post(w, q);
+		media_worker_post(w, q);
 	} else {
 		event_base_loopbreak(w->base);
 	}
@@ -148,7 +148,7 @@ media_relay_new(int n_workers)
 {
 	struct media_relay *r;
 
-	if (evthread_use_pthreads() < 0 || srtpctx_global_init() < 0)
+	if (evthread_use_pthreads() < 0 || media_srtpctx_global_init() < 0)
 		return NULL;
 	if (n_workers <= 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -190,14 +190,14 @@ media_relay_counters(const struct media_relay *r, struct media_counters *out)
 
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < r->n; i++) {
-		mctr_read(&r->w[i]->ctr, &one);
+		media_mctr_read(&r->w[i]->ctr, &one);
 		for (int k = 0; k < MEDIA_CTR_COUNT; k++)
 			out->v[k] += one.v[k];
 	}
 }
 
 struct mworker *
-relay_pick(struct media_relay *r)
+media_relay_pick(struct media_relay *r)
 {
 	return r->w[r->next++ % (unsigned)r->n];
 }

@@ -44,7 +44,7 @@ static const char *const errors[] = {
 };
 
 const char *
-sdes_strerror(enum sdes_err e)
+media_sdes_strerror(enum sdes_err e)
 {
 	if ((size_t)e >= sizeof(errors) / sizeof(errors[0]) || !errors[e])
 		return "unknown SDES error";
@@ -52,13 +52,13 @@ sdes_strerror(enum sdes_err e)
 }
 
 const char *
-sdes_suite_name(enum sdes_suite s)
+media_sdes_suite_name(enum sdes_suite s)
 {
 	return s > SDES_NONE && s < SDES_SUITE_COUNT ? suites[s].name : NULL;
 }
 
 enum sdes_suite
-sdes_suite_from_name(const char *name, size_t len)
+media_sdes_suite_from_name(const char *name, size_t len)
 {
 	for (int s = SDES_NONE + 1; s < SDES_SUITE_COUNT; s++)
 		if (strlen(suites[s].name) == len && memcmp(suites[s].name, name, len) == 0)
@@ -67,13 +67,13 @@ sdes_suite_from_name(const char *name, size_t len)
 }
 
 size_t
-sdes_key_len(enum sdes_suite s)
+media_sdes_key_len(enum sdes_suite s)
 {
 	return s > SDES_NONE && s < SDES_SUITE_COUNT ? suites[s].key : 0;
 }
 
 size_t
-sdes_salt_len(enum sdes_suite s)
+media_sdes_salt_len(enum sdes_suite s)
 {
 	return s > SDES_NONE && s < SDES_SUITE_COUNT ? suites[s].salt : 0;
 }
@@ -150,9 +150,9 @@ parse_lifetime(const char *s, size_t len, struct sdes_crypto *out)
 static enum sdes_err
 parse_key(const char *s, size_t len, struct sdes_crypto *out)
 {
-	size_t want = sdes_key_len(out->key.suite) + sdes_salt_len(out->key.suite);
+	size_t want = media_sdes_key_len(out->key.suite) + media_sdes_salt_len(out->key.suite);
 	uint8_t buf[SDES_MAX_KEY_SALT + 3];
-	int n = b64_decode(s, len, buf, sizeof(buf));
+	int n = media_b64_decode(s, len, buf, sizeof(buf));
 
 	if (n < 0)
 		return SDES_E_BASE64;
@@ -225,7 +225,7 @@ parse_fields(struct cur *c, struct sdes_crypto *out)
 		return e;
 	if (!next_token(c, &t, &len))
 		return SDES_E_SYNTAX;
-	if ((out->key.suite = sdes_suite_from_name(t, len)) == SDES_NONE)
+	if ((out->key.suite = media_sdes_suite_from_name(t, len)) == SDES_NONE)
 		return SDES_E_SUITE;
 	if (!next_token(c, &t, &len))
 		return SDES_E_SYNTAX;
@@ -238,7 +238,7 @@ parse_fields(struct cur *c, struct sdes_crypto *out)
 }
 
 enum sdes_err
-sdes_parse(const char *value, struct sdes_crypto *out)
+media_sdes_parse(const char *value, struct sdes_crypto *out)
 {
 	struct cur c = { value, value + strlen(value) };
 
@@ -252,14 +252,14 @@ sdes_parse(const char *value, struct sdes_crypto *out)
 }
 
 int
-sdes_print(const struct sdes_crypto *c, char *buf, size_t size)
+media_sdes_print(const struct sdes_crypto *c, char *buf, size_t size)
 {
-	const char *name = sdes_suite_name(c->key.suite);
+	const char *name = media_sdes_suite_name(c->key.suite);
 	char key[SDES_MAX_KEY_SALT * 4 / 3 + 4], life[32] = "";
 	int n;
 
-	if (!name || b64_encode(c->key.key_salt,
-	    sdes_key_len(c->key.suite) + sdes_salt_len(c->key.suite), key, sizeof(key)) < 0)
+	size_t ks = media_sdes_key_len(c->key.suite) + media_sdes_salt_len(c->key.suite);
+	if (!name || media_b64_encode(c->key.key_salt, ks, key, sizeof(key)) < 0)
 		return -1;
 	if (c->lifetime_log2 > 0)
 		snprintf(life, sizeof(life), "|2^%d", c->lifetime_log2);
@@ -270,9 +270,9 @@ sdes_print(const struct sdes_crypto *c, char *buf, size_t size)
 }
 
 enum sdes_err
-sdes_generate(enum sdes_suite suite, unsigned tag, struct sdes_crypto *out)
+media_sdes_generate(enum sdes_suite suite, unsigned tag, struct sdes_crypto *out)
 {
-	size_t len = sdes_key_len(suite) + sdes_salt_len(suite);
+	size_t len = media_sdes_key_len(suite) + media_sdes_salt_len(suite);
 
 	memset(out, 0, sizeof(*out));
 	if (len == 0)
@@ -285,7 +285,7 @@ sdes_generate(enum sdes_suite suite, unsigned tag, struct sdes_crypto *out)
 }
 
 int
-sdes_choose(const enum sdes_suite *prefs, size_t n_prefs,
+media_sdes_choose(const enum sdes_suite *prefs, size_t n_prefs,
     const char *const *offers, size_t n_offers,
     struct sdes_crypto *chosen, enum sdes_err *why)
 {
@@ -293,7 +293,7 @@ sdes_choose(const enum sdes_suite *prefs, size_t n_prefs,
 
 	for (size_t p = 0; p < n_prefs; p++)
 		for (size_t i = 0; i < n_offers; i++)
-			if (sdes_parse(offers[i], &c) == SDES_OK && c.key.suite == prefs[p]) {
+			if (media_sdes_parse(offers[i], &c) == SDES_OK && c.key.suite == prefs[p]) {
 				*chosen = c;
 				*why = SDES_OK;
 				return (int)i;

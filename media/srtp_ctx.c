@@ -34,21 +34,20 @@ static int init_status = -1;
 static void
 global_init(void)
 {
-	init_status = srtp_init() == srtp_err_status_ok && srtp_ossl_install() == 0 ? 0 : -1;
+	init_status = srtp_init() == srtp_err_status_ok && media_srtp_ossl_install() == 0 ? 0 : -1;
 }
 
 int
-srtpctx_global_init(void)
+media_srtpctx_global_init(void)
 {
 	pthread_once(&init_once, global_init);
 	return init_status;
 }
 
-/* RTP and RTCP policies per suite. SRTCP keeps an 80-bit tag even for the
- * _32 suites (RFC 4568 6.2.2, RFC 6188 3); GCM uses its 16-byte tag for both
- * (RFC 7714 12). */
-static int
-set_policies(enum sdes_suite s, srtp_crypto_policy_t *rtp, srtp_crypto_policy_t *rtcp)
+/* SRTCP keeps an 80-bit tag even for the _32 suites (RFC 4568 6.2.2,
+ * RFC 6188 3); GCM uses its 16-byte tag for both (RFC 7714 12). */
+int
+media_srtpctx_suite_policy(enum sdes_suite s, srtp_crypto_policy_t *rtp, srtp_crypto_policy_t *rtcp)
 {
 	switch (s) {
 	case SDES_AEAD_AES_256_GCM:
@@ -81,16 +80,16 @@ set_policies(enum sdes_suite s, srtp_crypto_policy_t *rtp, srtp_crypto_policy_t 
 }
 
 struct srtpctx *
-srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir)
+media_srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir)
 {
 	srtp_policy_t p;
 	uint8_t material[SDES_MAX_KEY_SALT];
 	struct srtpctx *c;
 
-	if (srtpctx_global_init() < 0)
+	if (media_srtpctx_global_init() < 0)
 		return NULL;
 	memset(&p, 0, sizeof(p));
-	if (set_policies(key->suite, &p.rtp, &p.rtcp) < 0)
+	if (media_srtpctx_suite_policy(key->suite, &p.rtp, &p.rtcp) < 0)
 		return NULL;
 	if (!(c = calloc(1, sizeof(*c))))
 		return NULL;
@@ -111,7 +110,7 @@ srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir)
 }
 
 void
-srtpctx_free(struct srtpctx *c)
+media_srtpctx_free(struct srtpctx *c)
 {
 	if (!c)
 		return;
@@ -155,7 +154,7 @@ track_ssrc(struct srtpctx *c, const uint8_t *pkt, int rtcp)
 }
 
 enum srtpctx_result
-srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
+media_srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
 {
 	enum srtpctx_result r = map_status(rtcp ? srtp_protect_rtcp(c->session, pkt, len)
 	    : srtp_protect(c->session, pkt, len));
@@ -166,7 +165,7 @@ srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
 }
 
 enum srtpctx_result
-srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
+media_srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
 {
 	enum srtpctx_result r = map_status(rtcp ? srtp_unprotect_rtcp(c->session, pkt, len)
 	    : srtp_unprotect(c->session, pkt, len));
@@ -179,16 +178,16 @@ srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp)
 /* ---- inbound re-keying ---- */
 
 void
-srtpctx_rx_rekey(struct srtpctx_rx *rx, struct srtpctx *fresh)
+media_srtpctx_rx_rekey(struct srtpctx_rx *rx, struct srtpctx *fresh)
 {
-	srtpctx_rx_reap(rx);
+	media_srtpctx_rx_reap(rx);
 	if (!rx->cur) {
 		rx->cur = fresh;
 		return;
 	}
 	/* A second re-key before the first one was used: the unused key is gone
 	 * from the SDP, so it goes. */
-	srtpctx_free(rx->next);
+	media_srtpctx_free(rx->next);
 	rx->next = fresh;
 }
 
@@ -201,19 +200,20 @@ promote_next(struct srtpctx_rx *rx)
 }
 
 enum srtpctx_result
-srtpctx_rx_unprotect(struct srtpctx_rx *rx, uint8_t *pkt, int *len, int rtcp, uint8_t *scratch)
+media_srtpctx_rx_unprotect(struct srtpctx_rx *rx, uint8_t *pkt, int *len, int rtcp,
+    uint8_t *scratch)
 {
 	if (!rx->next)
-		return srtpctx_unprotect(rx->cur, pkt, len, rtcp);
+		return media_srtpctx_unprotect(rx->cur, pkt, len, rtcp);
 	/* The old key first: until the peer switches, that is every packet. */
 	int orig = *len;
 	memcpy(scratch, pkt, (size_t)orig);
-	enum srtpctx_result r = srtpctx_unprotect(rx->cur, pkt, len, rtcp);
+	enum srtpctx_result r = media_srtpctx_unprotect(rx->cur, pkt, len, rtcp);
 	if (r == SRTPCTX_OK)
 		return r;
 	memcpy(pkt, scratch, (size_t)orig);
 	*len = orig;
-	enum srtpctx_result r2 = srtpctx_unprotect(rx->next, pkt, len, rtcp);
+	enum srtpctx_result r2 = media_srtpctx_unprotect(rx->next, pkt, len, rtcp);
 	if (r2 != SRTPCTX_OK)
 		return r;	/* report what the key in force said */
 	if (!rx->retired)
@@ -222,17 +222,17 @@ srtpctx_rx_unprotect(struct srtpctx_rx *rx, uint8_t *pkt, int *len, int rtcp, ui
 }
 
 void
-srtpctx_rx_reap(struct srtpctx_rx *rx)
+media_srtpctx_rx_reap(struct srtpctx_rx *rx)
 {
-	srtpctx_free(rx->retired);
+	media_srtpctx_free(rx->retired);
 	rx->retired = NULL;
 }
 
 void
-srtpctx_rx_clear(struct srtpctx_rx *rx)
+media_srtpctx_rx_clear(struct srtpctx_rx *rx)
 {
-	srtpctx_free(rx->cur);
-	srtpctx_free(rx->next);
-	srtpctx_free(rx->retired);
+	media_srtpctx_free(rx->cur);
+	media_srtpctx_free(rx->next);
+	media_srtpctx_free(rx->retired);
 	rx->cur = rx->next = rx->retired = NULL;
 }

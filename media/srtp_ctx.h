@@ -24,20 +24,26 @@ enum srtpctx_result {
 };
 
 struct srtpctx;
+struct srtp_crypto_policy_t;	/* libsrtp2's srtp_crypto_policy_t */
+
+/* The one table of SDES suite to libsrtp2 RTP and RTCP policies (for the
+ * tests and tests/bench/mediagen.c too). 0, or -1 for no such suite. */
+int media_srtpctx_suite_policy(enum sdes_suite s, struct srtp_crypto_policy_t *rtp,
+    struct srtp_crypto_policy_t *rtcp);
 
 /* libsrtp2's srtp_init and our OpenSSL ciphers in it (srtp_ossl.h), once
  * per process; safe from any thread. */
-int srtpctx_global_init(void);
+int media_srtpctx_global_init(void);
 
 /* NULL on error (bad suite, libsrtp failure, out of memory). */
-struct srtpctx *srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir);
-void srtpctx_free(struct srtpctx *c);
+struct srtpctx *media_srtpctx_new(const struct sdes_key *key, enum srtpctx_dir dir);
+void media_srtpctx_free(struct srtpctx *c);
 
 /* In place; *len is updated. protect needs SRTPCTX_TRAILER spare bytes.
  * A context keeps the state (ROC, replay window) of its 16 most recent
  * SSRCs; a 17th makes it forget the oldest, so memory stays bounded. */
-enum srtpctx_result srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
-enum srtpctx_result srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
+enum srtpctx_result media_srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
+enum srtpctx_result media_srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
 
 /* Inbound keys of one peer: cur decrypts; next, once set, is tried first and
  * replaces cur at its first success; the replaced context is parked in
@@ -48,15 +54,15 @@ struct srtpctx_rx {
 
 /* Installs a new key (takes ownership). Without a current key it takes effect
  * at once. Frees whatever was retired before. */
-void srtpctx_rx_rekey(struct srtpctx_rx *rx, struct srtpctx *fresh);
+void media_srtpctx_rx_rekey(struct srtpctx_rx *rx, struct srtpctx *fresh);
 /* Unprotects with next, then cur. scratch (at least *len bytes) keeps a copy
  * when both are tried: a failed AEAD decryption may have scribbled on the
  * packet. SRTPCTX_OK also when rx holds no key at all is NOT the case:
  * callers check rx->cur first. */
-enum srtpctx_result srtpctx_rx_unprotect(struct srtpctx_rx *rx, uint8_t *pkt, int *len,
+enum srtpctx_result media_srtpctx_rx_unprotect(struct srtpctx_rx *rx, uint8_t *pkt, int *len,
     int rtcp, uint8_t *scratch);
 /* Frees the retired context (call outside the packet path). */
-void srtpctx_rx_reap(struct srtpctx_rx *rx);
-void srtpctx_rx_clear(struct srtpctx_rx *rx);
+void media_srtpctx_rx_reap(struct srtpctx_rx *rx);
+void media_srtpctx_rx_clear(struct srtpctx_rx *rx);
 
 #endif

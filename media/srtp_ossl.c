@@ -404,7 +404,7 @@ decode_vectors(void)
 }
 
 int
-srtp_ossl_install(void)
+media_srtp_ossl_install(void)
 {
 	static const srtp_cipher_type_t *const ciphers[] = {
 		&icm128_type, &icm256_type, &gcm128_type, &gcm256_type,
@@ -422,7 +422,7 @@ srtp_ossl_install(void)
 }
 
 int
-srtp_ossl_installed(void)
+media_srtp_ossl_installed(void)
 {
 	return installed;
 }

@@ -5,7 +5,7 @@
  * block-level crypto changes hands. Debian builds libsrtp2 on NSS, which
  * creates a context, takes locks and allocates for every packet; these keep
  * one preallocated OpenSSL context per key and allocate nothing per packet.
- * Internal to media/ (srtp_ctx.c installs them in srtpctx_global_init). */
+ * Internal to media/ (srtp_ctx.c installs them in media_srtpctx_global_init). */
 #ifndef UMSBC_MEDIA_SRTP_OSSL_H
 #define UMSBC_MEDIA_SRTP_OSSL_H
 
@@ -13,9 +13,9 @@
  * on each type (our known-answer vectors: RFC 3711 B.2, RFC 6188 7.1, the
  * GCM specification's test cases 4 and 16, RFC 2202) before it takes it.
  * 0, or -1 when a type was refused (the stock one stays). */
-int srtp_ossl_install(void);
+int media_srtp_ossl_install(void);
 
-/* 1 once srtp_ossl_install succeeded in this process. */
-int srtp_ossl_installed(void);
+/* 1 once media_srtp_ossl_install succeeded in this process. */
+int media_srtp_ossl_installed(void);
 
 #endif

@@ -30,7 +30,7 @@ side_init(struct media_stream *s, int idx, const struct media_stream_conf *conf,
 	sd->idx = idx;
 	sd->mux = conf->rtcp_mux[idx] != 0;
 	sd->pool = conf->pool[idx];
-	if ((r = portpool_get(sd->pool, !sd->mux, &sd->ports)) < 0)
+	if ((r = media_portpool_get(sd->pool, !sd->mux, &sd->ports)) < 0)
 		return r;
 	sd->sock[KIND_RTP] = (struct msock){ sd, KIND_RTP, sd->ports.rtp_fd, NULL };
 	sd->sock[KIND_RTCP] = (struct msock){ sd, KIND_RTCP, sd->ports.rtcp_fd, NULL };
@@ -55,17 +55,17 @@ media_stream_new(struct media_relay *r, const struct media_stream_conf *conf,
 	}
 	if ((err = side_init(s, MEDIA_OUTSIDE, conf, now)) == 0 &&
 	    (err = side_init(s, MEDIA_INSIDE, conf, now)) < 0)
-		portpool_put(s->side[MEDIA_OUTSIDE].pool, &s->side[MEDIA_OUTSIDE].ports);
+		media_portpool_put(s->side[MEDIA_OUTSIDE].pool, &s->side[MEDIA_OUTSIDE].ports);
 	if (err < 0) {
 		free(s);
 		free(c);
 		return err;
 	}
 	s->raw = conf->raw;
-	s->w = relay_pick(r);
+	s->w = media_relay_pick(r);
 	c->kind = MCMD_ADD;
 	c->s = s;
-	worker_post(s->w, c);
+	media_worker_post(s->w, c);
 	*out = s;
 	return 0;
 }
@@ -80,15 +80,15 @@ sock_close(struct msock *k)
 
 /* In the owning worker (or after it has stopped). */
 void
-stream_free(struct media_stream *s)
+media_stream_free(struct media_stream *s)
 {
 	for (int i = 0; i < 2; i++) {
 		struct mside *sd = &s->side[i];
 		sock_close(&sd->sock[KIND_RTP]);
 		sock_close(&sd->sock[KIND_RTCP]);
-		srtpctx_rx_clear(&sd->rx);
-		srtpctx_free(sd->tx);
-		portpool_put(sd->pool, &sd->ports);
+		media_srtpctx_rx_clear(&sd->rx);
+		media_srtpctx_free(sd->tx);
+		media_portpool_put(sd->pool, &sd->ports);
 	}
 	free(s);
 }
@@ -106,7 +106,7 @@ media_stream_destroy(struct media_stream *s)
 		return;
 	c->kind = MCMD_DEL;
 	c->s = s;
-	worker_post(s->w, c);
+	media_worker_post(s->w, c);
 }
 
 /* ---- updates ---- */
@@ -114,7 +114,7 @@ media_stream_destroy(struct media_stream *s)
 static int
 key_equal(const struct sdes_key *a, const struct sdes_key *b)
 {
-	size_t n = sdes_key_len(a->suite) + sdes_salt_len(a->suite);
+	size_t n = media_sdes_key_len(a->suite) + media_sdes_salt_len(a->suite);
 
 	return a->suite == b->suite && memcmp(a->key_salt, b->key_salt, n) == 0;
 }
@@ -154,7 +154,7 @@ prepare_key(const struct sdes_key *now, const struct sdes_key *want,
 	*ctx = NULL;
 	if (!*set || want->suite == SDES_NONE)
 		return 0;
-	return (*ctx = srtpctx_new(want, dir)) ? 0 : -EINVAL;
+	return (*ctx = media_srtpctx_new(want, dir)) ? 0 : -EINVAL;
 }
 
 int
@@ -168,7 +168,7 @@ media_stream_update(struct media_stream *s, enum media_side side, const struct m
 	if (p->rtp_len > sizeof(c->remote[0]) || p->rtcp_len > sizeof(c->remote[0]) ||
 	    prepare_key(&sd->rx_key, &p->rx, SRTPCTX_INBOUND, &c->set_rx, &c->rx) < 0 ||
 	    prepare_key(&sd->tx_key, &p->tx, SRTPCTX_OUTBOUND, &c->set_tx, &c->tx) < 0) {
-		srtpctx_free(c->rx);
+		media_srtpctx_free(c->rx);
 		free(c);
 		return -EINVAL;
 	}
@@ -179,7 +179,7 @@ media_stream_update(struct media_stream *s, enum media_side side, const struct m
 	c->latch = p->latch;
 	sd->rx_key = p->rx;
 	sd->tx_key = p->tx;
-	worker_post(s->w, c);
+	media_worker_post(s->w, c);
 	return 0;
 }
 
@@ -190,7 +190,7 @@ sock_open(struct mworker *w, struct msock *k)
 {
 	if (k->fd < 0)
 		return 0;
-	k->ev = event_new(w->base, k->fd, EV_READ | EV_PERSIST, packet_readable, k);
+	k->ev = event_new(w->base, k->fd, EV_READ | EV_PERSIST, media_packet_readable, k);
 	return k->ev && event_add(k->ev, NULL) == 0 ? 0 : -1;
 }
 
@@ -219,19 +219,19 @@ apply_update(struct mside *sd, struct mcmd *c)
 	}
 	sd->latch = c->latch;
 	if (c->set_rx && c->rx)
-		srtpctx_rx_rekey(&sd->rx, c->rx);
+		media_srtpctx_rx_rekey(&sd->rx, c->rx);
 	else if (c->set_rx)
-		srtpctx_rx_clear(&sd->rx);
+		media_srtpctx_rx_clear(&sd->rx);
 	else
-		srtpctx_rx_reap(&sd->rx);
+		media_srtpctx_rx_reap(&sd->rx);
 	if (c->set_tx) {
-		srtpctx_free(sd->tx);
+		media_srtpctx_free(sd->tx);
 		sd->tx = c->tx;
 	}
 }
 
 void
-stream_command(struct mworker *w, struct mcmd *c)
+media_stream_command(struct mworker *w, struct mcmd *c)
 {
 	switch (c->kind) {
 	case MCMD_ADD:
@@ -242,7 +242,7 @@ stream_command(struct mworker *w, struct mcmd *c)
 		break;
 	case MCMD_DEL:
 		LIST_REMOVE(c->s, link);
-		stream_free(c->s);
+		media_stream_free(c->s);
 		break;
 	case MCMD_QUIT:
 		break;
@@ -287,5 +287,5 @@ void
 media_stream_counters(const struct media_stream *s, enum media_side side,
     struct media_counters *out)
 {
-	mctr_read(&s->side[side].ctr, out);
+	media_mctr_read(&s->side[side].ctr, out);
 }

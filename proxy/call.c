@@ -79,8 +79,7 @@ static struct portpool *
 pool_open(const char *what, const char *text, const struct netaddr *a, int lo, int hi,
     char *err, size_t errlen)
 {
-	struct portpool *p = portpool_new((const struct sockaddr *)&a->ss, a->len, (uint16_t)lo,
-	    (uint16_t)hi);
+	struct portpool *p = media_portpool_new(netaddr_csa(a), a->len, (uint16_t)lo, (uint16_t)hi);
 	struct media_ports probe;
 	int r;
 
@@ -88,13 +87,13 @@ pool_open(const char *what, const char *text, const struct netaddr *a, int lo, i
 		snprintf(err, errlen, "media.%s %s: %s", what, text, strerror(errno));
 		return NULL;
 	}
-	if ((r = portpool_get(p, 1, &probe)) < 0) {
+	if ((r = media_portpool_get(p, 1, &probe)) < 0) {
 		snprintf(err, errlen, "media.%s %s: no port of %d-%d can be bound (%s); "
 		    "is it an address of this host?", what, text, lo, hi, strerror(-r));
-		portpool_free(p);
+		media_portpool_free(p);
 		return NULL;
 	}
-	portpool_put(p, &probe);
+	media_portpool_put(p, &probe);
 	return p;
 }
 
@@ -107,7 +106,7 @@ same_ports(const struct call_media *m, const struct conf *c)
 }
 
 static void
-media_settings(struct call_media *m, const struct conf *c)
+call_media_settings(struct call_media *m, const struct conf *c)
 {
 	m->timeout = (unsigned)c->media.timeout;
 	m->hold_timeout = (unsigned)c->media.hold_timeout;
@@ -117,7 +116,7 @@ media_settings(struct call_media *m, const struct conf *c)
 }
 
 static int
-media_apply(const struct conf *c, char *err, size_t errlen)
+call_media_apply(const struct conf *c, char *err, size_t errlen)
 {
 	if (!c->media.enabled) {
 		C.media_on = 0;
@@ -128,7 +127,7 @@ media_apply(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (C.gen && same_ports(&C.gen->m, c)) {
-		media_settings(&C.gen->m, c);	/* timeouts and suites: calls follow */
+		call_media_settings(&C.gen->m, c);	/* timeouts and suites: calls follow */
 		C.media_on = 1;
 		return 0;
 	}
@@ -143,7 +142,7 @@ media_apply(const struct conf *c, char *err, size_t errlen)
 	    !(g->m.pool[SIDE_INSIDE] = pool_open("inside_address", c->media.inside_address,
 	    &c->media.inside, c->media.port_min, c->media.port_max, err, errlen))) {
 		if (g->m.pool[SIDE_OUTSIDE])
-			portpool_free(g->m.pool[SIDE_OUTSIDE]);
+			media_portpool_free(g->m.pool[SIDE_OUTSIDE]);
 		free(g);
 		return -1;
 	}
@@ -151,7 +150,7 @@ media_apply(const struct conf *c, char *err, size_t errlen)
 	snprintf(g->m.addr[SIDE_INSIDE], sizeof(g->m.addr[0]), "%s", c->media.inside_address);
 	g->m.lo = c->media.port_min;
 	g->m.hi = c->media.port_max;
-	media_settings(&g->m, c);
+	call_media_settings(&g->m, c);
 	g->older = C.gen;
 	C.gen = g;
 	C.media_on = 1;
@@ -309,7 +308,7 @@ call_end(struct call *c, const char *reason)
 	    "inside_pkts_in=%llu inside_pkts_out=%llu srtp_auth_failures=%llu srtp_replays=%llu "
 	    "foreign=%llu drops=%llu", c->id, c->gw_known ? c->gw_name : "-",
 	    security_name(c->mode), reason, secs,
-	    c->suite != SDES_NONE ? sdes_suite_name(c->suite) : "none",
+	    c->suite != SDES_NONE ? media_sdes_suite_name(c->suite) : "none",
 	    (unsigned long long)k[SIDE_OUTSIDE].v[MEDIA_CTR_PACKETS_IN],
 	    (unsigned long long)k[SIDE_OUTSIDE].v[MEDIA_CTR_PACKETS_OUT],
 	    (unsigned long long)k[SIDE_INSIDE].v[MEDIA_CTR_PACKETS_IN],
@@ -521,7 +520,7 @@ call_init(struct event_base *base, const struct conf *c, call_send_fn send, char
 		snprintf(err, errlen, "media: out of memory");
 		return -1;
 	}
-	if (media_apply(c, err, errlen) != 0)
+	if (call_media_apply(c, err, errlen) != 0)
 		return -1;
 	struct timeval tv = { TICK_S, 0 };
 	C.tick = event_new(base, -1, EV_PERSIST, tick, NULL);
@@ -544,7 +543,7 @@ gateway_listed(const struct conf *c, const char *name)
 int
 call_reconf(const struct conf *c, char *err, size_t errlen)
 {
-	if (media_apply(c, err, errlen) != 0)
+	if (call_media_apply(c, err, errlen) != 0)
 		return -1;
 	C.conf = c;
 	for (struct call *x = call_first(), *next; x; x = next) {
@@ -582,8 +581,8 @@ call_shutdown(void)
 	while (C.gen) {
 		struct media_gen *g = C.gen;
 		C.gen = g->older;
-		portpool_free(g->m.pool[SIDE_OUTSIDE]);
-		portpool_free(g->m.pool[SIDE_INSIDE]);
+		media_portpool_free(g->m.pool[SIDE_OUTSIDE]);
+		media_portpool_free(g->m.pool[SIDE_INSIDE]);
 		free(g);
 	}
 	C.media_on = 0;
@@ -633,6 +632,6 @@ call_stats(struct call_stats *out)
 		media_relay_counters(C.relay, &out->media);
 	out->ports_in_use = 0;
 	for (struct media_gen *g = C.gen; g; g = g->older)
-		out->ports_in_use += (unsigned)(portpool_in_use(g->m.pool[SIDE_OUTSIDE]) +
-		    portpool_in_use(g->m.pool[SIDE_INSIDE]));
+		out->ports_in_use += (unsigned)(media_portpool_in_use(g->m.pool[SIDE_OUTSIDE]) +
+		    media_portpool_in_use(g->m.pool[SIDE_INSIDE]));
 }

@@ -87,7 +87,7 @@ choose(const struct call *c, const struct sdpr_stream *s, struct sdes_crypto *ou
 		return -1;
 	for (int k = 0; k < s->n_crypto; k++)
 		offers[k] = s->crypto[k];
-	return sdes_choose(c->media->suites, (size_t)c->media->n_suites, offers,
+	return media_sdes_choose(c->media->suites, (size_t)c->media->n_suites, offers,
 	    (size_t)s->n_crypto, out, &why) < 0 ? -1 : 0;
 }
 
@@ -171,8 +171,8 @@ offer(struct call *c, enum side o, struct sdpr *d, int refuse, struct sdpr_leg *
 		if (gw_srtp) {
 			p.rx = chosen.key;
 			/* Our own key stays across re-offers unless the suite changes. */
-			if (st->answer.key.suite != chosen.key.suite &&
-			    sdes_generate(chosen.key.suite, chosen.tag, &st->answer) != SDES_OK) {
+			if (st->answer.key.suite != chosen.key.suite && media_sdes_generate(
+			    chosen.key.suite, chosen.tag, &st->answer) != SDES_OK) {
 				*phrase = "Server Internal Error (no random key)";
 				return 500;
 			}
@@ -193,8 +193,9 @@ offer(struct call *c, enum side o, struct sdpr *d, int refuse, struct sdpr_leg *
 			st->n_offered = 0;
 			for (int k = 0; k < c->media->n_suites && k < SDPR_MAX_CRYPTO; k++) {
 				struct sdes_crypto *x = &st->offered[st->n_offered];
-				if (sdes_generate(c->media->suites[k], (unsigned)k + 1, x) != SDES_OK ||
-				    sdes_print(x, ct->line[i][k], SDES_PRINT_MAX) < 0) {
+				enum sdes_suite su = c->media->suites[k];
+				if (media_sdes_generate(su, (unsigned)k + 1, x) != SDES_OK ||
+				    media_sdes_print(x, ct->line[i][k], SDES_PRINT_MAX) < 0) {
 					*phrase = "Server Internal Error (no random key)";
 					return 500;
 				}
@@ -217,7 +218,7 @@ gateway_answer_keys(const struct cstream *st, const struct sdpr_stream *s, struc
 {
 	struct sdes_crypto got;
 
-	if (!s->secure || s->n_crypto < 1 || sdes_parse(s->crypto[0], &got) != SDES_OK)
+	if (!s->secure || s->n_crypto < 1 || media_sdes_parse(s->crypto[0], &got) != SDES_OK)
 		return -1;
 	for (int k = 0; k < st->n_offered; k++)
 		if (st->offered[k].tag == got.tag && st->offered[k].key.suite == got.key.suite) {
@@ -269,7 +270,7 @@ answer(struct call *c, enum side a, struct sdpr *d, struct sdpr_leg *leg,
 			struct media_peer q = st->peer[o];
 			q.tx = st->answer.key;
 			if (media_stream_update(st->ms, (enum media_side)o, &q) < 0 ||
-			    sdes_print(&st->answer, ct->line[i][0], SDES_PRINT_MAX) < 0) {
+			    media_sdes_print(&st->answer, ct->line[i][0], SDES_PRINT_MAX) < 0) {
 				stream_drop(c, st);
 				continue;
 			}

@@ -555,7 +555,7 @@ load_suites(struct ctx *x, config_setting_t *m)
 	for (int i = 0; i < config_setting_length(l); i++) {
 		config_setting_t *e = config_setting_get_elem(l, i);
 		const char *n = config_setting_get_string(e);
-		enum sdes_suite s = n ? sdes_suite_from_name(n, strlen(n)) : SDES_NONE;
+		enum sdes_suite s = n ? media_sdes_suite_from_name(n, strlen(n)) : SDES_NONE;
 		if (s == SDES_NONE)
 			return fail(x, e, "srtp_suites: \"%s\" is not one of AEAD_AES_256_GCM, AEAD_AES_128_GCM, "
 			    "AES_256_CM_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_80, AES_256_CM_HMAC_SHA1_32, "

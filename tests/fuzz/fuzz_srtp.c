@@ -50,14 +50,14 @@ fixed_key(enum sdes_suite s, uint8_t salt)
 static void
 setup(void)
 {
-	if (srtpctx_global_init() < 0)
+	if (media_srtpctx_global_init() < 0)
 		abort();
 	for (int i = 0; i < N_SUITES; i++) {
 		struct sdes_key a = fixed_key(suites[i], 1), b = fixed_key(suites[i], 2);
-		ctx[i].in = srtpctx_new(&a, SRTPCTX_INBOUND);
-		ctx[i].out = srtpctx_new(&a, SRTPCTX_OUTBOUND);
-		srtpctx_rx_rekey(&ctx[i].rx, srtpctx_new(&a, SRTPCTX_INBOUND));
-		srtpctx_rx_rekey(&ctx[i].rx, srtpctx_new(&b, SRTPCTX_INBOUND));
+		ctx[i].in = media_srtpctx_new(&a, SRTPCTX_INBOUND);
+		ctx[i].out = media_srtpctx_new(&a, SRTPCTX_OUTBOUND);
+		media_srtpctx_rx_rekey(&ctx[i].rx, media_srtpctx_new(&a, SRTPCTX_INBOUND));
+		media_srtpctx_rx_rekey(&ctx[i].rx, media_srtpctx_new(&b, SRTPCTX_INBOUND));
 		if (!ctx[i].in || !ctx[i].out || !ctx[i].rx.cur || !ctx[i].rx.next)
 			abort();
 	}
@@ -87,23 +87,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(pkt, data + 1, (size_t)len);
 	switch (mode) {
 	case 0:
-		(void)srtpctx_unprotect(ctx[s].in, pkt, &len, rtcp);
+		(void)media_srtpctx_unprotect(ctx[s].in, pkt, &len, rtcp);
 		break;
 	case 1:
 		if (!relayable(pkt, len, rtcp))
 			break;
 		memcpy(orig, pkt, (size_t)len);
 		int plain = len;
-		if (srtpctx_protect(ctx[s].out, pkt, &len, rtcp) != SRTPCTX_OK)
+		if (media_srtpctx_protect(ctx[s].out, pkt, &len, rtcp) != SRTPCTX_OK)
 			break;
 		if (len < plain || len > plain + SRTPCTX_TRAILER)
 			abort();
-		if (srtpctx_unprotect(ctx[s].in, pkt, &len, rtcp) == SRTPCTX_OK &&
+		if (media_srtpctx_unprotect(ctx[s].in, pkt, &len, rtcp) == SRTPCTX_OK &&
 		    (len != plain || memcmp(pkt, orig, (size_t)plain) != 0))
 			abort();
 		break;
 	default:
-		(void)srtpctx_rx_unprotect(&ctx[s].rx, pkt, &len, rtcp, scratch);
+		(void)media_srtpctx_rx_unprotect(&ctx[s].rx, pkt, &len, rtcp, scratch);
 		break;
 	}
 	return 0;

@@ -6,9 +6,10 @@
 #include <unistd.h>
 
 #include "media_suites.h"
+#include "media/srtp_ctx.h"
 
-/* Per RFC 7714 12, RFC 6188 and RFC 4568 6.2: SRTCP keeps an 80-bit tag for
- * the _32 suites. */
+/* A stock libsrtp2 session with the media library's policy table (which
+ * check_media_srtp's suite_policies holds to the RFCs). */
 srtp_t
 test_srtp_session(const struct sdes_key *key, int inbound)
 {
@@ -17,34 +18,8 @@ test_srtp_session(const struct sdes_key *key, int inbound)
 	uint8_t k[SDES_MAX_KEY_SALT];
 
 	memset(&p, 0, sizeof(p));
-	switch (key->suite) {
-	case SDES_AEAD_AES_256_GCM:
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtcp);
-		break;
-	case SDES_AEAD_AES_128_GCM:
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
-		break;
-	case SDES_AES_256_CM_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtp);
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
-		break;
-	case SDES_AES_CM_128_HMAC_SHA1_80:
-		srtp_crypto_policy_set_rtp_default(&p.rtp);
-		srtp_crypto_policy_set_rtcp_default(&p.rtcp);
-		break;
-	case SDES_AES_256_CM_HMAC_SHA1_32:
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p.rtp);
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
-		break;
-	case SDES_AES_CM_128_HMAC_SHA1_32:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-		srtp_crypto_policy_set_rtcp_default(&p.rtcp);
-		break;
-	default:
+	if (media_srtpctx_suite_policy(key->suite, &p.rtp, &p.rtcp) != 0)
 		return NULL;
-	}
 	memcpy(k, key->key_salt, sizeof(k));
 	p.key = k;
 	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;

@@ -71,7 +71,7 @@ key_for(enum sdes_suite s)
 {
 	struct sdes_crypto c;
 
-	ck_assert_int_eq(sdes_generate(s, 1, &c), SDES_OK);
+	ck_assert_int_eq(media_sdes_generate(s, 1, &c), SDES_OK);
 	return c.key;
 }
 
@@ -101,7 +101,7 @@ START_TEST(same_bytes_as_stock_libsrtp2)
 	uint8_t wire[N_PKT][256], pkt[256], plain[256];
 	int wire_len[N_PKT];
 
-	ck_assert_msg(!srtp_ossl_installed(), "our ciphers are in already: run in check's fork mode");
+	ck_assert_msg(!media_srtp_ossl_installed(), "our ciphers are in already: run in check's fork mode");
 	ck_assert_int_eq(srtp_init(), srtp_err_status_ok);
 	struct sdes_key k = key_for(suite);
 	srtp_t stock = test_srtp_session(&k, 0);
@@ -113,27 +113,27 @@ START_TEST(same_bytes_as_stock_libsrtp2)
 		ck_assert_int_eq(st, srtp_err_status_ok);
 	}
 	srtp_dealloc(stock);
-	/* srtpctx_global_init starts libsrtp2 itself (a second srtp_init fails) */
+	/* media_srtpctx_global_init starts libsrtp2 itself (a second srtp_init fails) */
 	ck_assert_int_eq(srtp_shutdown(), srtp_err_status_ok);
 
-	ck_assert_int_eq(srtpctx_global_init(), 0);
-	ck_assert(srtp_ossl_installed());
-	struct srtpctx *out = srtpctx_new(&k, SRTPCTX_OUTBOUND), *in = srtpctx_new(&k, SRTPCTX_INBOUND);
+	ck_assert_int_eq(media_srtpctx_global_init(), 0);
+	ck_assert(media_srtp_ossl_installed());
+	struct srtpctx *out = media_srtpctx_new(&k, SRTPCTX_OUTBOUND), *in = media_srtpctx_new(&k, SRTPCTX_INBOUND);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_ptr_nonnull(in);
 	for (int i = 0; i < N_PKT; i++) {
 		int len = plain_packet(i, pkt), plain_len = len;
 		memcpy(plain, pkt, (size_t)len);
-		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, is_rtcp(i)), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, is_rtcp(i)), SRTPCTX_OK);
 		ck_assert_int_eq(len, wire_len[i]);
 		ck_assert_mem_eq(pkt, wire[i], (size_t)len);
 
-		ck_assert_int_eq(srtpctx_unprotect(in, wire[i], &wire_len[i], is_rtcp(i)), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_unprotect(in, wire[i], &wire_len[i], is_rtcp(i)), SRTPCTX_OK);
 		ck_assert_int_eq(wire_len[i], plain_len);
 		ck_assert_mem_eq(wire[i], plain, (size_t)plain_len);
 	}
-	srtpctx_free(out);
-	srtpctx_free(in);
+	media_srtpctx_free(out);
+	media_srtpctx_free(in);
 }
 END_TEST
 
@@ -143,28 +143,28 @@ START_TEST(forgery_refused)
 	enum sdes_suite suite = all[_i];
 	uint8_t pkt[256], copy[256];
 
-	ck_assert_int_eq(srtpctx_global_init(), 0);
+	ck_assert_int_eq(media_srtpctx_global_init(), 0);
 	struct sdes_key k = key_for(suite);
-	struct srtpctx *out = srtpctx_new(&k, SRTPCTX_OUTBOUND), *in = srtpctx_new(&k, SRTPCTX_INBOUND);
+	struct srtpctx *out = media_srtpctx_new(&k, SRTPCTX_OUTBOUND), *in = media_srtpctx_new(&k, SRTPCTX_INBOUND);
 	for (int rtcp = 0; rtcp < 2; rtcp++) {
 		int len = rtcp ? test_rtcp(pkt, 9, 3) : test_rtp(pkt, 40, 9, 3, 160);
-		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, rtcp), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, rtcp), SRTPCTX_OK);
 		const int where[] = { 12, len / 2, len - 1 };	/* payload ... tag */
 		for (int w = 0; w < 3; w++) {
 			int l2 = len;
 			memcpy(copy, pkt, (size_t)len);
 			copy[where[w]] ^= 0x40;
-			ck_assert_int_eq(srtpctx_unprotect(in, copy, &l2, rtcp), SRTPCTX_AUTH);
+			ck_assert_int_eq(media_srtpctx_unprotect(in, copy, &l2, rtcp), SRTPCTX_AUTH);
 		}
 		int l2 = len;
 		memcpy(copy, pkt, (size_t)len);
-		ck_assert_int_eq(srtpctx_unprotect(in, copy, &l2, rtcp), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_unprotect(in, copy, &l2, rtcp), SRTPCTX_OK);
 		l2 = len;
 		memcpy(copy, pkt, (size_t)len);
-		ck_assert_int_eq(srtpctx_unprotect(in, copy, &l2, rtcp), SRTPCTX_REPLAY);
+		ck_assert_int_eq(media_srtpctx_unprotect(in, copy, &l2, rtcp), SRTPCTX_REPLAY);
 	}
-	srtpctx_free(out);
-	srtpctx_free(in);
+	media_srtpctx_free(out);
+	media_srtpctx_free(in);
 }
 END_TEST
 
@@ -176,25 +176,25 @@ START_TEST(no_openssl_allocation_per_packet)
 	uint8_t pkt[256];
 
 	ck_assert_msg(counting, "OpenSSL allocated before main(): its allocations cannot be counted");
-	ck_assert_int_eq(srtpctx_global_init(), 0);
+	ck_assert_int_eq(media_srtpctx_global_init(), 0);
 	struct sdes_key k = key_for(suite);
-	struct srtpctx *out = srtpctx_new(&k, SRTPCTX_OUTBOUND), *in = srtpctx_new(&k, SRTPCTX_INBOUND);
+	struct srtpctx *out = media_srtpctx_new(&k, SRTPCTX_OUTBOUND), *in = media_srtpctx_new(&k, SRTPCTX_INBOUND);
 	size_t before = 0;
 	for (int i = 0; i < 400; i++) {
 		if (i == 1)	/* the first packet makes libsrtp2 set its stream up */
 			before = openssl_allocs();
 		int rtcp = i % 4 == 3, len = rtcp ? test_rtcp(pkt, 77, 1) :
 		    test_rtp(pkt, (uint16_t)(65000 + i), 77, 1, 160);
-		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, rtcp), SRTPCTX_OK);
-		ck_assert_int_eq(srtpctx_unprotect(in, pkt, &len, rtcp), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, rtcp), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_unprotect(in, pkt, &len, rtcp), SRTPCTX_OK);
 	}
 	ck_assert_uint_eq(openssl_allocs(), before);
 	/* and the counter counts: a new key does allocate */
-	struct srtpctx *more = srtpctx_new(&k, SRTPCTX_OUTBOUND);
+	struct srtpctx *more = media_srtpctx_new(&k, SRTPCTX_OUTBOUND);
 	ck_assert_uint_gt(openssl_allocs(), before);
-	srtpctx_free(more);
-	srtpctx_free(out);
-	srtpctx_free(in);
+	media_srtpctx_free(more);
+	media_srtpctx_free(out);
+	media_srtpctx_free(in);
 }
 END_TEST
 

@@ -15,7 +15,7 @@ loopback_pool(uint16_t min, uint16_t max)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return portpool_new((struct sockaddr *)&a, sizeof(a), min, max);
+	return media_portpool_new((struct sockaddr *)&a, sizeof(a), min, max);
 }
 
 static uint16_t
@@ -37,28 +37,28 @@ START_TEST(pairs_exhaust_and_return)
 
 	ck_assert_ptr_nonnull(p);
 	for (int i = 0; i < 6; i++) {
-		ck_assert_int_eq(portpool_get(p, 1, &got[i]), 0);
+		ck_assert_int_eq(media_portpool_get(p, 1, &got[i]), 0);
 		ck_assert_int_eq(got[i].rtp_port % 2, 0);
 		ck_assert_int_eq(got[i].rtcp_port, got[i].rtp_port + 1);
 		ck_assert_int_eq(bound_port(got[i].rtp_fd), got[i].rtp_port);
 		ck_assert_int_eq(bound_port(got[i].rtcp_fd), got[i].rtcp_port);
 	}
-	ck_assert_uint_eq(portpool_in_use(p), 12);
-	ck_assert_int_eq(portpool_get(p, 1, &got[6]), -ENOSPC);
-	ck_assert_int_eq(portpool_get(p, 0, &got[6]), -ENOSPC);
+	ck_assert_uint_eq(media_portpool_in_use(p), 12);
+	ck_assert_int_eq(media_portpool_get(p, 1, &got[6]), -ENOSPC);
+	ck_assert_int_eq(media_portpool_get(p, 0, &got[6]), -ENOSPC);
 	ck_assert_int_eq(got[6].rtp_fd, -1);
 	for (int i = 0; i < 6; i++) {
-		portpool_put(p, &got[i]);
+		media_portpool_put(p, &got[i]);
 		ck_assert_int_eq(got[i].rtp_fd, -1);
 	}
-	ck_assert_uint_eq(portpool_in_use(p), 0);
+	ck_assert_uint_eq(media_portpool_in_use(p), 0);
 	/* Really closed: every port binds again. */
 	for (int i = 0; i < 6; i++)
-		ck_assert_int_eq(portpool_get(p, 1, &got[i]), 0);
+		ck_assert_int_eq(media_portpool_get(p, 1, &got[i]), 0);
 	for (int i = 0; i < 6; i++)
-		portpool_put(p, &got[i]);
-	ck_assert_uint_eq(portpool_in_use(p), 0);
-	portpool_free(p);
+		media_portpool_put(p, &got[i]);
+	ck_assert_uint_eq(media_portpool_in_use(p), 0);
+	media_portpool_free(p);
 }
 END_TEST
 
@@ -69,20 +69,20 @@ START_TEST(singles_for_rtcp_mux)
 	struct media_ports a, b, c, d;
 
 	/* Odd start: only base+2/base+3 make a pair. */
-	ck_assert_int_eq(portpool_get(p, 1, &a), 0);
+	ck_assert_int_eq(media_portpool_get(p, 1, &a), 0);
 	ck_assert_int_eq(a.rtp_port, base + 2);
-	ck_assert_int_eq(portpool_get(p, 1, &b), -ENOSPC);
-	ck_assert_int_eq(portpool_get(p, 0, &b), 0);
+	ck_assert_int_eq(media_portpool_get(p, 1, &b), -ENOSPC);
+	ck_assert_int_eq(media_portpool_get(p, 0, &b), 0);
 	ck_assert_int_eq(b.rtcp_fd, -1);
 	ck_assert_int_eq(b.rtcp_port, 0);
-	ck_assert_int_eq(portpool_get(p, 0, &c), 0);
+	ck_assert_int_eq(media_portpool_get(p, 0, &c), 0);
 	ck_assert_int_ne(b.rtp_port, c.rtp_port);
-	ck_assert_int_eq(portpool_get(p, 0, &d), -ENOSPC);
-	portpool_put(p, &a);
-	portpool_put(p, &b);
-	portpool_put(p, &c);
-	ck_assert_uint_eq(portpool_in_use(p), 0);
-	portpool_free(p);
+	ck_assert_int_eq(media_portpool_get(p, 0, &d), -ENOSPC);
+	media_portpool_put(p, &a);
+	media_portpool_put(p, &b);
+	media_portpool_put(p, &c);
+	ck_assert_uint_eq(media_portpool_in_use(p), 0);
+	media_portpool_free(p);
 }
 END_TEST
 
@@ -97,13 +97,13 @@ START_TEST(skips_foreign_ports)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(squatter, (struct sockaddr *)&a, sizeof(a)), 0);
 	struct portpool *p = loopback_pool(base, (uint16_t)(base + 3));
-	ck_assert_int_eq(portpool_get(p, 1, &x), 0);
+	ck_assert_int_eq(media_portpool_get(p, 1, &x), 0);
 	ck_assert_int_eq(x.rtp_port, base + 2);
-	ck_assert_int_eq(portpool_get(p, 1, &y), -ENOSPC);
-	ck_assert_uint_eq(portpool_in_use(p), 2);
-	portpool_put(p, &x);
-	ck_assert_uint_eq(portpool_in_use(p), 0);
-	portpool_free(p);
+	ck_assert_int_eq(media_portpool_get(p, 1, &y), -ENOSPC);
+	ck_assert_uint_eq(media_portpool_in_use(p), 2);
+	media_portpool_put(p, &x);
+	ck_assert_uint_eq(media_portpool_in_use(p), 0);
+	media_portpool_free(p);
 	close(squatter);
 }
 END_TEST
@@ -120,20 +120,20 @@ START_TEST(churn_leaks_nothing)
 	for (int i = 0; i < 2000; i++) {
 		seed = seed * 1103515245 + 12345;
 		if ((seed >> 16) % 2 && n < 8) {
-			int r = portpool_get(p, (int)((seed >> 20) % 2), &held[n]);
+			int r = media_portpool_get(p, (int)((seed >> 20) % 2), &held[n]);
 			ck_assert(r == 0 || r == -ENOSPC);
 			if (r == 0)
 				n++;
 		} else if (n > 0) {
 			int k = (int)((seed >> 18) % (unsigned)n);
-			portpool_put(p, &held[k]);
+			media_portpool_put(p, &held[k]);
 			held[k] = held[--n];
 		}
 	}
 	while (n > 0)
-		portpool_put(p, &held[--n]);
-	ck_assert_uint_eq(portpool_in_use(p), 0);
-	portpool_free(p);
+		media_portpool_put(p, &held[--n]);
+	ck_assert_uint_eq(media_portpool_in_use(p), 0);
+	media_portpool_free(p);
 }
 END_TEST
 

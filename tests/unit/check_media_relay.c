@@ -74,7 +74,7 @@ pool_at(uint16_t min, uint16_t n)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	struct portpool *p = portpool_new((struct sockaddr *)&a, sizeof(a), min, (uint16_t)(min + n - 1));
+	struct portpool *p = media_portpool_new((struct sockaddr *)&a, sizeof(a), min, (uint16_t)(min + n - 1));
 	ck_assert_ptr_nonnull(p);
 	return p;
 }
@@ -106,9 +106,9 @@ pool_drains(struct portpool *p)
 	int64_t end = media_now_ms() + WAIT_MS;
 	struct pollfd none = { .fd = -1 };
 
-	while (portpool_in_use(p) > 0 && media_now_ms() < end)
+	while (media_portpool_in_use(p) > 0 && media_now_ms() < end)
 		poll(&none, 0, 1);
-	return portpool_in_use(p) == 0;
+	return media_portpool_in_use(p) == 0;
 }
 
 /* The fixture of a secured call: gateway outside (SRTP, rtcp-mux), UM server
@@ -145,9 +145,9 @@ call_open(struct call *c, enum sdes_suite suite, int latch)
 	peer_open(&c->um_rtp);
 	peer_open(&c->um_rtcp);
 	peer_open(&c->stranger);
-	ck_assert_int_eq(sdes_generate(suite, 1, &k), SDES_OK);
+	ck_assert_int_eq(media_sdes_generate(suite, 1, &k), SDES_OK);
 	c->gw_key = k.key;
-	ck_assert_int_eq(sdes_generate(suite, 1, &k), SDES_OK);
+	ck_assert_int_eq(media_sdes_generate(suite, 1, &k), SDES_OK);
 	c->our_key = k.key;
 	ck_assert_ptr_nonnull(c->gw_send = test_srtp_session(&c->gw_key, 0));
 	ck_assert_ptr_nonnull(c->gw_recv = test_srtp_session(&c->our_key, 1));
@@ -170,8 +170,8 @@ call_close(struct call *c)
 	ck_assert_msg(pool_drains(c->out_pool), "outside ports not returned");
 	ck_assert_msg(pool_drains(c->in_pool), "inside ports not returned");
 	media_relay_free(c->relay);
-	portpool_free(c->out_pool);
-	portpool_free(c->in_pool);
+	media_portpool_free(c->out_pool);
+	media_portpool_free(c->in_pool);
 	srtp_dealloc(c->gw_send);
 	srtp_dealloc(c->gw_recv);
 	close(c->gw.fd);
@@ -344,7 +344,7 @@ START_TEST(rekey_through_relay)
 
 	call_open(&c, relay_suites[_i], 0);
 	gw_to_um(&c, &c.gw, 1, 1);
-	ck_assert_int_eq(sdes_generate(relay_suites[_i], 1, &k), SDES_OK);
+	ck_assert_int_eq(media_sdes_generate(relay_suites[_i], 1, &k), SDES_OK);
 	as_peer(&gw, &c.gw, NULL);
 	gw.rx = k.key;
 	gw.tx = c.our_key;
@@ -394,14 +394,14 @@ START_TEST(exhaustion_gives_back)
 	conf.pool[MEDIA_OUTSIDE] = pool_at((uint16_t)(base + 4), 2);
 	ck_assert_int_eq(media_stream_new(r, &conf, &s2), -ENOSPC);
 	ck_assert_ptr_null(s2);
-	ck_assert_uint_eq(portpool_in_use(conf.pool[MEDIA_OUTSIDE]), 0);
+	ck_assert_uint_eq(media_portpool_in_use(conf.pool[MEDIA_OUTSIDE]), 0);
 	media_stream_destroy(s1);
 	ck_assert(pool_drains(out));
 	ck_assert(pool_drains(in));
 	media_relay_free(r);
-	portpool_free(out);
-	portpool_free(in);
-	portpool_free(conf.pool[MEDIA_OUTSIDE]);
+	media_portpool_free(out);
+	media_portpool_free(in);
+	media_portpool_free(conf.pool[MEDIA_OUTSIDE]);
 }
 END_TEST
 
@@ -440,8 +440,8 @@ START_TEST(raw_udptl_both_ways)
 	media_stream_destroy(s);
 	ck_assert(pool_drains(conf.pool[0]) && pool_drains(conf.pool[1]));
 	media_relay_free(r);
-	portpool_free(conf.pool[0]);
-	portpool_free(conf.pool[1]);
+	media_portpool_free(conf.pool[0]);
+	media_portpool_free(conf.pool[1]);
 	close(gw.fd);
 	close(um.fd);
 }
@@ -457,10 +457,10 @@ START_TEST(relay_free_cleans_up)
 
 	for (int i = 0; i < 6; i++)
 		ck_assert_int_eq(media_stream_new(r, &conf, &s), 0);
-	ck_assert_uint_eq(portpool_in_use(p), 12);
+	ck_assert_uint_eq(media_portpool_in_use(p), 12);
 	media_relay_free(r);
-	ck_assert_uint_eq(portpool_in_use(p), 0);
-	portpool_free(p);
+	ck_assert_uint_eq(media_portpool_in_use(p), 0);
+	media_portpool_free(p);
 }
 END_TEST
 

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <srtp2/crypto_types.h>
+
 #include "media_suites.h"
 #include "media/srtp_ctx.h"
 
@@ -24,14 +26,14 @@ key_for(enum sdes_suite s)
 {
 	struct sdes_crypto c;
 
-	ck_assert_int_eq(sdes_generate(s, 1, &c), SDES_OK);
+	ck_assert_int_eq(media_sdes_generate(s, 1, &c), SDES_OK);
 	return c.key;
 }
 
 static void
 setup(void)
 {
-	ck_assert_int_eq(srtpctx_global_init(), 0);
+	ck_assert_int_eq(media_srtpctx_global_init(), 0);
 }
 
 /* The test's session protects, the wrapper unprotects; and back. */
@@ -40,8 +42,8 @@ START_TEST(rtp_roundtrip)
 	enum sdes_suite suite = all[_i];
 	struct sdes_key k = key_for(suite);
 	srtp_t ref_out = test_srtp_session(&k, 0), ref_in = test_srtp_session(&k, 1);
-	struct srtpctx *in = srtpctx_new(&k, SRTPCTX_INBOUND);
-	struct srtpctx *out = srtpctx_new(&k, SRTPCTX_OUTBOUND);
+	struct srtpctx *in = media_srtpctx_new(&k, SRTPCTX_INBOUND);
+	struct srtpctx *out = media_srtpctx_new(&k, SRTPCTX_OUTBOUND);
 	uint8_t pkt[512], orig[512];
 
 	ck_assert_ptr_nonnull(ref_out);
@@ -54,19 +56,19 @@ START_TEST(rtp_roundtrip)
 		ck_assert_int_eq(srtp_protect(ref_out, pkt, &len), srtp_err_status_ok);
 		ck_assert_int_eq(len, plain + tag_len(suite));
 		ck_assert(memcmp(pkt + 12, orig + 12, 160) != 0);	/* really encrypted */
-		ck_assert_int_eq(srtpctx_unprotect(in, pkt, &len, 0), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_unprotect(in, pkt, &len, 0), SRTPCTX_OK);
 		ck_assert_int_eq(len, plain);
 		ck_assert_mem_eq(pkt, orig, (size_t)plain);
 
-		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
 		ck_assert_int_eq(len, plain + tag_len(suite));
 		ck_assert_int_eq(srtp_unprotect(ref_in, pkt, &len), srtp_err_status_ok);
 		ck_assert_mem_eq(pkt, orig, (size_t)plain);
 	}
 	srtp_dealloc(ref_out);
 	srtp_dealloc(ref_in);
-	srtpctx_free(in);
-	srtpctx_free(out);
+	media_srtpctx_free(in);
+	media_srtpctx_free(out);
 }
 END_TEST
 
@@ -75,8 +77,8 @@ START_TEST(rtcp_roundtrip)
 	enum sdes_suite suite = all[_i];
 	struct sdes_key k = key_for(suite);
 	srtp_t ref_out = test_srtp_session(&k, 0), ref_in = test_srtp_session(&k, 1);
-	struct srtpctx *in = srtpctx_new(&k, SRTPCTX_INBOUND);
-	struct srtpctx *out = srtpctx_new(&k, SRTPCTX_OUTBOUND);
+	struct srtpctx *in = media_srtpctx_new(&k, SRTPCTX_INBOUND);
+	struct srtpctx *out = media_srtpctx_new(&k, SRTPCTX_OUTBOUND);
 	uint8_t pkt[256], orig[256];
 	/* SRTCP: E flag + 31-bit index, then the tag; 80 bits even for _32. */
 	int trailer = 4 + (tag_len(suite) == 4 ? 10 : tag_len(suite));
@@ -86,17 +88,17 @@ START_TEST(rtcp_roundtrip)
 		memcpy(orig, pkt, (size_t)len);
 		ck_assert_int_eq(srtp_protect_rtcp(ref_out, pkt, &len), srtp_err_status_ok);
 		ck_assert_int_eq(len, plain + trailer);
-		ck_assert_int_eq(srtpctx_unprotect(in, pkt, &len, 1), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_unprotect(in, pkt, &len, 1), SRTPCTX_OK);
 		ck_assert_mem_eq(pkt, orig, (size_t)plain);
-		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 1), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, 1), SRTPCTX_OK);
 		ck_assert_int_eq(len, plain + trailer);
 		ck_assert_int_eq(srtp_unprotect_rtcp(ref_in, pkt, &len), srtp_err_status_ok);
 		ck_assert_mem_eq(pkt, orig, (size_t)plain);
 	}
 	srtp_dealloc(ref_out);
 	srtp_dealloc(ref_in);
-	srtpctx_free(in);
-	srtpctx_free(out);
+	media_srtpctx_free(in);
+	media_srtpctx_free(out);
 }
 END_TEST
 
@@ -106,30 +108,30 @@ START_TEST(auth_and_replay_apart)
 	enum sdes_suite suite = all[_i];
 	struct sdes_key k = key_for(suite), other = key_for(suite);
 	srtp_t ref_out = test_srtp_session(&k, 0);
-	struct srtpctx *in = srtpctx_new(&k, SRTPCTX_INBOUND);
-	struct srtpctx *wrong = srtpctx_new(&other, SRTPCTX_INBOUND);
+	struct srtpctx *in = media_srtpctx_new(&k, SRTPCTX_INBOUND);
+	struct srtpctx *wrong = media_srtpctx_new(&other, SRTPCTX_INBOUND);
 	uint8_t pkt[512], copy[512];
 	int len = test_rtp(pkt, 7, 99, 0x55, 160);
 
 	ck_assert_int_eq(srtp_protect(ref_out, pkt, &len), srtp_err_status_ok);
 	memcpy(copy, pkt, (size_t)len);
 	int l2 = len;
-	ck_assert_int_eq(srtpctx_unprotect(wrong, copy, &l2, 0), SRTPCTX_AUTH);
+	ck_assert_int_eq(media_srtpctx_unprotect(wrong, copy, &l2, 0), SRTPCTX_AUTH);
 	memcpy(copy, pkt, (size_t)len);
 	copy[20] ^= 1;
 	l2 = len;
-	ck_assert_int_eq(srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_AUTH);
+	ck_assert_int_eq(media_srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_AUTH);
 	memcpy(copy, pkt, (size_t)len);
 	l2 = len;
-	ck_assert_int_eq(srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_OK);
+	ck_assert_int_eq(media_srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_OK);
 	memcpy(copy, pkt, (size_t)len);
 	l2 = len;
-	ck_assert_int_eq(srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_REPLAY);
+	ck_assert_int_eq(media_srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_REPLAY);
 	l2 = 5;
-	ck_assert_int_ne(srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_OK);
+	ck_assert_int_ne(media_srtpctx_unprotect(in, copy, &l2, 0), SRTPCTX_OK);
 	srtp_dealloc(ref_out);
-	srtpctx_free(in);
-	srtpctx_free(wrong);
+	media_srtpctx_free(in);
+	media_srtpctx_free(wrong);
 }
 END_TEST
 
@@ -153,29 +155,29 @@ START_TEST(rekey_without_gap)
 	uint8_t pkt[512], scratch[512];
 	int len;
 
-	srtpctx_rx_rekey(&rx, srtpctx_new(&ka, SRTPCTX_INBOUND));
+	media_srtpctx_rx_rekey(&rx, media_srtpctx_new(&ka, SRTPCTX_INBOUND));
 	ck_assert_ptr_nonnull(rx.cur);
 	ck_assert_ptr_null(rx.next);
 	len = send_with(a, 1, pkt);
-	ck_assert_int_eq(srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
+	ck_assert_int_eq(media_srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
 
-	srtpctx_rx_rekey(&rx, srtpctx_new(&kb, SRTPCTX_INBOUND));
+	media_srtpctx_rx_rekey(&rx, media_srtpctx_new(&kb, SRTPCTX_INBOUND));
 	ck_assert_ptr_nonnull(rx.next);
 	len = send_with(a, 2, pkt);		/* peer has not switched yet */
-	ck_assert_int_eq(srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
+	ck_assert_int_eq(media_srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
 	ck_assert_uint_eq(pkt[12], 2);
 	len = send_with(b, 3, pkt);		/* first packet under the new key */
-	ck_assert_int_eq(srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
+	ck_assert_int_eq(media_srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
 	ck_assert_uint_eq(pkt[12], 3);
 	ck_assert_ptr_null(rx.next);
 	ck_assert_ptr_nonnull(rx.retired);
 	len = send_with(a, 4, pkt);		/* the old key is over */
-	ck_assert_int_eq(srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_AUTH);
+	ck_assert_int_eq(media_srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_AUTH);
 	len = send_with(b, 5, pkt);
-	ck_assert_int_eq(srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
-	srtpctx_rx_reap(&rx);
+	ck_assert_int_eq(media_srtpctx_rx_unprotect(&rx, pkt, &len, 0, scratch), SRTPCTX_OK);
+	media_srtpctx_rx_reap(&rx);
 	ck_assert_ptr_null(rx.retired);
-	srtpctx_rx_clear(&rx);
+	media_srtpctx_rx_clear(&rx);
 	srtp_dealloc(a);
 	srtp_dealloc(b);
 }
@@ -189,7 +191,7 @@ roc_kept_after(int others)
 {
 	struct sdes_key k = key_for(SDES_AES_CM_128_HMAC_SHA1_80);
 	srtp_t ref = test_srtp_session(&k, 0);
-	struct srtpctx *out = srtpctx_new(&k, SRTPCTX_OUTBOUND);
+	struct srtpctx *out = media_srtpctx_new(&k, SRTPCTX_OUTBOUND);
 	uint8_t pkt[512], want[512];
 	int len, wlen;
 
@@ -197,22 +199,22 @@ roc_kept_after(int others)
 	ck_assert_ptr_nonnull(out);
 	for (uint16_t seq = 65534; seq != 2; seq++) {
 		len = test_rtp(pkt, seq, 0xa, 1, 160);
-		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
 		wlen = test_rtp(want, seq, 0xa, 1, 160);
 		ck_assert_int_eq(srtp_protect(ref, want, &wlen), srtp_err_status_ok);
 		ck_assert_mem_eq(pkt, want, (size_t)len);
 	}
 	for (int i = 0; i < others; i++) {
 		len = test_rtp(pkt, 5, 0x100 + (uint32_t)i, 1, 160);
-		ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
+		ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
 	}
 	len = test_rtp(pkt, 2, 0xa, 1, 160);
-	ck_assert_int_eq(srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
+	ck_assert_int_eq(media_srtpctx_protect(out, pkt, &len, 0), SRTPCTX_OK);
 	wlen = test_rtp(want, 2, 0xa, 1, 160);
 	ck_assert_int_eq(srtp_protect(ref, want, &wlen), srtp_err_status_ok);
 	int kept = memcmp(pkt, want, (size_t)len) == 0;
 	srtp_dealloc(ref);
-	srtpctx_free(out);
+	media_srtpctx_free(out);
 	return kept;
 }
 
@@ -224,13 +226,51 @@ START_TEST(ssrcs_bounded)
 }
 END_TEST
 
+/* The one policy table, against the RFCs: cipher, key + salt, tag, for RTP
+ * and RTCP (SRTCP keeps an 80-bit tag for the _32 suites: RFC 4568 6.2.2,
+ * RFC 6188 3; GCM's 16-byte tag for both: RFC 7714 12). */
+START_TEST(suite_policy)
+{
+	static const struct {
+		enum sdes_suite s;
+		srtp_cipher_type_id_t cipher;
+		int key_salt, auth, rtp_tag, rtcp_tag;
+	} want[] = {
+		{ SDES_AEAD_AES_256_GCM, SRTP_AES_GCM_256, 44, SRTP_NULL_AUTH, 16, 16 },
+		{ SDES_AEAD_AES_128_GCM, SRTP_AES_GCM_128, 28, SRTP_NULL_AUTH, 16, 16 },
+		{ SDES_AES_256_CM_HMAC_SHA1_80, SRTP_AES_ICM_256, 46, SRTP_HMAC_SHA1, 10, 10 },
+		{ SDES_AES_CM_128_HMAC_SHA1_80, SRTP_AES_ICM_128, 30, SRTP_HMAC_SHA1, 10, 10 },
+		{ SDES_AES_256_CM_HMAC_SHA1_32, SRTP_AES_ICM_256, 46, SRTP_HMAC_SHA1, 4, 10 },
+		{ SDES_AES_CM_128_HMAC_SHA1_32, SRTP_AES_ICM_128, 30, SRTP_HMAC_SHA1, 4, 10 },
+	};
+	srtp_crypto_policy_t rtp, rtcp;
+
+	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), N_ALL);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(media_srtpctx_suite_policy(want[i].s, &rtp, &rtcp), 0);
+		ck_assert_int_eq(rtp.cipher_type, want[i].cipher);
+		ck_assert_int_eq(rtcp.cipher_type, want[i].cipher);
+		ck_assert_int_eq(rtp.cipher_key_len, want[i].key_salt);
+		ck_assert_int_eq(rtcp.cipher_key_len, want[i].key_salt);
+		ck_assert_int_eq(rtp.auth_type, want[i].auth);
+		ck_assert_int_eq(rtp.auth_tag_len, want[i].rtp_tag);
+		ck_assert_int_eq(rtcp.auth_tag_len, want[i].rtcp_tag);
+		ck_assert_int_eq(rtp.auth_tag_len, tag_len(want[i].s));
+		ck_assert_int_eq(rtp.sec_serv, sec_serv_conf_and_auth);
+		ck_assert_int_eq(rtcp.sec_serv, sec_serv_conf_and_auth);
+	}
+	ck_assert_int_eq(media_srtpctx_suite_policy(SDES_NONE, &rtp, &rtcp), -1);
+	ck_assert_int_eq(media_srtpctx_suite_policy(SDES_SUITE_COUNT, &rtp, &rtcp), -1);
+}
+END_TEST
+
 START_TEST(bad_suite_refused)
 {
 	struct sdes_key k = { .suite = SDES_NONE };
 
-	ck_assert_ptr_null(srtpctx_new(&k, SRTPCTX_INBOUND));
+	ck_assert_ptr_null(media_srtpctx_new(&k, SRTPCTX_INBOUND));
 	k.suite = SDES_SUITE_COUNT;
-	ck_assert_ptr_null(srtpctx_new(&k, SRTPCTX_OUTBOUND));
+	ck_assert_ptr_null(media_srtpctx_new(&k, SRTPCTX_OUTBOUND));
 }
 END_TEST
 
@@ -246,6 +286,7 @@ media_srtp_suite(void)
 	tcase_add_loop_test(tc, auth_and_replay_apart, 0, N_ALL);
 	tcase_add_loop_test(tc, rekey_without_gap, 0, N_ALL);
 	tcase_add_test(tc, ssrcs_bounded);
+	tcase_add_test(tc, suite_policy);
 	tcase_add_test(tc, bad_suite_refused);
 	suite_add_tcase(s, tc);
 	return s;

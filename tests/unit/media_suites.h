@@ -18,8 +18,9 @@ Suite *media_ossl_suite(void);
 /* Before OpenSSL's first allocation (first thing in main): counts them. */
 void test_count_openssl_allocations(void);
 
-/* A libsrtp2 session built here from the RFCs' parameters, independently of
- * media/srtp_ctx.c, so that the two must agree on the wire. */
+/* A stock libsrtp2 session (libsrtp2's own ciphers when called before
+ * media_srtp_ossl_install) with the policies of media_srtpctx_suite_policy,
+ * which check_media_srtp's suite_policy holds to the RFCs' parameters. */
 srtp_t test_srtp_session(const struct sdes_key *key, int inbound);
 /* An RTP packet: V=2, PT 0, the given seq/ssrc, payload of fill bytes. */
 int test_rtp(uint8_t *buf, uint16_t seq, uint32_t ssrc, uint8_t fill, int payload);
