@@ -307,7 +307,7 @@ call_end(struct call *c, const char *reason)
 	    "duration=%.1fs suite=%s outside_pkts_in=%llu outside_pkts_out=%llu "
 	    "inside_pkts_in=%llu inside_pkts_out=%llu srtp_auth_failures=%llu srtp_replays=%llu "
 	    "foreign=%llu drops=%llu", c->id, c->gw_known ? c->gw_name : "-",
-	    security_name(c->mode), reason, secs,
+	    conf_security_name(c->mode), reason, secs,
 	    c->suite != SDES_NONE ? media_sdes_suite_name(c->suite) : "none",
 	    (unsigned long long)k[SIDE_OUTSIDE].v[MEDIA_CTR_PACKETS_IN],
 	    (unsigned long long)k[SIDE_OUTSIDE].v[MEDIA_CTR_PACKETS_OUT],

@@ -26,21 +26,21 @@ struct ctx {
 #define fail(x, s, ...) confget_fail(&(x)->g, (s), __VA_ARGS__)
 
 const char *
-security_name(enum security s)
+conf_security_name(enum security s)
 {
 	static const char *names[] = { "unsecured", "sip-secured", "secured" };
 	return names[s];
 }
 
 const char *
-transport_name(enum transport t)
+conf_transport_name(enum transport t)
 {
 	static const char *names[] = { "udp", "tcp", "tls" };
 	return names[t];
 }
 
 const char *
-side_name(enum side s)
+conf_side_name(enum side s)
 {
 	return s == SIDE_OUTSIDE ? "outside" : "inside";
 }
@@ -259,7 +259,7 @@ load_listen(struct ctx *x)
 			if ((c->listen[j].tp == TP_UDP) == (li->tp == TP_UDP) &&
 			    netaddr_equal((struct sockaddr *)&c->listen[j].sa.ss, (struct sockaddr *)&li->sa.ss))
 				return fail(x, e, "listener %s %s:%u is given twice",
-				    transport_name(li->tp), li->address, li->port);
+				    conf_transport_name(li->tp), li->address, li->port);
 	}
 	return x->g.failed ? -1 : 0;
 }

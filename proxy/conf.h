@@ -127,9 +127,9 @@ struct conf *conf_load(const char *file, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
 int conf_has_tls(const struct conf *c);
-const char *security_name(enum security s);
-const char *transport_name(enum transport t);
-const char *side_name(enum side s);
+const char *conf_security_name(enum security s);
+const char *conf_transport_name(enum transport t);
+const char *conf_side_name(enum side s);
 
 /* The hub_* files' names for util/netaddr.h, until they are switched over
  * (after proxy/hub/ is merged; then this goes). */

@@ -84,7 +84,7 @@ hop_line(const struct hop *h, int status, long rtt, struct evbuffer *out)
 	int pass = status > 0;	/* any answer: the hop carries SIP (as um_health) */
 
 	evbuffer_add_printf(out, "%s %s %s transport=%s mode=%s", kind_name(h->kind), h->name,
-	    pass ? "pass" : "fail", transport_name(h->tp), security_name(h->mode));
+	    pass ? "pass" : "fail", conf_transport_name(h->tp), conf_security_name(h->mode));
 	if (status > 0)
 		evbuffer_add_printf(out, " status=%d rtt_ms=%ld", status, rtt);
 	else
@@ -141,8 +141,8 @@ mismatch(const struct hop *h, enum want w, struct evbuffer *out)
 		return 0;
 	evbuffer_add_printf(out, "%s %s fail transport=%s mode=%s reason=\"mode mismatch: "
 	    "tested %s, but %s is %s in the configuration\"\n", kind_name(h->kind), h->name,
-	    transport_name(h->tp), security_name(h->mode),
-	    w == WANT_SECURED ? "--secured" : "--unsecured", h->name, security_name(h->mode));
+	    conf_transport_name(h->tp), conf_security_name(h->mode),
+	    w == WANT_SECURED ? "--secured" : "--unsecured", h->name, conf_security_name(h->mode));
 	return 1;
 }
 
@@ -165,7 +165,7 @@ hop_start(struct hop *h, enum want w)
 		r->pending--;
 		evbuffer_add_printf(r->answer, "%s %s fail transport=%s mode=%s reason=\"cannot "
 		    "send OPTIONS (no listener for its transport, or no address)\"\n",
-		    kind_name(h->kind), h->name, transport_name(h->tp), security_name(h->mode));
+		    kind_name(h->kind), h->name, conf_transport_name(h->tp), conf_security_name(h->mode));
 	}
 }
 

@@ -110,7 +110,7 @@ render_info(struct evbuffer *o, const struct conf *c)
 	for (int i = 0; i < c->n_dialplans; i++) {
 		struct labels l = { "", 0 };
 		lbl(lbl(&l, "dialplan", c->dialplans[i].name), "mode",
-		    security_name(c->dialplans[i].security));
+		    conf_security_name(c->dialplans[i].security));
 		put_u64(o, "umsbc_dialplan_info", &l, 1);
 	}
 }
@@ -141,7 +141,7 @@ put_calls(struct evbuffer *o, const char *gw, const char *dp, enum security mode
 {
 	struct labels l = { "", 0 };
 
-	lbl(lbl(lbl(&l, "gateway", gw), "dialplan", dp), "mode", security_name(mode));
+	lbl(lbl(lbl(&l, "gateway", gw), "dialplan", dp), "mode", conf_security_name(mode));
 	put_u64(o, "umsbc_calls_total", &l, n);
 }
 
@@ -167,7 +167,7 @@ render_calls(struct evbuffer *o, const struct conf *c)
 	call_stats(&cs);
 	family(o, "umsbc_calls_started_total", "counter", "Calls started, by mode.");
 	for (int m = SEC_UNSECURED; m <= SEC_SECURED; m++)
-		put1(o, "umsbc_calls_started_total", "mode", security_name(m), cs.total[m]);
+		put1(o, "umsbc_calls_started_total", "mode", conf_security_name(m), cs.total[m]);
 	family(o, "umsbc_calls_active", "gauge", "Calls in progress.");
 	put_u64(o, "umsbc_calls_active", NULL, cs.active);
 	family(o, "umsbc_calls_refused_total", "counter",

@@ -100,11 +100,11 @@ stamp(struct txn *t, const struct listener *out, int record_route)
 		return 0;
 	const struct listener *in = t->in.li;
 	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", in->hostport,
-	    transport_name(in->tp));
+	    conf_transport_name(in->tp));
 	if (add_header(msg, (msg_header_t *)sip_record_route_make(home, buf)) < 0)
 		return -1;
 	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", out->hostport,
-	    transport_name(out->tp));
+	    conf_transport_name(out->tp));
 	return add_header(msg, (msg_header_t *)sip_record_route_make(home, buf));
 }
 
@@ -373,7 +373,7 @@ refuse(const struct inbound *in, msg_t *msg, const char *reason)
 	log_limited(LOG_WARNING, EV_PEER_REFUSED,
 	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(in, p),
 	    netaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),
-	    transport_name(in->tp), reason);
+	    conf_transport_name(in->tp), reason);
 	if (sip_object(msg)->sip_request && sip_object(msg)->sip_request->rq_method != sip_method_ack)
 		reply(in, msg, 403, "Forbidden", NULL);
 }
@@ -838,7 +838,7 @@ proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *
 		d.conn = transport_conn_for_gateway(gw);
 	}
 	snprintf(target, sizeof(target), "sip:%s:%u;transport=%s", g->fqdn, g->port,
-	    transport_name(d.tp));
+	    conf_transport_name(d.tp));
 	return send_options(target, &d, timeout_ms, done, arg);
 }
 

@@ -43,7 +43,7 @@ status_gateway(const struct conf *c, int i, time_t now, struct evbuffer *out)
 	int connected = up > 0 || (!tls && st.last_seen && now - st.last_seen <= UDP_SEEN_SECONDS);
 	evbuffer_add_printf(out, "gw %s %s transport=%s mode=%s connections=%d calls_active=%u "
 	    "last_seen=%s cert_sha1=%s cert_days_left=%s", g->name,
-	    connected ? "connected" : "disconnected", tls ? "tls" : "udp", security_name(g->mode),
+	    connected ? "connected" : "disconnected", tls ? "tls" : "udp", conf_security_name(g->mode),
 	    conns, call_count_gateway(g->name), seen, st.cert.sha1[0] ? st.cert.sha1 : "none", days);
 	status_limit_fields(out, "", alim_gateway(i), 0);
 	evbuffer_add_printf(out, "\n");

@@ -79,7 +79,7 @@ log_refusal(const struct listener *li, const struct netaddr *peer, struct admiss
 	refusal_count(adm.refusal);
 	log_limited(LOG_WARNING, EV_PEER_REFUSED,
 	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(peer, p),
-	    peer_str(&li->sa, l), transport_name(li->tp), adm.reason);
+	    peer_str(&li->sa, l), conf_transport_name(li->tp), adm.reason);
 }
 
 static struct admission
@@ -389,7 +389,7 @@ on_down(uint64_t id, int established, const char *why)
 	}
 	else if (strncmp(why, "idle ", 5) == 0 || strncmp(why, "incomplete ", 11) == 0)
 		log_limited(LOG_NOTICE, EV_CONN_TIMEOUT, "connection closed: peer=%s transport=%s "
-		    "direction=%s reason=%s", peer_str(&c->peer, p), transport_name(c->tp),
+		    "direction=%s reason=%s", peer_str(&c->peer, p), conf_transport_name(c->tp),
 		    c->outbound ? "out" : "in", why);
 	conn_free(c);
 	if (T.down)
@@ -670,7 +670,7 @@ accept_failed(struct evconnlistener *el, void *arg)
 	    refuse_with_spare(evconnlistener_get_fd(el)) == 0;
 
 	log_limited(LOG_ERR, EV_ACCEPT_FAILED, "cannot accept on local=%s transport=%s: %s "
-	    "(%d connections open); %s", peer_str(&li->sa, l), transport_name(li->tp),
+	    "(%d connections open); %s", peer_str(&li->sa, l), conf_transport_name(li->tp),
 	    evutil_socket_error_to_string(err), T.n_conns,
 	    refused ? "the new connection was closed" : "new connections paused for 1 s");
 	if (refused)
@@ -742,11 +742,12 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 		int r = li->tp == TP_UDP ? listen_udp(li) : listen_stream(li);
 		if (r != 0) {
 			log_event(LOG_ERR, EV_CONFIG_ERROR, "%s:%d: cannot listen on %s %s: %s",
-			    c->file, cl->line, transport_name(cl->tp), li->hostport, strerror(errno));
+			    c->file, cl->line, conf_transport_name(cl->tp), li->hostport,
+			    strerror(errno));
 			return -1;
 		}
 		log_event(LOG_INFO, EV_LISTENING, "listening side=%s transport=%s address=%s port=%u",
-		    side_name(li->side), transport_name(li->tp), cl->address, li->port);
+		    conf_side_name(li->side), conf_transport_name(li->tp), cl->address, li->port);
 	}
 	return 0;
 }

@@ -82,12 +82,12 @@ announce_modes(const struct conf *c)
 {
 	for (int i = 0; i < c->n_dialplans; i++)
 		log_event(LOG_INFO, EV_DIALPLAN_MODE, "dial plan %s started in %s mode (%d UM servers)",
-		    c->dialplans[i].name, security_name(c->dialplans[i].security), c->dialplans[i].n_um);
+		    c->dialplans[i].name, conf_security_name(c->dialplans[i].security), c->dialplans[i].n_um);
 	for (int i = 0; i < c->n_um; i++)
 		if (!c->um[i].in_dialplan)
 			log_event(LOG_INFO, EV_UM_DEFAULT_MODE,
 			    "UM server %s is in no dial plan: %s mode from start_secured=%d",
-			    c->um[i].name, security_name(c->um[i].mode), c->start_secured);
+			    c->um[i].name, conf_security_name(c->um[i].mode), c->start_secured);
 	for (int i = 0; i < c->n_gateways && !c->media.enabled; i++)
 		if (c->gateways[i].mode == SEC_SECURED) {
 			log_event(LOG_WARNING, EV_DIALPLAN_MODE, "no media group: SDP passes unchanged, "
@@ -222,7 +222,7 @@ status_policy(const struct conf *c, struct evbuffer *out)
 	status_limit_fields(out, "node_", alim_node(), 1);
 	for (int i = 0; i < c->n_dialplans; i++) {
 		evbuffer_add_printf(out, "dialplan %s %s", c->dialplans[i].name,
-		    security_name(c->dialplans[i].security));
+		    conf_security_name(c->dialplans[i].security));
 		status_limit_fields(out, "", alim_dialplan(i, -1), 0);
 		status_limit_fields(out, "outbound_", alim_dialplan(i, DIR_OUTBOUND), 0);
 		status_limit_fields(out, "inbound_", alim_dialplan(i, DIR_INBOUND), 0);
