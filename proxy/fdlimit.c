@@ -1,8 +1,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fdlimit.h"
 #include "hub_conf.h"
@@ -49,4 +52,34 @@ fdlimit_raise(const struct conf *c)
 	    enough ? "" : ": raise the hard limit (LimitNOFILE= in the unit, ulimit -Hn) "
 	    "or lower tls.max_connections");
 	return enough ? 0 : -1;
+}
+
+static int spare = -1;
+
+void
+fdlimit_spare_keep(void)
+{
+	if (spare < 0)
+		spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void
+fdlimit_spare_release(void)
+{
+	if (spare >= 0)
+		close(spare);
+	spare = -1;
+}
+
+int
+fdlimit_refuse_with_spare(int lfd)
+{
+	if (spare < 0)
+		return -1;
+	close(spare);
+	int fd = accept(lfd, NULL, NULL);
+	if (fd >= 0)
+		close(fd);
+	spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? 0 : -1;
 }

@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <sofia-sip/sip_header.h>
 
 #include "conn_budget.h"
+#include "fdlimit.h"
 #include "gw_status.h"
 #include "log.h"
 #include "peercert.h"
@@ -57,7 +57,6 @@ static struct {
 	int n_conns;
 	uint64_t next_id;
 	int stopped;		/* no more accepts: draining */
-	int spare_fd;		/* given up to refuse a connection when none is left */
 	struct transport_tls_counts tls_counts;
 } T;
 
@@ -641,22 +640,6 @@ accept_resume(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(li->el);
 }
 
-/* Out of descriptors, the connection would stay in the backlog, its peer
- * waiting and the listener firing again at once: the spare descriptor is
- * given up for long enough to accept the connection and close it. */
-static int
-refuse_with_spare(evutil_socket_t lfd)
-{
-	if (T.spare_fd < 0)
-		return -1;
-	close(T.spare_fd);
-	int fd = accept(lfd, NULL, NULL);
-	if (fd >= 0)
-		close(fd);
-	T.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? 0 : -1;
-}
-
 /* accept() failed: refuse the connection if descriptors ran out, else pause
  * (retrying at once would spin); the open connections are served. */
 static void
@@ -667,7 +650,7 @@ accept_failed(struct evconnlistener *el, void *arg)
 	char l[NETADDR_STRLEN];
 	int err = EVUTIL_SOCKET_ERROR();
 	int refused = (err == EMFILE || err == ENFILE) &&
-	    refuse_with_spare(evconnlistener_get_fd(el)) == 0;
+	    fdlimit_refuse_with_spare(evconnlistener_get_fd(el)) == 0;
 
 	log_limited(LOG_ERR, EV_ACCEPT_FAILED, "cannot accept on local=%s transport=%s: %s "
 	    "(%d connections open); %s", peer_str(&li->sa, l), conf_transport_name(li->tp),
@@ -722,7 +705,7 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 	T.down = down;
 	TAILQ_INIT(&T.conns);
 	set_limits(c);
-	T.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fdlimit_spare_keep();
 	if (workers_start(c->workers > 0 ? c->workers : cores(), base, &ops) != 0) {
 		log_event(LOG_ERR, EV_INTERNAL, "cannot start worker threads");
 		return -1;
@@ -796,7 +779,5 @@ transport_shutdown(void)
 	free(T.listeners);
 	T.listeners = NULL;
 	T.n_listeners = 0;
-	if (T.spare_fd >= 0)
-		close(T.spare_fd);
-	T.spare_fd = -1;
+	fdlimit_spare_release();
 }
