@@ -150,6 +150,7 @@ resolve_name_valid(const char *s)
 static void
 um_key(const struct conf_um *u, struct target *k)
 {
+	memset(k, 0, sizeof(*k));
 	snprintf(k->name, sizeof(k->name), "%s", u->dns);
 	k->tp = u->tp;
 	k->srv = u->srv;
@@ -159,6 +160,7 @@ um_key(const struct conf_um *u, struct target *k)
 static void
 gw_key(const struct conf_gateway *g, struct target *k)
 {
+	memset(k, 0, sizeof(*k));
 	snprintf(k->name, sizeof(k->name), "%s", g->fqdn);
 	k->tp = g->mode == SEC_UNSECURED ? TP_UDP : TP_TLS;
 	k->srv = g->srv;
