@@ -147,11 +147,23 @@ resolve_name_valid(const char *s)
 
 /* ---- which peers use a target ---- */
 
+/* "name." and "name" are one name: the answers never carry the dot. */
+static void
+key_name(struct target *k, const char *name)
+{
+	size_t n;
+
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	n = strlen(k->name);
+	if (n > 1 && k->name[n - 1] == '.')
+		k->name[n - 1] = '\0';
+}
+
 static void
 um_key(const struct conf_um *u, struct target *k)
 {
 	memset(k, 0, sizeof(*k));
-	snprintf(k->name, sizeof(k->name), "%s", u->dns);
+	key_name(k, u->dns);
 	k->tp = u->tp;
 	k->srv = u->srv;
 	k->port = u->srv ? 5060 : u->port;
@@ -161,7 +173,7 @@ static void
 gw_key(const struct conf_gateway *g, struct target *k)
 {
 	memset(k, 0, sizeof(*k));
-	snprintf(k->name, sizeof(k->name), "%s", g->fqdn);
+	key_name(k, g->fqdn);
 	k->tp = g->mode == SEC_UNSECURED ? TP_UDP : TP_TLS;
 	k->srv = g->srv;
 	k->port = g->srv ? (g->mode == SEC_UNSECURED ? 5060 : 5061) : g->port;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "resolve.h"
 #include "media/sdes.h"
 #include "suites.h"
 
@@ -135,6 +136,38 @@ START_TEST(peers_by_name)
 	ck_assert_int_eq(c->dns.min_ttl, 10);
 	ck_assert_int_eq(c->dns.max_ttl, 3600);
 	conf_free(c);
+}
+END_TEST
+
+/* What is looked up in DNS, and a UM server's resolved addresses as
+ * admission and routing ask about them. */
+START_TEST(names_and_resolved_addresses)
+{
+	ck_assert(resolve_name_valid("um1.example.test"));
+	ck_assert(resolve_name_valid("um1.example.test."));
+	ck_assert(resolve_name_valid("um_1"));
+	ck_assert(!resolve_name_valid("192.0.2.1"));	/* an address */
+	ck_assert(!resolve_name_valid("a..b"));
+	ck_assert(!resolve_name_valid(".a"));
+	ck_assert(!resolve_name_valid("a b"));
+	ck_assert(!resolve_name_valid(""));
+	ck_assert(!resolve_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b"));
+
+	struct conf_um u;
+	struct sockaddr_any addr[2], probe;
+	memset(&u, 0, sizeof(u));
+	sockaddr_parse("192.0.2.20", 5070, &addr[0]);
+	sockaddr_parse("2001:db8::20", 5070, &addr[1]);
+	ck_assert(sockaddr_parse("192.0.2.20", 9, &probe) == 0);
+	ck_assert(!resolve_um_at(&u, (struct sockaddr *)&probe.ss));	/* not resolved */
+	u.addr = addr;
+	u.n_addr = 2;
+	u.sa = addr[0];
+	ck_assert(resolve_um_at(&u, (struct sockaddr *)&probe.ss));	/* any port */
+	sockaddr_parse("2001:db8::20", 5060, &probe);
+	ck_assert(resolve_um_at(&u, (struct sockaddr *)&probe.ss));	/* the second address */
+	sockaddr_parse("192.0.2.21", 5070, &probe);
+	ck_assert(!resolve_um_at(&u, (struct sockaddr *)&probe.ss));
 }
 END_TEST
 
@@ -347,6 +380,7 @@ conf_suite(void)
 	tcase_add_test(tc, bad_address);
 	tcase_add_test(tc, peers_by_name);
 	tcase_add_test(tc, bad_names);
+	tcase_add_test(tc, names_and_resolved_addresses);
 	tcase_add_test(tc, tls_inside_refused);
 	tcase_add_test(tc, bad_um_uri);
 	tcase_add_test(tc, out_of_range);
