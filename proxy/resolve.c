@@ -14,10 +14,7 @@
 
 #include "log.h"
 #include "resolve.h"
-#include "resolve_srv.h"
-
-/* SRV targets whose addresses are looked up, in the order chosen. */
-#define MAX_HOSTS 4
+#include "resolve_lookup.h"
 
 /* One name as a peer uses it: the name, the transport its SRV service is
  * for, SRV or not, and the port (the default one when SRV finds nothing). */
@@ -34,35 +31,8 @@ struct target {
 	int ttl;		/* s those addresses are held, after the bounds */
 	int from_srv;
 	char error[16];		/* why the last attempt failed, "" when it did not */
-	struct job *job;	/* the resolution in flight */
+	struct resolve_lookup *lookup;	/* in flight */
 	struct event *timer;	/* the next one */
-};
-
-struct host {
-	char name[256];
-	uint16_t port;
-	int n;
-	struct sockaddr_any a[RESOLVE_MAX_ADDR];
-	int ttl;		/* lowest of its answers, -1 = none */
-	int err[2];		/* DNS_ERR_* of A, AAAA */
-};
-
-/* One resolution: SRV (maybe), then A and AAAA of each host. */
-struct job {
-	struct job *next;	/* every job, so that resolve_stop frees them */
-	struct target *t;	/* NULL: the target went away meanwhile */
-	struct resolve_srv *srvq;
-	int pending;		/* SRV and evdns queries in flight */
-	int srv_err, srv_ttl, from_srv;
-	int n_hosts;
-	struct host h[MAX_HOSTS];
-	struct query *queries;	/* evdns queries in flight */
-};
-
-struct query {
-	struct query *next;
-	struct job *job;
-	int host, v6;
 };
 
 static struct {
@@ -70,11 +40,10 @@ static struct {
 	struct evdns_base *dns;
 	struct conf *conf;
 	struct target *targets;
-	struct job *jobs;
 	char servers[CONF_MAX_NAMESERVERS * 64 + 300];	/* what dns was set up from */
 } R;
 
-static void start_job(struct target *t);
+static void start_lookup(struct target *t);
 
 /* ---- the dns group ---- */
 
@@ -303,7 +272,7 @@ static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd; (void)what;
-	start_job(arg);
+	start_lookup(arg);
 }
 
 static void
@@ -315,28 +284,7 @@ schedule(struct target *t, int seconds)
 		evtimer_add(t->timer, &tv);
 }
 
-/* ---- a job's end ---- */
-
-static const char *
-err_word(int err)
-{
-	switch (err) {
-	case DNS_ERR_NOTEXIST: return "nxdomain";
-	case DNS_ERR_NODATA: return "no-data";
-	case DNS_ERR_TIMEOUT: return "timeout";
-	case DNS_ERR_SERVERFAILED: return "servfail";
-	case DNS_ERR_REFUSED: return "refused";
-	case DNS_ERR_FORMAT: return "format-error";
-	case DNS_ERR_SHUTDOWN: case DNS_ERR_CANCEL: return "cancelled";
-	default: return "error";
-	}
-}
-
-static int
-negative(int err)
-{
-	return err == DNS_ERR_NOTEXIST || err == DNS_ERR_NODATA;
-}
+/* ---- an answer ---- */
 
 static void
 addr_list(const struct target *t, char *buf, size_t len)
@@ -383,60 +331,20 @@ consequence(const struct target *t)
 }
 
 static void
-job_free(struct job *j)
+answered(const struct resolve_lookup_result *r, void *arg)
 {
-	for (struct job **p = &R.jobs; *p; p = &(*p)->next)
-		if (*p == j) {
-			*p = j->next;
-			break;
-		}
-	while (j->queries) {
-		struct query *q = j->queries;
-		j->queries = q->next;
-		free(q);
-	}
-	resolve_srv_cancel(j->srvq);
-	free(j);
-}
-
-static void
-finish(struct job *j)
-{
-	struct target *t = j->t;
-	struct sockaddr_any addr[RESOLVE_MAX_ADDR];
-	int n = 0, ttl = j->from_srv ? j->srv_ttl : -1, err = DNS_ERR_NONE, all_negative = 1;
-
-	if (!t) {
-		job_free(j);
-		return;
-	}
-	t->job = NULL;
-	for (int i = 0; i < j->n_hosts; i++) {
-		const struct host *h = &j->h[i];
-		for (int k = 0; k < h->n && n < RESOLVE_MAX_ADDR; k++)
-			addr[n++] = h->a[k];
-		if (h->n && h->ttl >= 0 && (ttl < 0 || h->ttl < ttl))
-			ttl = h->ttl;
-		for (int v = 0; v < 2; v++) {
-			all_negative &= negative(h->err[v]) || h->err[v] == DNS_ERR_NONE;
-			if (h->err[v] != DNS_ERR_NONE && (err == DNS_ERR_NONE || negative(err)))
-				err = h->err[v];
-		}
-	}
-	int from_srv = j->from_srv, no_service = j->n_hosts == 0 && j->srv_err == DNS_ERR_NONE;
-	if (j->n_hosts == 0)
-		err = j->srv_err;
-	job_free(j);
-
+	struct target *t = arg;
 	char users_buf[300], list[RESOLVE_MAX_ADDR * SOCKADDR_STRLEN];
-	if (n > 0) {
-		int changed = n != t->n_addr || memcmp(addr, t->addr, n * sizeof(addr[0])) != 0 ||
-		    t->error[0];
-		memcpy(t->addr, addr, n * sizeof(addr[0]));
-		t->n_addr = n;
+
+	t->lookup = NULL;
+	if (r->n > 0) {
+		int changed = r->n != t->n_addr || t->error[0] ||
+		    memcmp(r->addr, t->addr, (size_t)r->n * sizeof(r->addr[0])) != 0;
+		memcpy(t->addr, r->addr, (size_t)r->n * sizeof(r->addr[0]));
+		t->n_addr = r->n;
 		t->resolved_at = time(NULL);
-		t->ttl = bounded(ttl < 0 ? 0 : ttl);
-		t->from_srv = from_srv;
+		t->ttl = bounded(r->ttl < 0 ? 0 : r->ttl);
+		t->from_srv = r->from_srv;
 		t->error[0] = '\0';
 		apply(t);
 		if (changed) {
@@ -448,194 +356,31 @@ finish(struct job *j)
 		schedule(t, t->ttl);
 		return;
 	}
-	if (err == DNS_ERR_NONE)
-		err = DNS_ERR_NODATA;
-	const char *why = no_service ? "no-service" : err_word(err);
-	int again = strcmp(t->error, why) == 0;
-	snprintf(t->error, sizeof(t->error), "%s", why);
+	int again = strcmp(t->error, r->error) == 0;
+	snprintf(t->error, sizeof(t->error), "%s", r->error);
 	/* The servers said there is no such address: believe them. Silence or a
 	 * server failure keeps what was known (serve stale). */
-	if (all_negative && t->n_addr) {
+	if (r->negative && t->n_addr) {
 		t->n_addr = 0;
 		again = 0;
 	}
 	apply(t);
 	log_event(again ? LOG_DEBUG : LOG_WARNING, EV_DNS_FAILED,
 	    "%s does not resolve (%sA/AAAA): %s; for %s; %s; again in %d s", t->name,
-	    t->srv ? "SRV, then " : "", why,
+	    t->srv ? "SRV, then " : "", r->error,
 	    users(t, users_buf, sizeof(users_buf)), consequence(t), R.conf->dns.retry);
 	schedule(t, R.conf->dns.retry);
 }
 
-/* ---- the queries ---- */
-
 static void
-query_done(struct job *j)
+start_lookup(struct target *t)
 {
-	if (--j->pending == 0)
-		finish(j);
-}
-
-static void
-on_addr(int result, char type, int count, int ttl, void *addresses, void *arg)
-{
-	struct query *q = arg, **p;
-	struct job *j = q->job;
-	struct host *h = &j->h[q->host];
-	int v6 = q->v6;
-
-	for (p = &j->queries; *p; p = &(*p)->next)
-		if (*p == q) {
-			*p = q->next;
-			break;
-		}
-	free(q);
-	h->err[v6] = result == DNS_ERR_NONE && count == 0 ? DNS_ERR_NODATA : result;
-	if (result == DNS_ERR_NONE) {
-		for (int i = 0; i < count && h->n < RESOLVE_MAX_ADDR; i++) {
-			struct sockaddr_any *a = &h->a[h->n];
-			memset(a, 0, sizeof(*a));
-			if (type == DNS_IPv4_A && !v6) {
-				struct sockaddr_in *in = (struct sockaddr_in *)&a->ss;
-				in->sin_family = AF_INET;
-				in->sin_port = htons(h->port);
-				memcpy(&in->sin_addr, (const char *)addresses + 4 * i, 4);
-				a->len = sizeof(*in);
-			} else if (type == DNS_IPv6_AAAA && v6) {
-				struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
-				in6->sin6_family = AF_INET6;
-				in6->sin6_port = htons(h->port);
-				memcpy(&in6->sin6_addr, (const char *)addresses + 16 * i, 16);
-				a->len = sizeof(*in6);
-			} else
-				continue;
-			h->n++;
-		}
-		if (count > 0 && (h->ttl < 0 || ttl < h->ttl))
-			h->ttl = ttl;
-	}
-	query_done(j);
-}
-
-/* A and AAAA of host i; the IPv4 answer sorts first in the host's list. */
-static void
-ask_host(struct job *j, int i)
-{
-	for (int v6 = 0; v6 < 2; v6++) {
-		struct query *q = calloc(1, sizeof(*q));
-		j->h[i].err[v6] = DNS_ERR_UNKNOWN;
-		if (!q)
-			continue;
-		q->job = j;
-		q->host = i;
-		q->v6 = v6;
-		q->next = j->queries;
-		j->queries = q;
-		j->pending++;
-		struct evdns_request *r = v6 ?
-		    evdns_base_resolve_ipv6(R.dns, j->h[i].name, DNS_QUERY_NO_SEARCH, on_addr, q) :
-		    evdns_base_resolve_ipv4(R.dns, j->h[i].name, DNS_QUERY_NO_SEARCH, on_addr, q);
-		if (!r) {
-			j->queries = q->next;
-			free(q);
-			j->pending--;
-		}
-	}
-}
-
-static void
-add_host(struct job *j, const char *name, uint16_t port)
-{
-	struct host *h = &j->h[j->n_hosts++];
-
-	snprintf(h->name, sizeof(h->name), "%s", name);
-	h->port = port;
-	h->ttl = -1;
-}
-
-/* RFC 2782: lowest priority first; within one, a weighted random order. */
-static void
-srv_order(struct resolve_srv_rec *r, int n)
-{
-	for (int i = 0; i < n; i++) {
-		int best = i;
-		for (int k = i + 1; k < n; k++)
-			if (r[k].prio < r[best].prio)
-				best = k;
-		struct resolve_srv_rec tmp = r[i];
-		r[i] = r[best];
-		r[best] = tmp;
-		/* Among those of r[i].prio, pick one by weight into place i. */
-		unsigned total = 0, pick;
-		int end = i;
-		while (end < n && r[end].prio == r[i].prio)
-			total += r[end++].weight;
-		evutil_secure_rng_get_bytes(&pick, sizeof(pick));
-		pick = total ? pick % (total + 1) : 0;
-		for (int k = i; k < end; k++) {
-			if (r[k].weight >= pick || k == end - 1) {
-				tmp = r[i];
-				r[i] = r[k];
-				r[k] = tmp;
-				break;
-			}
-			pick -= r[k].weight;
-		}
-	}
-}
-
-static void
-on_srv(int err, const struct resolve_srv_rec *recs, int n, void *arg)
-{
-	struct job *j = arg;
-	struct resolve_srv_rec r[RESOLVE_SRV_MAX];
-	struct target *t = j->t;
-
-	j->srvq = NULL;
-	j->srv_err = err;
-	if (!t) {
-		query_done(j);
+	if (t->lookup)
 		return;
-	}
-	memcpy(r, recs, (size_t)n * sizeof(r[0]));
-	srv_order(r, n);
-	j->srv_ttl = -1;
-	for (int i = 0; i < n; i++) {
-		if (j->srv_ttl < 0 || (int)r[i].ttl < j->srv_ttl)
-			j->srv_ttl = (int)r[i].ttl;
-		/* "." says there is no such service here (RFC 2782). */
-		if (r[i].target[0] && strcmp(r[i].target, ".") != 0 && j->n_hosts < MAX_HOSTS)
-			add_host(j, r[i].target, r[i].port);
-	}
-	j->from_srv = n > 0;
-	if (n == 0)
-		add_host(j, t->name, t->port);	/* no SRV: A/AAAA (RFC 3263 4.2) */
-	for (int i = 0; i < j->n_hosts; i++)
-		ask_host(j, i);
-	query_done(j);
-}
-
-static void
-start_job(struct target *t)
-{
-	struct job *j;
-
-	if (t->job || !(j = calloc(1, sizeof(*j))))
-		return;
-	j->t = t;
-	j->next = R.jobs;
-	R.jobs = j;
-	t->job = j;
-	j->pending = 1;		/* held until every query is asked */
-	if (t->srv) {
-		char q[300];
-		snprintf(q, sizeof(q), "%s.%s", service(t), t->name);
-		if ((j->srvq = resolve_srv_query(R.base, R.dns, q, R.conf->dns.timeout, on_srv, j)))
-			return;		/* on_srv asks the rest */
-	}
-	add_host(j, t->name, t->port);
-	ask_host(j, 0);
-	query_done(j);
+	t->lookup = resolve_lookup_start(R.base, R.dns, t->name, t->srv ? service(t) : NULL,
+	    t->port, R.conf->dns.timeout, answered, t);
+	if (!t->lookup)
+		schedule(t, R.conf->dns.retry);	/* out of memory: later */
 }
 
 /* ---- life cycle ---- */
@@ -643,13 +388,7 @@ start_job(struct target *t)
 static void
 target_free(struct target *t)
 {
-	if (t->job)
-		t->job->t = NULL;	/* its answers are dropped when they come */
-	if (t->job && t->job->srvq) {
-		resolve_srv_cancel(t->job->srvq);
-		t->job->srvq = NULL;
-		query_done(t->job);
-	}
+	resolve_lookup_abandon(t->lookup);	/* its answer is dropped */
 	if (t->timer)
 		event_free(t->timer);
 	free(t);
@@ -748,10 +487,10 @@ adopt(struct conf *c)
 			continue;
 		}
 		apply(t);
-		if (!t->job) {
+		if (!t->lookup) {
 			if (t->timer)
 				evtimer_del(t->timer);
-			start_job(t);
+			start_lookup(t);
 		}
 		p = &t->next;
 	}
@@ -803,12 +542,11 @@ resolve_stop(void)
 		target_free(t);
 	}
 	/* Requests in flight are dropped without their callbacks (the loop has
-	 * stopped); their queries and jobs are ours to free. */
+	 * stopped); the lookups they belonged to are ours to free. */
 	if (R.dns)
 		evdns_base_free(R.dns, 0);
 	R.dns = NULL;
-	while (R.jobs)
-		job_free(R.jobs);
+	resolve_lookup_free_all();
 	R.conf = NULL;
 }
 

@@ -17,9 +17,6 @@
 #include "conf.h"
 #include "confget.h"
 
-/* Addresses kept for one name (SRV targets' addresses together). */
-#define RESOLVE_MAX_ADDR 8
-
 /* The dns group of umsbc.conf into c->dns (conf_load). */
 int resolve_conf_load(struct confget *g, config_t *lc, struct conf *c);
 

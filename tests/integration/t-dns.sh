@@ -27,6 +27,9 @@
 #  an INVITE                                      shown unresolved (dns_error=nxdomain)
 #  reload (SIGHUP)                                status keeps the addresses at once
 #                                                 (carried over by name); calls still work
+#  dnsmasq stopped                                UMS3010 (timeout) "last addresses ... used";
+#                                                 status keeps them with dns_error=; a call
+#                                                 still reaches um1
 . "$(dirname "$0")/lib.sh"
 need python3
 DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}
@@ -140,6 +143,15 @@ printf '%s\n' "$st" | grep -qE '^gw gw3 .* resolved=127\.0\.0\.9:5060 ' || fail 
 ok "status right after the reload still has um1 and gw3 resolved"
 dns_call c3 127.0.0.21
 
+say "the DNS server stops: the last addresses are kept (serve stale)"
+mark=$(log_mark)
+kill -TERM "$DNS_PID"
+wait_exit "$DNS_PID" 5 >/dev/null
+assert_log 'UMS3010 um\.dns\.test does not resolve \(SRV, then A/AAAA\): (timeout|error);.*the last addresses it had are used' \
+  "um.dns.test unanswered: last addresses kept" "$mark" 12
+printf '%s\n' "$(status)" | grep -qE '^um um1 .* resolved=127\.0\.0\.21:5070 .*dns_error=(timeout|error)' ||
+  fail "status of um1 without a DNS server: $(status | grep '^um um1')"
+dns_call c4 127.0.0.21
+
 stop_umsbcd
-kill "$DNS_PID" 2>/dev/null
 finish
