@@ -404,8 +404,8 @@ servers_key(const struct conf *c, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, " %s", c->dns.nameservers[i]);
 }
 
-static int
-set_servers(const struct conf *c, char *err, size_t errlen)
+static void
+set_servers(const struct conf *c)
 {
 	char t[16];
 
@@ -413,11 +413,12 @@ set_servers(const struct conf *c, char *err, size_t errlen)
 	evdns_base_set_option(R.dns, "timeout:", t);
 	evdns_base_set_option(R.dns, "attempts:", "2");
 	evdns_base_set_option(R.dns, "randomize-case:", "0");
+	/* One server that cannot be used (e.g. IPv6 switched off) is no reason
+	 * not to start: the others, or the next reload, may do. */
 	for (int i = 0; i < c->dns.n_nameservers; i++)
-		if (evdns_base_nameserver_ip_add(R.dns, c->dns.nameservers[i]) != 0) {
-			snprintf(err, errlen, "dns: cannot use nameserver %s", c->dns.nameservers[i]);
-			return -1;
-		}
+		if (evdns_base_nameserver_ip_add(R.dns, c->dns.nameservers[i]) != 0)
+			log_event(LOG_WARNING, EV_DNS_FAILED, "dns: cannot use nameserver %s",
+			    c->dns.nameservers[i]);
 	if (c->dns.n_nameservers == 0) {
 		/* A small local file read; the addresses only, no search list:
 		 * configured names are used as they are written. */
@@ -427,7 +428,6 @@ set_servers(const struct conf *c, char *err, size_t errlen)
 			    "nameserver 127.0.0.1 is used", c->dns.resolv_conf, rc);
 	}
 	servers_key(c, R.servers, sizeof(R.servers));
-	return 0;
 }
 
 static int
@@ -506,8 +506,7 @@ resolve_start(struct event_base *base, struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "dns: out of memory");
 		return -1;
 	}
-	if (set_servers(c, err, errlen) != 0)
-		return -1;
+	set_servers(c);
 	if (has_names(c) && evdns_base_count_nameservers(R.dns) == 0)
 		log_event(LOG_WARNING, EV_DNS_FAILED, "dns: no nameserver (dns.nameservers, %s)",
 		    c->dns.resolv_conf);
@@ -518,7 +517,7 @@ resolve_start(struct event_base *base, struct conf *c, char *err, size_t errlen)
 void
 resolve_reconf(struct conf *c)
 {
-	char key[sizeof(R.servers)], err[200];
+	char key[sizeof(R.servers)];
 
 	if (!R.dns)
 		return;
@@ -526,8 +525,7 @@ resolve_reconf(struct conf *c)
 	if (strcmp(key, R.servers) != 0) {
 		/* Queries in flight are sent again to the new servers. */
 		evdns_base_clear_nameservers_and_suspend(R.dns);
-		if (set_servers(c, err, sizeof(err)) != 0)
-			log_event(LOG_WARNING, EV_DNS_FAILED, "%s", err);
+		set_servers(c);
 		evdns_base_resume(R.dns);
 	}
 	adopt(c);
