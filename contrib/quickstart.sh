@@ -14,7 +14,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       sip-tester stunnel4 tshark socat openssl iproute2 procps util-linux testssl.sh
       postfix swaks libnet-ssleay-perl libio-socket-ssl-perl
       baresip baresip-core sox rtpengine-daemon python3 perl
-      curl python3-prometheus-client systemd
+      curl python3-prometheus-client systemd dnsmasq-base
       clang libclang-rt-14-dev valgrind"
 
 install_deps() {

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "admit.h"
+#include "resolve.h"
 
 int
 gateway_by_address(const struct conf *c, const struct sockaddr *src)
@@ -71,7 +72,7 @@ admit_inside(const struct conf *c, const struct sockaddr *src)
 	    REFUSAL_UNKNOWN_SOURCE };
 
 	for (int i = 0; i < c->n_um; i++)
-		if (netaddr_same_host((const struct sockaddr *)&c->um[i].sa.ss, src)) {
+		if (resolve_um_at(&c->um[i], src)) {
 			a.verdict = ADMIT_OK;
 			a.reason = NULL;
 			a.refusal = REFUSAL_NONE;

@@ -16,6 +16,7 @@
 #include "hub_conf.h"
 #include "media/sdes.h"
 #include "log.h"
+#include "resolve.h"
 
 /* Validation context: the first error wins and carries file:line. */
 struct ctx {
@@ -128,7 +129,7 @@ load_root(struct ctx *x)
 {
 	static const char *const known[] = {
 		"node", "control", "log", "listen", "tls", "start_secured", "sip", "limits",
-		"um_servers", "dialplans", "gateways", "media", "hub_transport", "metrics", NULL
+		"um_servers", "dialplans", "gateways", "media", "hub_transport", "metrics", "dns", NULL
 	};
 	config_setting_t *root = config_root_setting(&x->c->lc);
 
@@ -392,9 +393,10 @@ load_um(struct ctx *x)
 		url_t *url = url_make(home, u->uri);
 		char tp[16] = "udp";
 		int ok = url && url->url_type == url_sip && url->url_host &&
-		    strlen(url->url_host) < sizeof(u->host);
+		    strlen(url->url_host) < sizeof(u->dns);
 		if (ok) {
-			snprintf(u->host, sizeof(u->host), "%s", url->url_host);
+			snprintf(u->dns, sizeof(u->dns), "%s", url->url_host);
+			u->srv = !url->url_port;
 			u->port = url->url_port ? (uint16_t)atoi(url->url_port) : 5060;
 			if (url->url_params)
 				url_param(url->url_params, "transport", tp, sizeof(tp));
@@ -408,9 +410,12 @@ load_um(struct ctx *x)
 			return fail(x, config_setting_get_member(e, "uri"),
 			    "uri: transport \"%s\": UM servers are reached over udp or tcp", tp);
 		u->tp = t;
-		if (netaddr_parse(u->host, u->port, &u->sa) != 0)
+		if (netaddr_parse(u->dns, u->port, &u->sa) == 0) {
+			snprintf(u->host, sizeof(u->host), "%s", u->dns);
+			u->dns[0] = '\0';	/* a literal: nothing to resolve */
+		} else if (!resolve_name_valid(u->dns))
 			return fail(x, config_setting_get_member(e, "uri"),
-			    "uri: host \"%s\" must be an IP address (umsbcd does no DNS on the inside)", u->host);
+			    "uri: host \"%s\" is neither an IP address nor a DNS name", u->dns);
 	}
 	return x->g.failed ? -1 : 0;
 }
@@ -517,8 +522,15 @@ load_gateways(struct ctx *x)
 		g->n_addr = al ? config_setting_length(al) : 0;
 		if (al && !config_setting_is_aggregate(al))
 			return fail(x, al, "addresses: expected a list ( \"ADDRESS\", ... )");
-		if (g->mode == SEC_UNSECURED && g->n_addr == 0)
-			return fail(x, e, "gateway \"%s\" is unsecured: it needs addresses, the only way it is recognised", g->name);
+		/* Without addresses the fqdn is resolved (resolve.c): SRV first
+		 * when no port is given. */
+		g->by_name = g->n_addr == 0;
+		g->srv = g->by_name && port == 0;
+		if (g->by_name && !resolve_name_valid(g->fqdn) &&
+		    netaddr_parse(g->fqdn, 0, &(struct netaddr){ 0 }) != 0)
+			return fail(x, config_setting_get_member(e, "fqdn"),
+			    "gateway \"%s\": fqdn \"%s\" is no DNS name to find its addresses by "
+			    "(or list its addresses)", g->name, g->fqdn);
 		g->addr = calloc(g->n_addr ? g->n_addr : 1, sizeof(*g->addr));
 		for (int j = 0; j < g->n_addr; j++) {
 			config_setting_t *ae = config_setting_get_elem(al, j);
@@ -644,7 +656,8 @@ conf_load(const char *file, char *err, size_t errlen)
 	}
 	if (load_root(&x) || load_node(&x) || load_control(&x) || load_log(&x) ||
 	    load_listen(&x) || load_tls(&x) || load_sip(&x) || load_limits(&x) || load_um(&x) ||
-	    load_dialplans(&x) || load_gateways(&x) || load_media(&x) || load_metrics(&x)) {
+	    load_dialplans(&x) || load_gateways(&x) || load_media(&x) || load_metrics(&x) ||
+	    resolve_conf_load(&x.g, &c->lc, c)) {
 		conf_free(c);
 		return NULL;
 	}
@@ -668,6 +681,8 @@ conf_free(struct conf *c)
 	}
 	for (int i = 0; i < c->n_gateways && c->gateways; i++)
 		free(c->gateways[i].addr);
+	for (int i = 0; i < c->n_um && c->um; i++)
+		free(c->um[i].addr);
 	free(c->dialplans);
 	free(c->gateways);
 	free(c->um);

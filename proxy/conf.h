@@ -28,9 +28,13 @@ struct conf_um {
 	const char *name;
 	const char *uri;
 	enum transport tp;
-	char host[64];		/* literal address from the URI */
+	char host[64];		/* literal address from the URI, or the resolved one */
 	uint16_t port;
-	struct netaddr sa;
+	struct netaddr sa;	/* AF_UNSPEC while a name is not resolved */
+	char dns[256];		/* the URI's host when it is a name ("" = a literal) */
+	int srv;		/* a name without a port: SRV first (RFC 3263) */
+	int n_addr;		/* a name's addresses, in the order to try: sa = addr[0] */
+	struct netaddr *addr;	/* (resolve.c writes host, port, sa and these) */
 	enum security mode;	/* strongest mode of its dial plans, or start_secured */
 	int in_dialplan;
 	int probe_interval;	/* s between OPTIONS probes, 0 = none */
@@ -57,11 +61,14 @@ struct conf_gateway {
 	int dialplan;		/* index into conf.dialplans, -1 = none */
 	enum security mode;
 	struct conf_limit limit;
+	int by_name;		/* no addresses: fqdn is resolved into addr (resolve.c) */
+	int srv;		/* by name without a port: SRV first (RFC 3263) */
 };
 
 struct hub_conf;
 
 #define CONF_MAX_SUITES 8
+#define CONF_MAX_NAMESERVERS 4
 
 struct conf {
 	config_t lc;		/* owns every string below */
@@ -109,6 +116,14 @@ struct conf {
 	struct conf_dialplan *dialplans;
 	struct conf_gateway *gateways;
 	struct hub_conf *hub;	/* the SMTP relay (hub_conf.h); hub->enabled 0 = off */
+	struct {		/* names of gateways and UM servers (resolve.c) */
+		int n_nameservers;	/* 0: those of resolv_conf */
+		const char *nameservers[CONF_MAX_NAMESERVERS];	/* "ADDRESS[:PORT]" */
+		const char *resolv_conf;
+		int min_ttl, max_ttl;	/* s: a record's TTL is held within these */
+		int retry;		/* s before a name that failed is tried again */
+		int timeout;		/* s per query and server */
+	} dns;
 	struct {
 		int enabled;		/* the media group is there */
 		const char *outside_address, *inside_address;
@@ -130,35 +145,5 @@ int conf_has_tls(const struct conf *c);
 const char *conf_security_name(enum security s);
 const char *conf_transport_name(enum transport t);
 const char *conf_side_name(enum side s);
-
-/* The hub_* files' names for util/netaddr.h, until they are switched over
- * (after proxy/hub/ is merged; then this goes). */
-#define sockaddr_any netaddr
-#define SOCKADDR_STRLEN NETADDR_STRLEN
-static inline int
-sockaddr_parse(const char *host, uint16_t port, struct netaddr *out)
-{
-	return netaddr_parse(host, port, out);
-}
-static inline int
-sockaddr_same_host(const struct sockaddr *a, const struct sockaddr *b)
-{
-	return netaddr_same_host(a, b);
-}
-static inline int
-sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
-{
-	return netaddr_equal(a, b);
-}
-static inline uint16_t
-sockaddr_port(const struct sockaddr *a)
-{
-	return netaddr_port(a);
-}
-static inline const char *
-sockaddr_str(const struct sockaddr *a, char *buf, size_t len)
-{
-	return netaddr_str(a, buf, len);
-}
 
 #endif

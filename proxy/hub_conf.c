@@ -15,7 +15,7 @@ struct hctx {
 #define hfail(x, s, ...) confget_fail(&(x)->g, (s), __VA_ARGS__)
 
 int
-hub_addr_parse(const char *s, uint16_t dflt, struct sockaddr_any *out)
+hub_addr_parse(const char *s, uint16_t dflt, struct netaddr *out)
 {
 	char host[80];
 	const char *colon;
@@ -46,14 +46,14 @@ hub_addr_parse(const char *s, uint16_t dflt, struct sockaddr_any *out)
 		if (colon[1] == '\0' || *e != '\0' || port == 0 || port > 65535)
 			return -1;
 	}
-	return sockaddr_parse(host, (uint16_t)port, out);
+	return netaddr_parse(host, (uint16_t)port, out);
 }
 
 int
 hub_client_allowed(const struct hub_conf *c, const struct sockaddr *sa)
 {
 	for (int i = 0; i < c->n_clients; i++)
-		if (sockaddr_same_host((const struct sockaddr *)&c->clients[i].ss, sa))
+		if (netaddr_same_host((const struct sockaddr *)&c->clients[i].ss, sa))
 			return 1;
 	return 0;
 }
@@ -144,7 +144,7 @@ hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen
 	for (int i = 0; i < config_setting_length(cl); i++) {
 		const config_setting_t *e = config_setting_get_elem(cl, (unsigned)i);
 		const char *a = config_setting_get_string(e);
-		if (!a || sockaddr_parse(a, 0, &out->clients[i]) != 0)
+		if (!a || netaddr_parse(a, 0, &out->clients[i]) != 0)
 			return hfail(&x, e, "clients: \"%s\" is not an IPv4 or IPv6 address",
 			    a ? a : "(not a string)");
 		out->n_clients++;

@@ -15,10 +15,10 @@
 
 struct hub_conf {
 	int enabled;			/* 0: no hub_transport group */
-	struct sockaddr_any listen;	/* inside address for the UM servers */
+	struct netaddr listen;	/* inside address for the UM servers */
 	int n_clients;
-	struct sockaddr_any clients[HUB_MAX_CLIENTS];	/* addresses only, port 0 */
-	struct sockaddr_any upstream;	/* the Hub Transport */
+	struct netaddr clients[HUB_MAX_CLIENTS];	/* addresses only, port 0 */
+	struct netaddr upstream;	/* the Hub Transport */
 	char upstream_name[HUB_NAME_MAX];	/* name its certificate must carry */
 	char helo_name[HUB_NAME_MAX];	/* our name in EHLO and greetings */
 	int timeout;			/* s, RFC 5321 4.5.3.2: 300 */
@@ -33,7 +33,7 @@ int hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t er
 
 /* "host:port", "[v6]:port" or "host" (port dflt) into an address; -1 if the
  * host is not an IP literal or the port is wrong. */
-int hub_addr_parse(const char *s, uint16_t dflt, struct sockaddr_any *out);
+int hub_addr_parse(const char *s, uint16_t dflt, struct netaddr *out);
 
 /* Is sa (any port) one of the listed clients? */
 int hub_client_allowed(const struct hub_conf *c, const struct sockaddr *sa);

@@ -47,7 +47,7 @@ struct hub_conn {
 	int up_dead;		/* the Hub's side is gone: free c->up now */
 	struct hub_session s;
 	struct hub_upstream u;
-	char client[SOCKADDR_STRLEN];
+	char client[NETADDR_STRLEN];
 };
 
 struct hub_relay {
@@ -470,9 +470,9 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	(void)salen;
 	struct hub_relay *r = arg;
 	const struct hub_conf *hc = &r->snap->c;
-	char who[SOCKADDR_STRLEN];
+	char who[NETADDR_STRLEN];
 
-	sockaddr_str(sa, who, sizeof(who));
+	netaddr_str(sa, who, sizeof(who));
 	if (!hub_client_allowed(hc, sa)) {
 		log_limited(LOG_NOTICE, EV_HUB_REFUSED,
 		    "client %s refused: not in hub_transport.clients", who);
@@ -528,7 +528,7 @@ hub_start(struct event_base *base, const struct hub_conf *c, SSL_CTX *client_ctx
     char *err, size_t errlen)
 {
 	struct hub_relay *r = calloc(1, sizeof(*r));
-	char a[SOCKADDR_STRLEN], u[SOCKADDR_STRLEN];
+	char a[NETADDR_STRLEN], u[NETADDR_STRLEN];
 
 	if (!r || !(r->snap = snap_new(c, client_ctx))) {
 		free(r);
@@ -537,7 +537,7 @@ hub_start(struct event_base *base, const struct hub_conf *c, SSL_CTX *client_ctx
 	}
 	r->base = base;
 	TAILQ_INIT(&r->conns);
-	sockaddr_str((const struct sockaddr *)&c->listen.ss, a, sizeof(a));
+	netaddr_str((const struct sockaddr *)&c->listen.ss, a, sizeof(a));
 	r->lst = evconnlistener_new_bind(base, on_accept, r,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
 	    (const struct sockaddr *)&c->listen.ss, (int)c->listen.len);
@@ -548,7 +548,7 @@ hub_start(struct event_base *base, const struct hub_conf *c, SSL_CTX *client_ctx
 		free(r);
 		return NULL;
 	}
-	sockaddr_str((const struct sockaddr *)&c->upstream.ss, u, sizeof(u));
+	netaddr_str((const struct sockaddr *)&c->upstream.ss, u, sizeof(u));
 	log_event(LOG_INFO, EV_HUB_LISTENING,
 	    "Hub Transport relay listening on smtp %s for %d client(s), Hub %s (%s), timeout %d s",
 	    a, c->n_clients, u, c->upstream_name, c->timeout);
@@ -567,7 +567,7 @@ hub_reconf(struct hub_relay *r, const struct hub_conf *c, SSL_CTX *client_ctx)
 		log_event(LOG_ERR, EV_INTERNAL, "hub_transport: out of memory, settings kept");
 		return;
 	}
-	if (!sockaddr_equal((const struct sockaddr *)&c->listen.ss,
+	if (!netaddr_equal((const struct sockaddr *)&c->listen.ss,
 	    (const struct sockaddr *)&r->snap->c.listen.ss))
 		log_event(LOG_WARNING, EV_HUB_LISTENING,
 		    "hub_transport.listen changed: takes effect after a restart");

@@ -45,7 +45,7 @@ struct hub_session {
 	const struct hub_session_ops *ops;
 	void *arg;
 	struct evbuffer *in;		/* the client's bytes */
-	char client[SOCKADDR_STRLEN];
+	char client[NETADDR_STRLEN];
 	char name[HUB_NAME_MAX];
 	int timeout, max_errors;
 	struct smtp_caps caps;		/* the Hub's, after STARTTLS */

@@ -34,6 +34,8 @@ enum log_event {
 	EV_GW_UNREACHABLE = 3003,
 	EV_UM_DOWN = 3004,		/* a UM server marked down: new calls skip it */
 	EV_UM_UP = 3005,		/* a UM server answered a probe again */
+	EV_DNS_FAILED = 3010,		/* a peer's name does not resolve (or no longer) */
+	EV_DNS_RESOLVED = 3011,	/* a peer's name resolved to new addresses */
 	EV_HUB_RELAYED = 4001,		/* a message the Hub accepted */
 	EV_HUB_FAILED = 4002,		/* a message or session not relayed */
 	EV_HUB_REFUSED = 4003,		/* a client not in hub_transport.clients */

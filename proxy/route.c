@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "route.h"
+#include "resolve.h"
 
 int
 route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max)
@@ -22,7 +23,7 @@ route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max
 				all[n_all++] = i;
 	}
 	for (int i = 0; i < n_all; i++)
-		if (up(all[i]))
+		if (up(all[i]) && c->um[all[i]].sa.ss.ss_family != AF_UNSPEC)	/* AF_UNSPEC: a name not resolved */
 			all[n++] = all[i];	/* keeps the configured order */
 	if (n_all > 0 && n == 0)
 		return -1;
@@ -61,7 +62,7 @@ route_um_by_host(const struct conf *c, const char *host, uint16_t port)
 	if (netaddr_parse(host, 0, &sa) != 0)
 		return -1;
 	for (int i = 0; i < c->n_um; i++)
-		if (netaddr_same_host((struct sockaddr *)&c->um[i].sa.ss, (struct sockaddr *)&sa.ss) &&
+		if (resolve_um_at(&c->um[i], (struct sockaddr *)&sa.ss) &&
 		    (port == 0 || port == c->um[i].port))
 			return i;
 	return -1;

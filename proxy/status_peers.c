@@ -8,6 +8,7 @@
 #include "call.h"
 #include "gw_status.h"
 #include "policy.h"
+#include "resolve.h"
 #include "status_peers.h"
 #include "transport.h"
 #include "um_health.h"
@@ -46,6 +47,7 @@ status_gateway(const struct conf *c, int i, time_t now, struct evbuffer *out)
 	    connected ? "connected" : "disconnected", tls ? "tls" : "udp", conf_security_name(g->mode),
 	    conns, call_count_gateway(g->name), seen, st.cert.sha1[0] ? st.cert.sha1 : "none", days);
 	status_limit_fields(out, "", alim_gateway(i), 0);
+	resolve_status_gateway(c, i, out);
 	evbuffer_add_printf(out, "\n");
 }
 
@@ -73,6 +75,7 @@ status_um_servers(const struct conf *c, struct evbuffer *out)
 		    v.last_status, v.rtt_ms, v.failures,
 		    call_count_inside((const struct sockaddr *)&c->um[i].sa.ss));
 		status_limit_fields(out, "", alim_um(i), 0);
+		resolve_status_um(c, i, out);
 		evbuffer_add_printf(out, "\n");
 	}
 }

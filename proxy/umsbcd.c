@@ -31,6 +31,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "proxy.h"
+#include "resolve.h"
 #include "status_peers.h"
 #include "tls.h"
 #include "transport.h"
@@ -190,6 +191,7 @@ reload_now(char *err, size_t errlen)
 	else if (c->hub->enabled && !(D.hub = hub_start(D.base, c->hub, D.tls.client, err, errlen)))
 		log_event(LOG_ERR, EV_HUB_FAILED, "SMTP relay not started: %s", err);
 	metrics_reconf(c);
+	resolve_reconf(c);
 	conf_free(D.conf);
 	D.conf = c;
 	announce_modes(c);
@@ -418,6 +420,10 @@ main(int argc, char **argv)
 		log_event(LOG_ERR, EV_CONFIG_ERROR, "%s: %s", D.file, err);
 		return 1;
 	}
+	if (resolve_start(D.base, D.conf, err, sizeof(err)) != 0) {
+		log_event(LOG_ERR, EV_CONFIG_ERROR, "%s: %s", D.file, err);
+		return 1;
+	}
 	fdlimit_raise(D.conf);
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
 		return 1;
@@ -466,6 +472,7 @@ main(int argc, char **argv)
 		hub_free(D.hub);
 	proxy_shutdown();
 	transport_shutdown();
+	resolve_stop();
 	gw_status_free();
 	event_free(hup);
 	event_free(term);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "resolve.h"
 #include "media/sdes.h"
 #include "suites.h"
 
@@ -89,10 +90,94 @@ START_TEST(bad_address)
 }
 END_TEST
 
-START_TEST(unsecured_gateway_needs_addresses)
+/* Gateways and UM servers known by name (resolve.c looks them up): SRV
+ * first where no port is given. */
+START_TEST(peers_by_name)
+{
+	char err[1024] = "";
+	struct conf *c = load("listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.2\"; port = 5060; } );\n"
+	    "um_servers = ( { name = \"um1\"; uri = \"sip:um.example.test;transport=tcp\"; },\n"
+	    "  { name = \"um2\"; uri = \"sip:um2.example.test:5070\"; }, { name = \"um3\"; uri = \"sip:10.0.0.22\"; } );\n"
+	    "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" ); } );\n"
+	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; dialplan = \"d\"; },\n"
+	    "  { name = \"h\"; fqdn = \"h.test\"; port = 5080; },\n"
+	    "  { name = \"i\"; fqdn = \"i.test\"; addresses = ( \"192.0.2.9\" ); } );\n"
+	    "dns = { nameservers = ( \"127.0.0.53\", \"[::1]:5353\" ); min_ttl = 2; max_ttl = 60; retry = 5; timeout = 1; };\n",
+	    err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->um[0].dns, "um.example.test");
+	ck_assert_int_eq(c->um[0].srv, 1);
+	ck_assert_int_eq(c->um[0].tp, TP_TCP);
+	ck_assert_int_eq(c->um[0].sa.ss.ss_family, AF_UNSPEC);	/* until resolved */
+	ck_assert_str_eq(c->um[1].dns, "um2.example.test");
+	ck_assert_int_eq(c->um[1].srv, 0);
+	ck_assert_int_eq(c->um[1].port, 5070);
+	ck_assert_str_eq(c->um[2].dns, "");	/* a literal */
+	ck_assert_str_eq(c->um[2].host, "10.0.0.22");
+	ck_assert_int_eq(c->gateways[0].by_name, 1);
+	ck_assert_int_eq(c->gateways[0].srv, 1);
+	ck_assert_int_eq(c->gateways[0].n_addr, 0);
+	ck_assert_int_eq(c->gateways[1].by_name, 1);
+	ck_assert_int_eq(c->gateways[1].srv, 0);
+	ck_assert_int_eq(c->gateways[2].by_name, 0);
+	ck_assert_int_eq(c->dns.n_nameservers, 2);
+	ck_assert_str_eq(c->dns.nameservers[1], "[::1]:5353");
+	ck_assert_int_eq(c->dns.min_ttl, 2);
+	ck_assert_int_eq(c->dns.max_ttl, 60);
+	ck_assert_int_eq(c->dns.retry, 5);
+	ck_assert_int_eq(c->dns.timeout, 1);
+	conf_free(c);
+	/* Defaults without the group. */
+	c = load(BASE, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->dns.n_nameservers, 0);
+	ck_assert_str_eq(c->dns.resolv_conf, "/etc/resolv.conf");
+	ck_assert_int_eq(c->dns.min_ttl, 10);
+	ck_assert_int_eq(c->dns.max_ttl, 3600);
+	conf_free(c);
+}
+END_TEST
+
+/* What is looked up in DNS, and a UM server's resolved addresses as
+ * admission and routing ask about them. */
+START_TEST(names_and_resolved_addresses)
+{
+	ck_assert(resolve_name_valid("um1.example.test"));
+	ck_assert(resolve_name_valid("um1.example.test."));
+	ck_assert(resolve_name_valid("um_1"));
+	ck_assert(!resolve_name_valid("192.0.2.1"));	/* an address */
+	ck_assert(!resolve_name_valid("a..b"));
+	ck_assert(!resolve_name_valid(".a"));
+	ck_assert(!resolve_name_valid("a b"));
+	ck_assert(!resolve_name_valid(""));
+	ck_assert(!resolve_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b"));
+
+	struct conf_um u;
+	struct netaddr addr[2], probe;
+	memset(&u, 0, sizeof(u));
+	netaddr_parse("192.0.2.20", 5070, &addr[0]);
+	netaddr_parse("2001:db8::20", 5070, &addr[1]);
+	ck_assert(netaddr_parse("192.0.2.20", 9, &probe) == 0);
+	ck_assert(!resolve_um_at(&u, (struct sockaddr *)&probe.ss));	/* not resolved */
+	u.addr = addr;
+	u.n_addr = 2;
+	u.sa = addr[0];
+	ck_assert(resolve_um_at(&u, (struct sockaddr *)&probe.ss));	/* any port */
+	netaddr_parse("2001:db8::20", 5060, &probe);
+	ck_assert(resolve_um_at(&u, (struct sockaddr *)&probe.ss));	/* the second address */
+	netaddr_parse("192.0.2.21", 5070, &probe);
+	ck_assert(!resolve_um_at(&u, (struct sockaddr *)&probe.ss));
+}
+END_TEST
+
+START_TEST(bad_names)
 {
 	expect_error(BASE "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" ); } );\n"
-	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; dialplan = \"d\"; } );\n", 9, "needs addresses");
+	    "gateways = ( { name = \"g\";\n fqdn = \"g..test\"; dialplan = \"d\"; } );\n", 10, "no DNS name");
+	expect_error(BASE "dns = {\n nameservers = ( \"ns.example.test\" ); };\n", 9, "is not ADDRESS");
+	expect_error(BASE "dns = {\n nameserver = ( \"127.0.0.1\" ); };\n", 9, "did you mean \"nameservers\"");
+	expect_error(BASE "dns = { min_ttl = 60;\n max_ttl = 30; };\n", 9, "max_ttl");
 }
 END_TEST
 
@@ -108,7 +193,7 @@ START_TEST(bad_um_uri)
 	expect_error("listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; } );\n"
 	    "um_servers = ( { name = \"um1\";\n uri = \"http://x\"; } );\n", 3, "uri");
 	expect_error("listen = ( { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; } );\n"
-	    "um_servers = ( { name = \"um1\";\n uri = \"sip:um.example.test\"; } );\n", 3, "IP address");
+	    "um_servers = ( { name = \"um1\";\n uri = \"sip:um..example.test\"; } );\n", 3, "nor a DNS name");
 }
 END_TEST
 
@@ -256,7 +341,9 @@ START_TEST(every_known_key_loads)
 	    "  outbound = { allow = ( \"^1\" ); deny = ( \"^2\" ); number_from = \"to\"; max_calls = 8; max_cps = 8; };\n"
 	    "  inbound = { allow = ( \"^3\" ); deny = ( \"^4\" ); number_from = \"request-uri\"; max_calls = 7; max_cps = 7; }; } );\n"
 	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; addresses = ( \"1.2.3.4\" ); port = 5060; dialplan = \"d\";\n"
-	    "  max_calls = 6; max_cps = 6; } );\n",
+	    "  max_calls = 6; max_cps = 6; } );\n"
+	    "dns = { nameservers = ( \"127.0.0.53\" ); resolv_conf = \"/r\"; min_ttl = 5; max_ttl = 60; retry = 5;\n"
+	    "  timeout = 2; };\n",
 	    err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
@@ -291,7 +378,9 @@ conf_suite(void)
 	tcase_add_test(tc, unknown_dialplan);
 	tcase_add_test(tc, unknown_um_server);
 	tcase_add_test(tc, bad_address);
-	tcase_add_test(tc, unsecured_gateway_needs_addresses);
+	tcase_add_test(tc, peers_by_name);
+	tcase_add_test(tc, bad_names);
+	tcase_add_test(tc, names_and_resolved_addresses);
 	tcase_add_test(tc, tls_inside_refused);
 	tcase_add_test(tc, bad_um_uri);
 	tcase_add_test(tc, out_of_range);

@@ -276,7 +276,7 @@ load_text(const char *text, struct hub_conf *hc, char *err, size_t errlen)
 START_TEST(conf_ok)
 {
 	struct hub_conf hc;
-	char err[512] = "", a[SOCKADDR_STRLEN];
+	char err[512] = "", a[NETADDR_STRLEN];
 	ck_assert_int_eq(load_text("node = { fqdn = \"sbc.example.test\"; };\n", &hc, err, sizeof(err)), 0);
 	ck_assert_int_eq(hc.enabled, 0);
 	ck_assert_int_eq(load_text(
@@ -286,23 +286,23 @@ START_TEST(conf_ok)
 	    "  upstream = \"[2001:db8::25]:587\"; upstream_name = \"hub.example.com\";\n"
 	    "  timeout = 120; };\n", &hc, err, sizeof(err)), 0);
 	ck_assert_int_eq(hc.enabled, 1);
-	ck_assert_str_eq(sockaddr_str((struct sockaddr *)&hc.listen.ss, a, sizeof(a)), "10.0.0.5:25");
-	ck_assert_str_eq(sockaddr_str((struct sockaddr *)&hc.upstream.ss, a, sizeof(a)), "[2001:db8::25]:587");
+	ck_assert_str_eq(netaddr_str((struct sockaddr *)&hc.listen.ss, a, sizeof(a)), "10.0.0.5:25");
+	ck_assert_str_eq(netaddr_str((struct sockaddr *)&hc.upstream.ss, a, sizeof(a)), "[2001:db8::25]:587");
 	ck_assert_str_eq(hc.upstream_name, "hub.example.com");
 	ck_assert_str_eq(hc.helo_name, "sbc.example.test");	/* node.fqdn */
 	ck_assert_int_eq(hc.timeout, 120);
 	ck_assert_int_eq(hc.data_timeout, 600);
 	ck_assert_int_eq(hc.n_clients, 2);
-	struct sockaddr_any x;
-	sockaddr_parse("10.0.0.20", 40000, &x);
+	struct netaddr x;
+	netaddr_parse("10.0.0.20", 40000, &x);
 	ck_assert(hub_client_allowed(&hc, (struct sockaddr *)&x.ss));
-	sockaddr_parse("10.0.0.21", 25, &x);
+	netaddr_parse("10.0.0.21", 25, &x);
 	ck_assert(!hub_client_allowed(&hc, (struct sockaddr *)&x.ss));
 	ck_assert_int_eq(load_text(
 	    "hub_transport = { listen = \"127.0.0.1\"; clients = [ \"127.0.0.1\" ];\n"
 	    "  upstream = \"127.0.0.1:2525\"; upstream_name = \"hub\"; helo_name = \"relay.example\"; };\n",
 	    &hc, err, sizeof(err)), 0);
-	ck_assert_int_eq(sockaddr_port((struct sockaddr *)&hc.listen.ss), 25);
+	ck_assert_int_eq(netaddr_port((struct sockaddr *)&hc.listen.ss), 25);
 	ck_assert_str_eq(hc.helo_name, "relay.example");
 }
 END_TEST
