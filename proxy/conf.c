@@ -522,16 +522,19 @@ load_gateways(struct ctx *x)
 		g->n_addr = al ? config_setting_length(al) : 0;
 		if (al && !config_setting_is_aggregate(al))
 			return fail(x, al, "addresses: expected a list ( \"ADDRESS\", ... )");
-		/* Without addresses the fqdn is resolved (resolve.c): SRV first
-		 * when no port is given. */
+		g->addr = calloc(g->n_addr ? g->n_addr : 1, sizeof(*g->addr));
+		/* Without addresses: an fqdn that is an IP literal is the address;
+		 * a name is resolved (resolve.c), SRV first when no port is given. */
+		if (g->n_addr == 0 && g->addr && netaddr_parse(g->fqdn, g->port, &g->addr[0]) == 0) {
+			g->n_addr = 1;
+			continue;
+		}
 		g->by_name = g->n_addr == 0;
 		g->srv = g->by_name && port == 0;
-		if (g->by_name && !resolve_name_valid(g->fqdn) &&
-		    netaddr_parse(g->fqdn, 0, &(struct netaddr){ 0 }) != 0)
+		if (g->by_name && !resolve_name_valid(g->fqdn))
 			return fail(x, config_setting_get_member(e, "fqdn"),
 			    "gateway \"%s\": fqdn \"%s\" is no DNS name to find its addresses by "
 			    "(or list its addresses)", g->name, g->fqdn);
-		g->addr = calloc(g->n_addr ? g->n_addr : 1, sizeof(*g->addr));
 		for (int j = 0; j < g->n_addr; j++) {
 			config_setting_t *ae = config_setting_get_elem(al, j);
 			const char *a = config_setting_get_string(ae);

@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <sys/socket.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,9 +79,8 @@ resolve_conf_load(struct confget *g, config_t *lc, struct conf *c)
 	for (int i = 0; i < config_setting_length(l); i++) {
 		config_setting_t *e = config_setting_get_elem(l, i);
 		const char *s = config_setting_get_string(e);
-		struct sockaddr_storage ss;
-		int len = sizeof(ss);
-		if (!s || evutil_parse_sockaddr_port(s, (struct sockaddr *)&ss, &len) != 0)
+		struct netaddr na;
+		if (!s || netaddr_parse_hostport(s, 53, &na) != 0)
 			return confget_fail(g, e, "dns.nameservers: \"%s\" is not ADDRESS or ADDRESS:PORT "
 			    "(e.g. \"192.0.2.53\", \"[2001:db8::53]:53\")", s ? s : "(not a string)");
 		c->dns.nameservers[c->dns.n_nameservers++] = s;
@@ -155,13 +153,6 @@ same(const struct target *a, const struct target *b)
 	    a->port == b->port;
 }
 
-/* A gateway whose fqdn is resolved: by name and not an IP literal. */
-static int
-gw_resolved(const struct conf_gateway *g)
-{
-	return g->by_name && resolve_name_valid(g->fqdn);
-}
-
 static int
 uses(const struct conf *c, const struct target *t, int um, int i)
 {
@@ -172,7 +163,7 @@ uses(const struct conf *c, const struct target *t, int um, int i)
 			return 0;
 		um_key(&c->um[i], &k);
 	} else {
-		if (!gw_resolved(&c->gateways[i]))
+		if (!c->gateways[i].by_name)
 			return 0;
 		gw_key(&c->gateways[i], &k);
 	}
@@ -218,13 +209,9 @@ put_um(struct conf_um *u, const struct target *t)
 	memcpy(u->addr, t->addr, t->n_addr * sizeof(*u->addr));
 	u->n_addr = t->n_addr;
 	u->sa = u->addr[0];
-	u->port = netaddr_port((struct sockaddr *)&u->sa.ss);
+	u->port = netaddr_port(netaddr_csa(&u->sa));
 	/* The literal the send path parses (no brackets needed). */
-	const void *a = u->sa.ss.ss_family == AF_INET ?
-	    (const void *)&((struct sockaddr_in *)&u->sa.ss)->sin_addr :
-	    (const void *)&((struct sockaddr_in6 *)&u->sa.ss)->sin6_addr;
-	if (!inet_ntop(u->sa.ss.ss_family, a, u->host, sizeof(u->host)))
-		u->host[0] = '\0';
+	netaddr_host_str(netaddr_csa(&u->sa), u->host, sizeof(u->host));
 }
 
 static void
@@ -437,7 +424,7 @@ has_names(const struct conf *c)
 		if (c->um[i].dns[0])
 			return 1;
 	for (int i = 0; i < c->n_gateways; i++)
-		if (gw_resolved(&c->gateways[i]))
+		if (c->gateways[i].by_name)
 			return 1;
 	return 0;
 }
@@ -454,17 +441,8 @@ adopt(struct conf *c)
 			struct target k, *t;
 			if (um && !c->um[i].dns[0])
 				continue;
-			if (!um) {
-				struct conf_gateway *g = &c->gateways[i];
-				struct netaddr lit;
-				if (!g->by_name)
-					continue;
-				if (!gw_resolved(g)) {	/* an address for a name */
-					if (netaddr_parse(g->fqdn, g->port, &lit) == 0)
-						put_gateway(g, &lit, 1);
-					continue;
-				}
-			}
+			if (!um && !c->gateways[i].by_name)
+				continue;
 			if (um)
 				um_key(&c->um[i], &k);
 			else
@@ -553,9 +531,9 @@ resolve_stop(void)
 int
 resolve_um_at(const struct conf_um *u, const struct sockaddr *a)
 {
-	if (netaddr_same_host((const struct sockaddr *)&u->sa.ss, a))
-		return 1;
-	for (int i = 0; i < u->n_addr; i++)
+	if (!u->dns[0])		/* a literal */
+		return netaddr_same_host(netaddr_csa(&u->sa), a);
+	for (int i = 0; i < u->n_addr; i++)	/* sa is addr[0] */
 		if (netaddr_same_host((const struct sockaddr *)&u->addr[i].ss, a))
 			return 1;
 	return 0;
@@ -596,7 +574,7 @@ resolve_status_gateway(const struct conf *c, int gw, struct evbuffer *out)
 {
 	struct target k;
 
-	if (!gw_resolved(&c->gateways[gw]))
+	if (!c->gateways[gw].by_name)
 		return;
 	gw_key(&c->gateways[gw], &k);
 	status_fields(&k, out);

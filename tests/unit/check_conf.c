@@ -101,7 +101,8 @@ START_TEST(peers_by_name)
 	    "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" ); } );\n"
 	    "gateways = ( { name = \"g\"; fqdn = \"g.test\"; dialplan = \"d\"; },\n"
 	    "  { name = \"h\"; fqdn = \"h.test\"; port = 5080; },\n"
-	    "  { name = \"i\"; fqdn = \"i.test\"; addresses = ( \"192.0.2.9\" ); } );\n"
+	    "  { name = \"i\"; fqdn = \"i.test\"; addresses = ( \"192.0.2.9\" ); },\n"
+	    "  { name = \"j\"; fqdn = \"192.0.2.10\"; } );\n"
 	    "dns = { nameservers = ( \"127.0.0.53\", \"[::1]:5353\" ); min_ttl = 2; max_ttl = 60; retry = 5; timeout = 1; };\n",
 	    err, sizeof(err));
 
@@ -121,6 +122,10 @@ START_TEST(peers_by_name)
 	ck_assert_int_eq(c->gateways[1].by_name, 1);
 	ck_assert_int_eq(c->gateways[1].srv, 0);
 	ck_assert_int_eq(c->gateways[2].by_name, 0);
+	/* An IP literal for a name is the address at once: nothing to resolve. */
+	ck_assert_int_eq(c->gateways[3].by_name, 0);
+	ck_assert_int_eq(c->gateways[3].n_addr, 1);
+	ck_assert_int_eq(netaddr_port(netaddr_csa(&c->gateways[3].addr[0])), 5060);
 	ck_assert_int_eq(c->dns.n_nameservers, 2);
 	ck_assert_str_eq(c->dns.nameservers[1], "[::1]:5353");
 	ck_assert_int_eq(c->dns.min_ttl, 2);
@@ -156,6 +161,7 @@ START_TEST(names_and_resolved_addresses)
 	struct conf_um u;
 	struct netaddr addr[2], probe;
 	memset(&u, 0, sizeof(u));
+	snprintf(u.dns, sizeof(u.dns), "um.example.test");
 	netaddr_parse("192.0.2.20", 5070, &addr[0]);
 	netaddr_parse("2001:db8::20", 5070, &addr[1]);
 	ck_assert(netaddr_parse("192.0.2.20", 9, &probe) == 0);
@@ -168,6 +174,11 @@ START_TEST(names_and_resolved_addresses)
 	ck_assert(resolve_um_at(&u, (struct sockaddr *)&probe.ss));	/* the second address */
 	netaddr_parse("192.0.2.21", 5070, &probe);
 	ck_assert(!resolve_um_at(&u, (struct sockaddr *)&probe.ss));
+	/* A literal: its address, whatever else is there. */
+	u.dns[0] = '\0';
+	u.n_addr = 0;
+	netaddr_parse("192.0.2.20", 9, &probe);
+	ck_assert(resolve_um_at(&u, (struct sockaddr *)&probe.ss));
 }
 END_TEST
 
@@ -176,6 +187,7 @@ START_TEST(bad_names)
 	expect_error(BASE "dialplans = ( { name = \"d\"; um_servers = ( \"um1\" ); } );\n"
 	    "gateways = ( { name = \"g\";\n fqdn = \"g..test\"; dialplan = \"d\"; } );\n", 10, "no DNS name");
 	expect_error(BASE "dns = {\n nameservers = ( \"ns.example.test\" ); };\n", 9, "is not ADDRESS");
+	expect_error(BASE "dns = {\n nameservers = ( \"127.0.0.53:53x\" ); };\n", 9, "is not ADDRESS");
 	expect_error(BASE "dns = {\n nameserver = ( \"127.0.0.1\" ); };\n", 9, "did you mean \"nameservers\"");
 	expect_error(BASE "dns = { min_ttl = 60;\n max_ttl = 30; };\n", 9, "max_ttl");
 }
