@@ -23,8 +23,8 @@
 struct srtpctx {
 	srtp_t session;
 	enum sdes_suite suite;
-	uint32_t ssrc[MAX_SSRCS];	/* as on the wire (network order) */
-	int n_ssrc, evict;
+	uint32_t ssrc[MAX_SSRCS];	/* as on the wire, most recently used first */
+	int n_ssrc;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -134,23 +134,28 @@ map_status(srtp_err_status_t st)
 }
 
 /* After a packet went through: a new SSRC beyond MAX_SSRCS makes libsrtp2
- * forget the oldest one's stream (a stream that comes back starts afresh). */
+ * forget the least recently used one's stream (one that comes back starts
+ * afresh), so a stream in use survives any number of passing SSRCs. Kept
+ * most recent first: the usual packet matches slot 0 and moves nothing. */
 static void
 track_ssrc(struct srtpctx *c, const uint8_t *pkt, int rtcp)
 {
 	uint32_t s;
+	int i;
 
 	memcpy(&s, pkt + (rtcp ? 4 : 8), sizeof(s));	/* never encrypted */
-	for (int i = 0; i < c->n_ssrc; i++)
-		if (c->ssrc[i] == s)
-			return;
-	if (c->n_ssrc < MAX_SSRCS) {
-		c->ssrc[c->n_ssrc++] = s;
+	for (i = 0; i < c->n_ssrc && c->ssrc[i] != s; i++)
+		;
+	if (i == 0 && c->n_ssrc > 0)
 		return;
+	if (i == c->n_ssrc) {			/* new */
+		if (c->n_ssrc < MAX_SSRCS)
+			c->n_ssrc++;
+		else
+			(void)srtp_remove_stream(c->session, c->ssrc[--i]);
 	}
-	(void)srtp_remove_stream(c->session, c->ssrc[c->evict]);
-	c->ssrc[c->evict] = s;
-	c->evict = (c->evict + 1) % MAX_SSRCS;
+	memmove(&c->ssrc[1], &c->ssrc[0], (size_t)i * sizeof(c->ssrc[0]));
+	c->ssrc[0] = s;
 }
 
 enum srtpctx_result
