@@ -13,7 +13,7 @@
 
 #include "conf.h"
 #include "confget.h"
-#include "hub_conf.h"
+#include "hub/conf.h"
 #include "media/sdes.h"
 #include "log.h"
 #include "resolve.h"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fdlimit.h"
-#include "hub_conf.h"
+#include "hub/conf.h"
 #include "log.h"
 
 #define FD_MARGIN 64

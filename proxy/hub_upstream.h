@@ -11,8 +11,8 @@
 #ifndef UMSBC_HUB_UPSTREAM_H
 #define UMSBC_HUB_UPSTREAM_H
 
-#include "hub_conf.h"
-#include "hub_reply.h"
+#include "hub/conf.h"
+#include "hub/smtp_syntax.h"
 
 enum hub_up_state {
 	UP_CONNECTING, UP_GREETING, UP_EHLO, UP_STARTTLS, UP_HANDSHAKE, UP_EHLO_TLS,

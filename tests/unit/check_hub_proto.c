@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "hub_suites.h"
-#include "hub_conf.h"
-#include "hub_data.h"
-#include "hub_reply.h"
+#include "hub/conf.h"
+#include "hub/data_stream.h"
+#include "hub/smtp_syntax.h"
 
 static int
 feed(struct smtp_reply *r, const char *line)

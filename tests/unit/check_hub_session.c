@@ -8,7 +8,7 @@
 #include <event2/buffer.h>
 
 #include "hub_suites.h"
-#include "hub_session.h"
+#include "hub/um_session.h"
 #include "hub_upstream.h"
 
 /* ---- the client session ---- */

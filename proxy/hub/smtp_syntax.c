@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hub_reply.h"
+#include "smtp_syntax.h"
 
 void
 smtp_reply_reset(struct smtp_reply *r)

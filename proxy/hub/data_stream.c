@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-#include "hub_data.h"
-#include "hub_reply.h"
+#include "data_stream.h"
+#include "smtp_syntax.h"
 
 void
 hub_dot_init(struct hub_dot *d, int lenient)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <libconfig.h>
 
-#include "conf.h"
+#include "util/netaddr.h"
 
 #define HUB_MAX_CLIENTS 64
 #define HUB_NAME_MAX 256

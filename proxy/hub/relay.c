@@ -18,9 +18,9 @@
 
 #include "certs/store.h"
 #include "log.h"
-#include "hub_relay.h"
+#include "relay.h"
 #include "peercert.h"
-#include "hub_session.h"
+#include "um_session.h"
 #include "hub_upstream.h"
 #include "tls.h"
 

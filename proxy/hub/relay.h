@@ -9,7 +9,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
-#include "hub_conf.h"
+#include "conf.h"
 
 struct hub_relay;
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "hub_session.h"
+#include "um_session.h"
 
 static const char *const state_names[] = {
 	"wait-hub", "command", "wait-reply", "data", "discard", "wait-end-reply", "closed",

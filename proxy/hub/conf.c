@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "confget.h"
-#include "hub_conf.h"
+#include "conf.h"
 
 struct hctx {
 	const config_t *lc;

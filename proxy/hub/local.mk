@@ -1,14 +1,14 @@
-# proxy/hub_*: the Hub Transport SMTP relay (issue 5), in libproxy like the
+# proxy/hub/: the Hub Transport SMTP relay (issue 5), in libproxy like the
 # rest of the daemon. One concern per file:
-#   hub_conf    the hub_transport group      hub_reply    SMTP reply/command/EHLO syntax
-#   hub_data    end of DATA, line rules      hub_upstream the Hub session state machine
-#   hub_session the UM server session machine hub_relay   listener, sockets, TLS, wiring
+#   conf         the hub_transport group     smtp_syntax  SMTP reply/command/EHLO syntax
+#   data_stream  end of DATA, line rules     hub_upstream the Hub session state machine
+#   um_session   the UM server session machine relay      listener, sockets, TLS, wiring
 proxy_libproxy_la_SOURCES += \
-	proxy/hub_conf.c proxy/hub_conf.h \
-	proxy/hub_data.c proxy/hub_data.h \
-	proxy/hub_relay.c proxy/hub_relay.h \
-	proxy/hub_reply.c proxy/hub_reply.h \
-	proxy/hub_session.c proxy/hub_session.h \
+	proxy/hub/conf.c proxy/hub/conf.h \
+	proxy/hub/data_stream.c proxy/hub/data_stream.h \
+	proxy/hub/relay.c proxy/hub/relay.h \
+	proxy/hub/smtp_syntax.c proxy/hub/smtp_syntax.h \
+	proxy/hub/um_session.c proxy/hub/um_session.h \
 	proxy/hub_upstream.c proxy/hub_upstream.h
 
 check_PROGRAMS += tests/unit/check_hub

@@ -15,9 +15,8 @@
 #include <event2/buffer.h>
 
 #include "conf.h"
-#include "hub_conf.h"
-#include "hub_data.h"
-#include "hub_reply.h"
+#include "data_stream.h"
+#include "smtp_syntax.h"
 
 enum hub_ss_state { SS_WAIT_UP, SS_CMD, SS_WAIT_REPLY, SS_DATA, SS_DISCARD, SS_WAIT_DOT, SS_CLOSED };
 
