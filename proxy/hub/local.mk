@@ -1,7 +1,7 @@
 # proxy/hub/: the Hub Transport SMTP relay (issue 5), in libproxy like the
 # rest of the daemon. One concern per file:
 #   conf         the hub_transport group     smtp_syntax  SMTP reply/command/EHLO syntax
-#   data_stream  end of DATA, line rules     hub_upstream the Hub session state machine
+#   data_stream  end of DATA, line rules     hub_session  the Hub session state machine
 #   um_session   the UM server session machine relay      listener, sockets, TLS, wiring
 proxy_libproxy_la_SOURCES += \
 	proxy/hub/conf.c proxy/hub/conf.h \
@@ -9,7 +9,7 @@ proxy_libproxy_la_SOURCES += \
 	proxy/hub/relay.c proxy/hub/relay.h \
 	proxy/hub/smtp_syntax.c proxy/hub/smtp_syntax.h \
 	proxy/hub/um_session.c proxy/hub/um_session.h \
-	proxy/hub_upstream.c proxy/hub_upstream.h
+	proxy/hub/hub_session.c proxy/hub/hub_session.h
 
 check_PROGRAMS += tests/unit/check_hub
 UNIT_TESTS += tests/unit/check_hub

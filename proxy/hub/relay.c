@@ -21,7 +21,7 @@
 #include "relay.h"
 #include "peercert.h"
 #include "um_session.h"
-#include "hub_upstream.h"
+#include "hub_session.h"
 #include "tls.h"
 
 /* Back-pressure while streaming DATA: stop reading the client while more

@@ -9,7 +9,7 @@
 
 #include "hub_suites.h"
 #include "hub/um_session.h"
-#include "hub_upstream.h"
+#include "hub/hub_session.h"
 
 /* ---- the client session ---- */
 

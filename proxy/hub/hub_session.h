@@ -8,11 +8,11 @@
  *   -reply-> READY;  any failure -> CLOSED (ops->down, once).
  *
  * Nothing but EHLO, STARTTLS and QUIT is ever sent before HANDSHAKE ends. */
-#ifndef UMSBC_HUB_UPSTREAM_H
-#define UMSBC_HUB_UPSTREAM_H
+#ifndef UMSBC_HUB_HUB_SESSION_H
+#define UMSBC_HUB_HUB_SESSION_H
 
-#include "hub/conf.h"
-#include "hub/smtp_syntax.h"
+#include "conf.h"
+#include "smtp_syntax.h"
 
 enum hub_up_state {
 	UP_CONNECTING, UP_GREETING, UP_EHLO, UP_STARTTLS, UP_HANDSHAKE, UP_EHLO_TLS,

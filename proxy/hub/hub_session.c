@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub_upstream.h"
+#include "hub_session.h"
 
 static const char *const state_names[] = {
 	"connecting", "greeting", "ehlo", "starttls", "tls-handshake", "ehlo-tls",
