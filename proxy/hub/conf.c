@@ -50,7 +50,7 @@ hub_addr_parse(const char *s, uint16_t dflt, struct netaddr *out)
 }
 
 int
-hub_client_allowed(const struct hub_conf *c, const struct sockaddr *sa)
+hub_conf_client_allowed(const struct hub_conf *c, const struct sockaddr *sa)
 {
 	for (int i = 0; i < c->n_clients; i++)
 		if (netaddr_same_host((const struct sockaddr *)&c->clients[i].ss, sa))

@@ -36,6 +36,6 @@ int hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t er
 int hub_addr_parse(const char *s, uint16_t dflt, struct netaddr *out);
 
 /* Is sa (any port) one of the listed clients? */
-int hub_client_allowed(const struct hub_conf *c, const struct sockaddr *sa);
+int hub_conf_client_allowed(const struct hub_conf *c, const struct sockaddr *sa);
 
 #endif
