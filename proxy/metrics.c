@@ -9,7 +9,7 @@
 
 #include "call.h"
 #include "conn_budget.h"
-#include "hub/um_session.h"
+#include "hub/hub.h"
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"

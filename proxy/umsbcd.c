@@ -22,8 +22,7 @@
 #include "control.h"
 #include "fdlimit.h"
 #include "gw_status.h"
-#include "hub/conf.h"
-#include "hub/relay.h"
+#include "hub/hub.h"
 #include "dialogs.h"
 #include "log.h"
 #include "loop.h"
@@ -187,8 +186,9 @@ reload_now(char *err, size_t errlen)
 	D.tls = tls;
 	transport_reconf(c, &D.tls);
 	if (D.hub)
-		hub_relay_reconf(D.hub, c->hub, D.tls.client);	/* enabled = 0 stops it */
-	else if (c->hub->enabled && !(D.hub = hub_relay_start(D.base, c->hub, D.tls.client, err, errlen)))
+		hub_relay_reconf(D.hub, c->hub, D.tls.client);	/* disabled: stops it */
+	else if (hub_conf_enabled(c->hub) &&
+	    !(D.hub = hub_relay_start(D.base, c->hub, D.tls.client, err, errlen)))
 		log_event(LOG_ERR, EV_HUB_FAILED, "SMTP relay not started: %s", err);
 	metrics_reconf(c);
 	resolve_reconf(c);
@@ -428,7 +428,7 @@ main(int argc, char **argv)
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
 		return 1;
 	announce_modes(D.conf);
-	if (D.conf->hub->enabled &&
+	if (hub_conf_enabled(D.conf->hub) &&
 	    !(D.hub = hub_relay_start(D.base, D.conf->hub, D.tls.client, err, sizeof(err)))) {
 		log_event(LOG_ERR, EV_CONFIG_ERROR, "SMTP relay: %s", err);
 		return 1;

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "confget.h"
 #include "conf.h"
+#include "confget.h"
+#include "hub.h"
 
 struct hctx {
 	const config_t *lc;
@@ -14,8 +15,10 @@ struct hctx {
 
 #define hfail(x, s, ...) confget_fail(&(x)->g, (s), __VA_ARGS__)
 
-int
-hub_addr_parse(const char *s, uint16_t dflt, struct netaddr *out)
+/* "host:port", "[v6]:port" or "host" (port dflt) into an address; -1 if the
+ * host is not an IP literal or the port is wrong. */
+static int
+addr_parse(const char *s, uint16_t dflt, struct netaddr *out)
 {
 	char host[80];
 	const char *colon;
@@ -112,10 +115,10 @@ hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen
 	    get_int(&x, g, "max_sessions", &out->max_sessions, 1, 10000) ||
 	    get_int(&x, g, "max_errors", &out->max_errors, 1, 1000))
 		return -1;
-	if (hub_addr_parse(listen, 25, &out->listen) != 0)
+	if (addr_parse(listen, 25, &out->listen) != 0)
 		return hfail(&x, config_setting_get_member(g, "listen"),
 		    "listen: \"%s\" is not an IP address with an optional port", listen);
-	if (hub_addr_parse(upstream, 25, &out->upstream) != 0)
+	if (addr_parse(upstream, 25, &out->upstream) != 0)
 		return hfail(&x, config_setting_get_member(g, "upstream"),
 		    "upstream: \"%s\" is not an IP address with an optional port "
 		    "(names are not resolved: give the address, and the name in upstream_name)",
@@ -151,4 +154,32 @@ hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen
 	}
 	out->enabled = 1;
 	return 0;
+}
+
+struct hub_conf *
+hub_conf_new(const config_t *lc, char *err, size_t errlen)
+{
+	struct hub_conf *c = malloc(sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "(config):0: hub_transport: out of memory");
+		return NULL;
+	}
+	if (hub_conf_load(lc, c, err, errlen) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+hub_conf_free(struct hub_conf *c)
+{
+	free(c);
+}
+
+int
+hub_conf_enabled(const struct hub_conf *c)
+{
+	return c && c->enabled;
 }

@@ -1,8 +1,8 @@
 /* The DATA phase as a byte stream: finds the end-of-data line ".<CRLF>"
  * across arbitrary buffer boundaries and checks text line rules, without
  * changing or holding a byte (dot-stuffing passes through untouched). */
-#ifndef UMSBC_HUB_DATA_H
-#define UMSBC_HUB_DATA_H
+#ifndef UMSBC_HUB_DATA_STREAM_H
+#define UMSBC_HUB_DATA_STREAM_H
 
 #include <stddef.h>
 

@@ -8,8 +8,8 @@
  *   -reply-> READY;  any failure -> CLOSED (ops->down, once).
  *
  * Nothing but EHLO, STARTTLS and QUIT is ever sent before HANDSHAKE ends. */
-#ifndef UMSBC_HUB_HUB_SESSION_H
-#define UMSBC_HUB_HUB_SESSION_H
+#ifndef UMSBC_HUB_SESSION_H
+#define UMSBC_HUB_SESSION_H
 
 #include "conf.h"
 #include "smtp_syntax.h"

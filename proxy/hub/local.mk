@@ -1,15 +1,16 @@
 # proxy/hub/: the Hub Transport SMTP relay (issue 5), in libproxy like the
-# rest of the daemon. One concern per file:
-#   conf         the hub_transport group     smtp_syntax  SMTP reply/command/EHLO syntax
-#   data_stream  end of DATA, line rules     hub_session  the Hub session state machine
-#   um_session   the UM server session machine relay      listener, sockets, TLS, wiring
-proxy_libproxy_la_SOURCES += \
+# rest of the daemon. hub.h is what the rest of the daemon may include; the
+# other headers are the relay's own. One concern per file:
+#   conf         the hub_transport group       smtp_syntax  SMTP reply/command/EHLO syntax
+#   data_stream  end of DATA, line rules       hub_session  the session toward the Hub
+#   um_session   the session with a UM server  relay        listener, sockets, TLS, wiring
+proxy_libproxy_la_SOURCES += proxy/hub/hub.h \
 	proxy/hub/conf.c proxy/hub/conf.h \
 	proxy/hub/data_stream.c proxy/hub/data_stream.h \
-	proxy/hub/relay.c proxy/hub/relay.h \
+	proxy/hub/hub_session.c proxy/hub/hub_session.h \
+	proxy/hub/relay.c \
 	proxy/hub/smtp_syntax.c proxy/hub/smtp_syntax.h \
-	proxy/hub/um_session.c proxy/hub/um_session.h \
-	proxy/hub/hub_session.c proxy/hub/hub_session.h
+	proxy/hub/um_session.c proxy/hub/um_session.h
 
 check_PROGRAMS += tests/unit/check_hub
 UNIT_TESTS += tests/unit/check_hub

@@ -17,12 +17,13 @@
 #include <openssl/x509v3.h>
 
 #include "certs/store.h"
-#include "log.h"
-#include "relay.h"
-#include "peercert.h"
-#include "um_session.h"
+#include "conf.h"
+#include "hub.h"
 #include "hub_session.h"
+#include "log.h"
+#include "peercert.h"
 #include "tls.h"
+#include "um_session.h"
 
 /* Back-pressure while streaming DATA: stop reading the client while more
  * than HUB_HIGH octets wait for the Hub, resume below HUB_LOW. The client's
@@ -521,6 +522,12 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		hub_session_error(&c->hub, reason);
 	}
 	settle(c);
+}
+
+long
+hub_relay_fds(const struct hub_conf *c)
+{
+	return c && c->enabled ? 2L * c->max_sessions : 0;	/* the UM server's and the Hub's */
 }
 
 struct hub_relay *

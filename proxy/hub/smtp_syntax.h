@@ -1,8 +1,8 @@
 /* SMTP wire syntax for the Hub Transport relay: replies (multi-line, codes,
  * enhanced status codes), EHLO capabilities, and client commands. Pure
  * functions over strings: no sockets, no state beyond the structs. */
-#ifndef UMSBC_HUB_REPLY_H
-#define UMSBC_HUB_REPLY_H
+#ifndef UMSBC_HUB_SMTP_SYNTAX_H
+#define UMSBC_HUB_SMTP_SYNTAX_H
 
 #include <stddef.h>
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hub.h"
 #include "log.h"
 #include "um_session.h"
 

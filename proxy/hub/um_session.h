@@ -9,8 +9,8 @@
  *   WAIT_REPLY -354-> DATA -end-of-data-> WAIT_DOT -Hub's reply-> CMD
  *   DATA -bad line / Hub lost-> DISCARD -end-of-data-> CMD (554/451)
  *   any -QUIT/timeout/too many errors/Hub lost/shutdown-> CLOSED */
-#ifndef UMSBC_HUB_SESSION_H
-#define UMSBC_HUB_SESSION_H
+#ifndef UMSBC_HUB_UM_SESSION_H
+#define UMSBC_HUB_UM_SESSION_H
 
 #include <event2/buffer.h>
 
@@ -84,11 +84,5 @@ int hub_um_client_timeout(const struct hub_um_session *s);
 int hub_um_done(const struct hub_um_session *s);
 const char *hub_um_state_name(enum hub_um_state s);
 
-/* Messages whose end of data the Hub answered, by its reply: 2xx accepted,
- * 4xx tempfail, 5xx refused; counted where UMS4001/4002 are logged (every
- * session, since start; core thread). */
-enum hub_outcome { HUB_MSG_ACCEPTED, HUB_MSG_TEMPFAIL, HUB_MSG_REFUSED, HUB_MSG_COUNT };
-void hub_outcomes(uint64_t out[HUB_MSG_COUNT]);
-const char *hub_outcome_name(enum hub_outcome o);
 
 #endif

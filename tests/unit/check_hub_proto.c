@@ -10,6 +10,7 @@
 #include "hub_suites.h"
 #include "hub/conf.h"
 #include "hub/data_stream.h"
+#include "hub/hub.h"
 #include "hub/smtp_syntax.h"
 
 static int
@@ -279,6 +280,9 @@ START_TEST(conf_ok)
 	char err[512] = "", a[NETADDR_STRLEN];
 	ck_assert_int_eq(load_text("node = { fqdn = \"sbc.example.test\"; };\n", &hc, err, sizeof(err)), 0);
 	ck_assert_int_eq(hc.enabled, 0);
+	ck_assert(!hub_conf_enabled(&hc));
+	ck_assert_int_eq(hub_relay_fds(&hc), 0);	/* fdlimit: the relay is off */
+	ck_assert_int_eq(hub_relay_fds(NULL), 0);
 	ck_assert_int_eq(load_text(
 	    "node = { fqdn = \"sbc.example.test\"; };\n"
 	    "hub_transport = { listen = \"10.0.0.5:25\";\n"
@@ -293,6 +297,8 @@ START_TEST(conf_ok)
 	ck_assert_int_eq(hc.timeout, 120);
 	ck_assert_int_eq(hc.data_timeout, 600);
 	ck_assert_int_eq(hc.n_clients, 2);
+	ck_assert(hub_conf_enabled(&hc));
+	ck_assert_int_eq(hub_relay_fds(&hc), 2 * 100);	/* max_sessions' default */
 	struct netaddr x;
 	netaddr_parse("10.0.0.20", 40000, &x);
 	ck_assert(hub_conf_client_allowed(&hc, (struct sockaddr *)&x.ss));
@@ -351,6 +357,36 @@ START_TEST(conf_errors)
 }
 END_TEST
 
+/* What proxy/conf.c sees: hub_conf_new, opaque. */
+START_TEST(conf_new)
+{
+	config_t lc;
+	char err[512] = "";
+	config_init(&lc);
+	ck_assert(config_read_string(&lc, "hub_transport = { listen = \"127.0.0.1\"; "
+	    "clients = ( \"127.0.0.1\" ); upstream = \"127.0.0.1:2525\"; upstream_name = \"hub\"; };"));
+	struct hub_conf *c = hub_conf_new(&lc, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(hub_conf_enabled(c));
+	hub_conf_free(c);
+	config_destroy(&lc);
+
+	config_init(&lc);
+	ck_assert(config_read_string(&lc, "hub_transport = { listen = \"127.0.0.1\"; };"));
+	ck_assert(hub_conf_new(&lc, err, sizeof(err)) == NULL);
+	ck_assert_msg(strstr(err, "hub_transport: missing \"upstream\"") != NULL, "%s", err);
+	config_destroy(&lc);
+
+	config_init(&lc);
+	ck_assert(config_read_string(&lc, "node = { fqdn = \"sbc\"; };"));
+	ck_assert((c = hub_conf_new(&lc, err, sizeof(err))) != NULL);
+	ck_assert(!hub_conf_enabled(c));	/* no group: off */
+	hub_conf_free(c);
+	config_destroy(&lc);
+	ck_assert(!hub_conf_enabled(NULL));
+}
+END_TEST
+
 Suite *
 hub_proto_suite(void)
 {
@@ -365,6 +401,7 @@ hub_proto_suite(void)
 	tcase_add_test(t, data_rules);
 	tcase_add_test(t, conf_ok);
 	tcase_add_test(t, conf_errors);
+	tcase_add_test(t, conf_new);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -8,8 +8,9 @@
 #include <event2/buffer.h>
 
 #include "hub_suites.h"
-#include "hub/um_session.h"
+#include "hub/hub.h"
 #include "hub/hub_session.h"
+#include "hub/um_session.h"
 
 /* ---- the client session ---- */
 
@@ -122,6 +123,8 @@ to_rcpt(const struct hub_smtp_caps *caps)
 START_TEST(session_happy)
 {
 	struct hub_tls_info tls = { "TLSv1.3", "TLS_AES_256_GCM_SHA384", "AB" };
+	uint64_t before[HUB_MSG_COUNT], after[HUB_MSG_COUNT];
+	hub_outcomes(before);
 	client("EHLO early\r\n");	/* before our greeting: waits */
 	ck_assert_str_eq(take(T.out), "");
 	ck_assert_int_eq(hub_um_client_timeout(&T.s), 0);
@@ -163,6 +166,10 @@ START_TEST(session_happy)
 	ck_assert(hub_um_done(&T.s));
 	ck_assert_int_eq(T.s.messages, 1);
 	ck_assert_int_eq(T.aborted, 0);
+	hub_outcomes(after);	/* what /metrics shows */
+	ck_assert_uint_eq(after[HUB_MSG_ACCEPTED], before[HUB_MSG_ACCEPTED] + 1);
+	ck_assert_uint_eq(after[HUB_MSG_REFUSED], before[HUB_MSG_REFUSED]);
+	ck_assert_str_eq(hub_outcome_name(HUB_MSG_ACCEPTED), "accepted");
 }
 END_TEST
 
@@ -374,7 +381,12 @@ START_TEST(session_hub_rejects_message)
 	hub("354 go");
 	take(T.out);
 	client("x\r\n.\r\n");
+	uint64_t before[HUB_MSG_COUNT], after[HUB_MSG_COUNT];
+	hub_outcomes(before);
 	hub("552 5.3.4 Message size exceeds fixed limit");
+	hub_outcomes(after);
+	ck_assert_uint_eq(after[HUB_MSG_REFUSED], before[HUB_MSG_REFUSED] + 1);
+	ck_assert_uint_eq(after[HUB_MSG_ACCEPTED], before[HUB_MSG_ACCEPTED]);
 	ck_assert_str_eq(take(T.out), "552 5.3.4 Message size exceeds fixed limit\r\n");
 	ck_assert_int_eq(T.s.messages, 0);
 	ck_assert_int_eq(T.s.in_mail, 0);
@@ -685,10 +697,10 @@ START_TEST(up_after_ready)
 END_TEST
 
 Suite *
-hub_um_suite(void)
+hub_sessions_suite(void)
 {
-	Suite *s = suite_create("hub_session");
-	TCase *t = tcase_create("client");
+	Suite *s = suite_create("hub_sessions");
+	TCase *t = tcase_create("um");
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, session_happy);
 	tcase_add_test(t, session_pipelining);
@@ -713,7 +725,7 @@ hub_um_suite(void)
 	tcase_add_test(t, session_eof);
 	tcase_add_test(t, session_shutdown);
 	suite_add_tcase(s, t);
-	TCase *u = tcase_create("upstream");
+	TCase *u = tcase_create("hub");
 	tcase_add_checked_fixture(u, usetup, uteardown);
 	tcase_add_test(u, up_happy);
 	tcase_add_test(u, up_no_starttls);

@@ -4,6 +4,6 @@
 #include <check.h>
 
 Suite *hub_proto_suite(void);
-Suite *hub_um_suite(void);
+Suite *hub_sessions_suite(void);
 
 #endif
