@@ -15,43 +15,6 @@ struct hctx {
 
 #define hfail(x, s, ...) confget_fail(&(x)->g, (s), __VA_ARGS__)
 
-/* "host:port", "[v6]:port" or "host" (port dflt) into an address; -1 if the
- * host is not an IP literal or the port is wrong. */
-static int
-addr_parse(const char *s, uint16_t dflt, struct netaddr *out)
-{
-	char host[80];
-	const char *colon;
-	unsigned long port = dflt;
-
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-		if (!rb || (rb[1] != '\0' && rb[1] != ':'))
-			return -1;
-		colon = rb[1] == ':' ? rb + 1 : NULL;
-		if ((size_t)(rb - s) + 2 > sizeof(host))
-			return -1;
-		memcpy(host, s, (size_t)(rb - s) + 1);
-		host[rb - s + 1] = '\0';
-	} else {
-		colon = strchr(s, ':');
-		if (colon && strchr(colon + 1, ':'))
-			colon = NULL;	/* a bare IPv6 address has no port */
-		size_t n = colon ? (size_t)(colon - s) : strlen(s);
-		if (n + 1 > sizeof(host))
-			return -1;
-		memcpy(host, s, n);
-		host[n] = '\0';
-	}
-	if (colon) {
-		char *e;
-		port = strtoul(colon + 1, &e, 10);
-		if (colon[1] == '\0' || *e != '\0' || port == 0 || port > 65535)
-			return -1;
-	}
-	return netaddr_parse(host, (uint16_t)port, out);
-}
-
 int
 hub_conf_client_allowed(const struct hub_conf *c, const struct sockaddr *sa)
 {
@@ -115,10 +78,10 @@ hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen
 	    get_int(&x, g, "max_sessions", &out->max_sessions, 1, 10000) ||
 	    get_int(&x, g, "max_errors", &out->max_errors, 1, 1000))
 		return -1;
-	if (addr_parse(listen, 25, &out->listen) != 0)
+	if (netaddr_parse_hostport(listen, 25, &out->listen) != 0)
 		return hfail(&x, config_setting_get_member(g, "listen"),
 		    "listen: \"%s\" is not an IP address with an optional port", listen);
-	if (addr_parse(upstream, 25, &out->upstream) != 0)
+	if (netaddr_parse_hostport(upstream, 25, &out->upstream) != 0)
 		return hfail(&x, config_setting_get_member(g, "upstream"),
 		    "upstream: \"%s\" is not an IP address with an optional port "
 		    "(names are not resolved: give the address, and the name in upstream_name)",

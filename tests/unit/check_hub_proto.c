@@ -329,6 +329,11 @@ START_TEST(conf_errors)
 		    "listen:" },
 		{ "hub_transport = { listen = \"1.2.3.4:99999\"; clients = (\"1.2.3.4\"); upstream = \"1.2.3.4\"; upstream_name = \"h\"; };",
 		    "listen:" },
+		/* the port in decimal digits only (util/netaddr's strict parser) */
+		{ "hub_transport = { listen = \"1.2.3.4:+25\"; clients = (\"1.2.3.4\"); upstream = \"1.2.3.4\"; upstream_name = \"h\"; };",
+		    "listen:" },
+		{ "hub_transport = { listen = \"1.2.3.4\"; clients = (\"1.2.3.4\"); upstream = \"[::1]: 25\"; upstream_name = \"h\"; };",
+		    "upstream:" },
 		{ "hub_transport = { listen = \"1.2.3.4\"; upstream = \"1.2.3.4\"; upstream_name = \"h\"; };",
 		    "missing \"clients\"" },
 		{ "hub_transport = { listen = \"1.2.3.4\"; clients = (); upstream = \"1.2.3.4\"; upstream_name = \"h\"; };",
