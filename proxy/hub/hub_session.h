@@ -44,7 +44,7 @@ void hub_session_connected(struct hub_session *up);
 void hub_session_line(struct hub_session *up, const char *line, size_t len);
 void hub_session_tls_done(struct hub_session *up, int ok, const char *reason);
 void hub_session_error(struct hub_session *up, const char *reason);	/* EOF, error, timeout */
-/* From the client session: one command line with CRLF (state READY). */
+/* From the UM server's session: one command line with CRLF (state READY). */
 void hub_session_command(struct hub_session *up, const char *buf, size_t len);
 void hub_session_data_end(struct hub_session *up);	/* the end-of-data line went out */
 void hub_session_quit(struct hub_session *up);	/* polite end: QUIT, no down */

@@ -1,3 +1,7 @@
+/* The relay's sockets: the inside listener, and per UM server a pair of
+ * bufferevents (plain toward the UM server; plain, then OpenSSL after
+ * STARTTLS toward the Hub) that feed the two session machines,
+ * um_session.h and hub_session.h, and carry out what they ask. */
 #include "config.h"
 
 #include <errno.h>
