@@ -13,7 +13,7 @@
 
 #include "conf.h"
 #include "confget.h"
-#include "hub_conf.h"
+#include "hub/hub.h"
 #include "media/sdes.h"
 #include "log.h"
 #include "resolve.h"
@@ -632,7 +632,7 @@ conf_has_tls(const struct conf *c)
 	for (int i = 0; i < c->n_gateways; i++)
 		if (c->gateways[i].mode != SEC_UNSECURED)
 			return 1;
-	return c->hub && c->hub->enabled;	/* mutual TLS toward the Hub */
+	return hub_conf_enabled(c->hub);	/* mutual TLS toward the Hub */
 }
 
 struct conf *
@@ -664,8 +664,7 @@ conf_load(const char *file, char *err, size_t errlen)
 		conf_free(c);
 		return NULL;
 	}
-	if (!(c->hub = calloc(1, sizeof(*c->hub))) ||
-	    hub_conf_load(&c->lc, c->hub, err, errlen) != 0) {
+	if (!(c->hub = hub_conf_new(&c->lc, err, errlen))) {
 		conf_free(c);
 		return NULL;
 	}
@@ -690,7 +689,7 @@ conf_free(struct conf *c)
 	free(c->gateways);
 	free(c->um);
 	free(c->listen);
-	free(c->hub);
+	hub_conf_free(c->hub);
 	config_destroy(&c->lc);
 	free(c->file);
 	free(c);

@@ -115,7 +115,7 @@ struct conf {
 	struct conf_um *um;
 	struct conf_dialplan *dialplans;
 	struct conf_gateway *gateways;
-	struct hub_conf *hub;	/* the SMTP relay (hub_conf.h); hub->enabled 0 = off */
+	struct hub_conf *hub;	/* the SMTP relay (opaque: hub/hub.h); NULL or disabled: off */
 	struct {		/* names of gateways and UM servers (resolve.c) */
 		int n_nameservers;	/* 0: those of resolv_conf */
 		const char *nameservers[CONF_MAX_NAMESERVERS];	/* "ADDRESS[:PORT]" */

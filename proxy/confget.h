@@ -1,5 +1,5 @@
 /* Typed reads of libconfig settings whose errors name FILE:LINE, shared by
- * every loader of umsbc.conf groups (conf.c, hub_conf.c). */
+ * every loader of umsbc.conf groups (conf.c, hub/conf.c). */
 #ifndef UMSBC_CONFGET_H
 #define UMSBC_CONFGET_H
 

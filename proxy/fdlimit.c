@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fdlimit.h"
-#include "hub_conf.h"
+#include "hub/hub.h"
 #include "log.h"
 
 #define FD_MARGIN 64
@@ -20,8 +20,7 @@ fdlimit_need(const struct conf *c)
 
 	if (c->media.enabled)
 		n += c->media.port_max - c->media.port_min + 1;
-	if (c->hub && c->hub->enabled)
-		n += 2L * c->hub->max_sessions;
+	n += hub_relay_fds(c->hub);
 	return n;
 }
 

@@ -9,7 +9,7 @@
 
 #include "call.h"
 #include "conn_budget.h"
-#include "hub_session.h"
+#include "hub/hub.h"
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
@@ -274,7 +274,7 @@ render_tls_hub(struct evbuffer *o, const struct tls_ctx *tls, time_t now)
 	    "Seconds until our certificate expires (negative: expired).");
 	if (tls && tls->thumbprint[0])
 		put_f(o, "umsbc_certificate_expiry_seconds", NULL, difftime(tls->not_after, now));
-	hub_session_outcomes(hub);
+	hub_outcomes(hub);
 	family(o, "umsbc_hub_messages_total", "counter",
 	    "Messages relayed to the Hub Transport, by its reply: accepted (2xx), tempfail (4xx), refused (5xx).");
 	for (int i = 0; i < HUB_MSG_COUNT; i++)

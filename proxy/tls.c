@@ -12,6 +12,7 @@
 #include "certs/scan.h"
 #include "certs/select.h"
 #include "certs/store.h"
+#include "conf.h"
 #include "log.h"
 #include "tls.h"
 

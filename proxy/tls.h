@@ -6,7 +6,7 @@
 #include <time.h>
 #include <openssl/ssl.h>
 
-#include "conf.h"
+struct conf;
 
 struct tls_ctx {
 	SSL_CTX *server;

@@ -22,8 +22,7 @@
 #include "control.h"
 #include "fdlimit.h"
 #include "gw_status.h"
-#include "hub_conf.h"
-#include "hub_relay.h"
+#include "hub/hub.h"
 #include "dialogs.h"
 #include "log.h"
 #include "loop.h"
@@ -187,8 +186,9 @@ reload_now(char *err, size_t errlen)
 	D.tls = tls;
 	transport_reconf(c, &D.tls);
 	if (D.hub)
-		hub_reconf(D.hub, c->hub, D.tls.client);	/* enabled = 0 stops it */
-	else if (c->hub->enabled && !(D.hub = hub_start(D.base, c->hub, D.tls.client, err, errlen)))
+		hub_relay_reconf(D.hub, c->hub, D.tls.client);	/* disabled: stops it */
+	else if (hub_conf_enabled(c->hub) &&
+	    !(D.hub = hub_relay_start(D.base, c->hub, D.tls.client, err, errlen)))
 		log_event(LOG_ERR, EV_HUB_FAILED, "SMTP relay not started: %s", err);
 	metrics_reconf(c);
 	resolve_reconf(c);
@@ -345,7 +345,7 @@ drain_tick(evutil_socket_t fd, short what, void *arg)
 	struct timeval tick = { 0, 100000 };
 
 	(void)fd; (void)what; (void)arg;
-	int busy = proxy_drain() > 0 || (D.hub && hub_active(D.hub) > 0);
+	int busy = proxy_drain() > 0 || (D.hub && hub_relay_active(D.hub) > 0);
 	if (!busy || ++D.drain_ticks >= DRAIN_SECONDS * 10) {
 		event_base_loopexit(D.base, NULL);
 		return;
@@ -367,7 +367,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	transport_stop_listening();
 	call_drain();
 	if (D.hub)
-		hub_stop(D.hub);
+		hub_relay_stop(D.hub);
 	D.drain_timer = evtimer_new(D.base, drain_tick, NULL);
 	drain_tick(-1, 0, NULL);
 }
@@ -428,8 +428,8 @@ main(int argc, char **argv)
 	if (transport_start(D.base, D.conf, &D.tls, proxy_rx, proxy_conn_down) != 0)
 		return 1;
 	announce_modes(D.conf);
-	if (D.conf->hub->enabled &&
-	    !(D.hub = hub_start(D.base, D.conf->hub, D.tls.client, err, sizeof(err)))) {
+	if (hub_conf_enabled(D.conf->hub) &&
+	    !(D.hub = hub_relay_start(D.base, D.conf->hub, D.tls.client, err, sizeof(err)))) {
 		log_event(LOG_ERR, EV_CONFIG_ERROR, "SMTP relay: %s", err);
 		return 1;
 	}
@@ -469,7 +469,7 @@ main(int argc, char **argv)
 		event_free(D.status_timer);
 	control_stop();
 	if (D.hub)
-		hub_free(D.hub);
+		hub_relay_free(D.hub);
 	proxy_shutdown();
 	transport_shutdown();
 	resolve_stop();

@@ -25,7 +25,7 @@ fuzz_build() {
 	fuzz_sipmsg) build_target fuzz_sipmsg "sofia-sip-ua openssl" "$p/sipmsg.c" ;;
 	fuzz_sdp) build_target fuzz_sdp "sofia-sip-ua openssl" "$p/sdp_rewrite.c" ;;
 	# The call layer with its config loader and a real media relay behind it.
-	fuzz_call) build_target fuzz_call "$all" "$p"/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log,policy_conf,numrule,resolve,resolve_lookup,resolve_srv}.c \
+	fuzz_call) build_target fuzz_call "$all" "$p"/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,log,policy_conf,numrule,resolve,resolve_lookup,resolve_srv}.c "$p"/hub/conf.c \
 		"$m"/{b64,packet,portpool,relay,sdes,srtp_ctx,srtp_ossl,stream}.c "$top"/util/{hashtab,jobq,netaddr}.c \
 		-lpthread -lresolv ;;
 	# Media datagrams through libsrtp2 and our OpenSSL ciphers.

@@ -14,7 +14,7 @@ main(void)
 	log_open(1);
 	log_set_level(LOG_ERR);		/* the machines log; keep the output readable */
 	SRunner *sr = srunner_create(hub_proto_suite());
-	srunner_add_suite(sr, hub_session_suite());
+	srunner_add_suite(sr, hub_sessions_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -8,15 +8,16 @@
 #include <event2/buffer.h>
 
 #include "hub_suites.h"
-#include "hub_session.h"
-#include "hub_upstream.h"
+#include "hub/hub.h"
+#include "hub/hub_session.h"
+#include "hub/um_session.h"
 
 /* ---- the client session ---- */
 
 static struct {
 	struct evbuffer *in, *out, *up, *data;
 	int room, data_end, aborted, quit;
-	struct hub_session s;
+	struct hub_um_session s;
 	struct hub_conf c;
 } T;
 
@@ -32,7 +33,7 @@ o_up_data(void *a, struct evbuffer *src, size_t n)
 static void o_up_data_end(void *a) { (void)a; T.data_end++; }
 static void o_up_abort(void *a) { (void)a; T.aborted++; }
 static void o_up_quit(void *a) { (void)a; T.quit++; }
-static const struct hub_session_ops ops = {
+static const struct hub_um_ops ops = {
 	o_to_client, o_up_cmd, o_up_data, o_up_data_end, o_up_abort, o_up_quit,
 };
 
@@ -54,28 +55,28 @@ static void
 client(const char *text)
 {
 	evbuffer_add(T.in, text, strlen(text));
-	hub_session_input(&T.s);
+	hub_um_input(&T.s);
 }
 
 static void
 hub(const char *lines)	/* a complete Hub reply, lines separated by \n */
 {
-	struct smtp_reply r;
-	smtp_reply_reset(&r);
+	struct hub_smtp_reply r;
+	hub_smtp_reply_reset(&r);
 	const char *p = lines;
 	int rc = 0;
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
-		rc = smtp_reply_feed(&r, p, n);
+		rc = hub_smtp_reply_feed(&r, p, n);
 		ck_assert_int_ge(rc, 0);
 		p += n + (e ? 1 : 0);
 	}
 	ck_assert_int_eq(rc, 1);
-	hub_session_up_reply(&T.s, &r);
+	hub_um_up_reply(&T.s, &r);
 }
 
-static const struct smtp_caps all_caps = { 1, 1, 10240000, 1, 1, 1 };
+static const struct hub_smtp_caps all_caps = { 1, 1, 10240000, 1, 1, 1 };
 
 static void
 setup(void)
@@ -89,7 +90,7 @@ setup(void)
 	snprintf(T.c.helo_name, sizeof(T.c.helo_name), "sbc.example.test");
 	T.c.timeout = 300;
 	T.c.max_errors = 3;
-	hub_session_init(&T.s, &ops, NULL, T.in, "10.0.0.20:4000", &T.c);
+	hub_um_init(&T.s, &ops, NULL, T.in, "10.0.0.20:4000", &T.c);
 }
 
 static void
@@ -103,10 +104,10 @@ teardown(void)
 
 /* Up to an open transaction with one accepted recipient. */
 static void
-to_rcpt(const struct smtp_caps *caps)
+to_rcpt(const struct hub_smtp_caps *caps)
 {
 	struct hub_tls_info tls = { "TLSv1.3", "TLS_AES_256_GCM_SHA384", "AB" };
-	hub_session_up_ready(&T.s, caps, &tls);
+	hub_um_up_ready(&T.s, caps, &tls);
 	ck_assert_str_eq(take(T.out), "220 sbc.example.test ESMTP Hub Transport relay\r\n");
 	client("EHLO um1\r\n");
 	take(T.out);
@@ -122,10 +123,12 @@ to_rcpt(const struct smtp_caps *caps)
 START_TEST(session_happy)
 {
 	struct hub_tls_info tls = { "TLSv1.3", "TLS_AES_256_GCM_SHA384", "AB" };
+	uint64_t before[HUB_MSG_COUNT], after[HUB_MSG_COUNT];
+	hub_outcomes(before);
 	client("EHLO early\r\n");	/* before our greeting: waits */
 	ck_assert_str_eq(take(T.out), "");
-	ck_assert_int_eq(hub_session_client_timeout(&T.s), 0);
-	hub_session_up_ready(&T.s, &all_caps, &tls);
+	ck_assert_int_eq(hub_um_client_timeout(&T.s), 0);
+	hub_um_up_ready(&T.s, &all_caps, &tls);
 	ck_assert_str_eq(take(T.out),
 	    "220 sbc.example.test ESMTP Hub Transport relay\r\n"
 	    "250-sbc.example.test\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n250-PIPELINING\r\n"
@@ -133,7 +136,7 @@ START_TEST(session_happy)
 	ck_assert_str_eq(take(T.up), "");	/* our EHLO to the Hub is not the client's */
 	client("MAIL FROM:<um@um1.example.test> SIZE=120 BODY=8BITMIME\r\n");
 	ck_assert_str_eq(take(T.up), "MAIL FROM:<um@um1.example.test> SIZE=120 BODY=8BITMIME\r\n");
-	ck_assert_int_eq(hub_session_client_timeout(&T.s), 0);	/* waiting for the Hub */
+	ck_assert_int_eq(hub_um_client_timeout(&T.s), 0);	/* waiting for the Hub */
 	hub("250 2.1.0 Ok");
 	ck_assert_str_eq(take(T.out), "250 2.1.0 Ok\r\n");
 	client("RCPT TO:<a@hub.example.test>\r\n");
@@ -147,7 +150,7 @@ START_TEST(session_happy)
 	ck_assert_str_eq(take(T.up), "DATA\r\n");
 	hub("354 End data with <CR><LF>.<CR><LF>");
 	ck_assert_str_eq(take(T.out), "354 End data with <CR><LF>.<CR><LF>\r\n");
-	ck_assert_int_eq(T.s.state, SS_DATA);
+	ck_assert_int_eq(T.s.state, HUB_UM_DATA);
 	/* dot-stuffing passes untouched; the end line split over three reads */
 	client("Subject: t\r\n\r\n..stuffed\r\n.");
 	client("\r");
@@ -160,15 +163,19 @@ START_TEST(session_happy)
 	hub("250 2.0.0 Ok: queued as ABC");
 	ck_assert_str_eq(take(T.out), "250 2.0.0 Ok: queued as ABC\r\n221 2.0.0 Bye\r\n");
 	ck_assert_int_eq(T.quit, 1);
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 	ck_assert_int_eq(T.s.messages, 1);
 	ck_assert_int_eq(T.aborted, 0);
+	hub_outcomes(after);	/* what /metrics shows */
+	ck_assert_uint_eq(after[HUB_MSG_ACCEPTED], before[HUB_MSG_ACCEPTED] + 1);
+	ck_assert_uint_eq(after[HUB_MSG_REFUSED], before[HUB_MSG_REFUSED]);
+	ck_assert_str_eq(hub_outcome_name(HUB_MSG_ACCEPTED), "accepted");
 }
 END_TEST
 
 START_TEST(session_pipelining)
 {
-	hub_session_up_ready(&T.s, &all_caps, NULL);
+	hub_um_up_ready(&T.s, &all_caps, NULL);
 	take(T.out);
 	client("EHLO um1\r\nMAIL FROM:<>\r\nRCPT TO:<a@h.test>\r\nRCPT TO:<b@h.test>\r\nDATA\r\n");
 	ck_assert_str_eq(take(T.up), "MAIL FROM:<>\r\n");	/* one at a time */
@@ -187,8 +194,8 @@ END_TEST
 
 START_TEST(session_no_esc)
 {
-	struct smtp_caps c = { 1, 0, 0, 0, 0, 0 };
-	hub_session_up_ready(&T.s, &c, NULL);
+	struct hub_smtp_caps c = { 1, 0, 0, 0, 0, 0 };
+	hub_um_up_ready(&T.s, &c, NULL);
 	take(T.out);
 	client("EHLO um1\r\n");
 	ck_assert_str_eq(take(T.out), "250 sbc.example.test\r\n");	/* nothing to offer */
@@ -204,7 +211,7 @@ END_TEST
 
 START_TEST(session_helo)
 {
-	hub_session_up_ready(&T.s, &all_caps, NULL);
+	hub_um_up_ready(&T.s, &all_caps, NULL);
 	take(T.out);
 	client("HELO um1\r\nNOOP\r\n");
 	/* HELO does not negotiate enhanced status codes */
@@ -214,7 +221,7 @@ END_TEST
 
 START_TEST(session_sequence)
 {
-	hub_session_up_ready(&T.s, &all_caps, NULL);
+	hub_um_up_ready(&T.s, &all_caps, NULL);
 	take(T.out);
 	T.c.max_errors = 100;
 	T.s.max_errors = 100;
@@ -259,7 +266,7 @@ END_TEST
 
 START_TEST(session_garbage)
 {
-	hub_session_up_ready(&T.s, &all_caps, NULL);
+	hub_um_up_ready(&T.s, &all_caps, NULL);
 	take(T.out);
 	client("EHLO x\r\n");
 	take(T.out);
@@ -270,14 +277,14 @@ START_TEST(session_garbage)
 	client("\x01\x02\r\nNOOP\r\n");
 	ck_assert_str_eq(take(T.out), "500 5.5.2 Error: command not recognized\r\n"
 	    "421 4.7.0 sbc.example.test Error: too many errors\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 	ck_assert_int_eq(T.quit, 1);
 }
 END_TEST
 
 START_TEST(session_long_line)
 {
-	hub_session_up_ready(&T.s, &all_caps, NULL);
+	hub_um_up_ready(&T.s, &all_caps, NULL);
 	take(T.out);
 	char big[3000];
 	memset(big, 'A', sizeof(big));
@@ -303,9 +310,9 @@ END_TEST
 START_TEST(session_hub_unavailable)
 {
 	client("EHLO x\r\n");
-	hub_session_up_down(&T.s, "the Hub does not offer STARTTLS");
+	hub_um_up_down(&T.s, "the Hub does not offer STARTTLS");
 	ck_assert_str_eq(take(T.out), "421 sbc.example.test Hub Transport not available, try again later\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 	ck_assert_str_eq(take(T.up), "");
 	ck_assert_int_eq(T.quit + T.aborted, 0);	/* the Hub side is already gone */
 }
@@ -313,11 +320,11 @@ END_TEST
 
 START_TEST(session_lost_idle)
 {
-	hub_session_up_ready(&T.s, &all_caps, NULL);
+	hub_um_up_ready(&T.s, &all_caps, NULL);
 	take(T.out);
-	hub_session_up_down(&T.s, "the Hub closed the connection");
+	hub_um_up_down(&T.s, "the Hub closed the connection");
 	ck_assert_str_eq(take(T.out), "421 sbc.example.test Hub Transport connection lost, try again later\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 }
 END_TEST
 
@@ -325,9 +332,9 @@ START_TEST(session_lost_waiting_reply)
 {
 	to_rcpt(&all_caps);
 	client("RCPT TO:<b@h.test>\r\n");
-	hub_session_up_down(&T.s, "timeout");
+	hub_um_up_down(&T.s, "timeout");
 	ck_assert_str_eq(take(T.out), "421 4.4.2 sbc.example.test Hub Transport connection lost, try again later\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 }
 END_TEST
 
@@ -338,7 +345,7 @@ START_TEST(session_lost_in_data)
 	hub("354 go");
 	take(T.out);
 	client("line 1\r\n");
-	hub_session_up_down(&T.s, "reset by peer");
+	hub_um_up_down(&T.s, "reset by peer");
 	ck_assert_str_eq(take(T.out), "");	/* the client is still sending */
 	client("line 2\r\n.\r\n");
 	ck_assert_str_eq(take(T.out), "451 4.4.2 Hub Transport connection lost, message not accepted, try again later\r\n");
@@ -346,7 +353,7 @@ START_TEST(session_lost_in_data)
 	ck_assert_int_eq(T.data_end, 0);
 	client("MAIL FROM:<a@b>\r\n");
 	ck_assert_str_eq(take(T.out), "421 4.4.2 sbc.example.test Hub Transport connection lost, try again later\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 }
 END_TEST
 
@@ -358,12 +365,12 @@ START_TEST(session_lost_before_final)
 	take(T.out);
 	client("x\r\n.\r\n");
 	ck_assert_int_eq(T.data_end, 1);
-	hub_session_up_down(&T.s, "reset by peer");
+	hub_um_up_down(&T.s, "reset by peer");
 	ck_assert_str_eq(take(T.out), "451 4.4.2 Hub Transport connection lost before it confirmed the message, try again later\r\n");
 	ck_assert_int_eq(T.s.messages, 0);
 	client("QUIT\r\n");
 	ck_assert_str_eq(take(T.out), "221 2.0.0 Bye\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 }
 END_TEST
 
@@ -374,11 +381,16 @@ START_TEST(session_hub_rejects_message)
 	hub("354 go");
 	take(T.out);
 	client("x\r\n.\r\n");
+	uint64_t before[HUB_MSG_COUNT], after[HUB_MSG_COUNT];
+	hub_outcomes(before);
 	hub("552 5.3.4 Message size exceeds fixed limit");
+	hub_outcomes(after);
+	ck_assert_uint_eq(after[HUB_MSG_REFUSED], before[HUB_MSG_REFUSED] + 1);
+	ck_assert_uint_eq(after[HUB_MSG_ACCEPTED], before[HUB_MSG_ACCEPTED]);
 	ck_assert_str_eq(take(T.out), "552 5.3.4 Message size exceeds fixed limit\r\n");
 	ck_assert_int_eq(T.s.messages, 0);
 	ck_assert_int_eq(T.s.in_mail, 0);
-	ck_assert_int_eq(T.s.state, SS_CMD);
+	ck_assert_int_eq(T.s.state, HUB_UM_CMD);
 }
 END_TEST
 
@@ -388,7 +400,7 @@ START_TEST(session_hub_421)
 	client("RCPT TO:<b@h.test>\r\n");
 	hub("421 4.3.2 hub shutting down");
 	ck_assert_str_eq(take(T.out), "421 4.3.2 hub shutting down\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 }
 END_TEST
 
@@ -440,7 +452,7 @@ START_TEST(session_backpressure)
 	ck_assert_str_eq(take(T.data), "1\r\n");
 	ck_assert_uint_eq(evbuffer_get_length(T.in), 3);
 	T.room = 1;
-	hub_session_resume(&T.s);
+	hub_um_resume(&T.s);
 	ck_assert_str_eq(take(T.data), "2\r\n");
 	client(".\r\n");
 	ck_assert_str_eq(take(T.data), ".\r\n");
@@ -451,23 +463,23 @@ END_TEST
 START_TEST(session_timeouts)
 {
 	to_rcpt(&all_caps);
-	ck_assert_int_eq(hub_session_client_timeout(&T.s), 300);
+	ck_assert_int_eq(hub_um_client_timeout(&T.s), 300);
 	client("DATA\r\n");
 	hub("354 go");
 	client("x\r\n");
-	hub_session_timeout(&T.s);
+	hub_um_timeout(&T.s);
 	ck_assert_int_eq(T.aborted, 1);
 	ck_assert_int_eq(T.quit, 0);
 	ck_assert_str_eq(take(T.out), "354 go\r\n421 4.4.2 sbc.example.test Error: timeout exceeded\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 }
 END_TEST
 
 START_TEST(session_timeout_idle)
 {
-	hub_session_up_ready(&T.s, &all_caps, NULL);
+	hub_um_up_ready(&T.s, &all_caps, NULL);
 	take(T.out);
-	hub_session_timeout(&T.s);
+	hub_um_timeout(&T.s);
 	ck_assert_str_eq(take(T.out), "421 sbc.example.test Error: timeout exceeded\r\n");
 	ck_assert_int_eq(T.quit, 1);
 }
@@ -479,10 +491,10 @@ START_TEST(session_eof)
 	client("DATA\r\n");
 	hub("354 go");
 	client("partial");
-	hub_session_client_eof(&T.s);
+	hub_um_client_eof(&T.s);
 	ck_assert_int_eq(T.aborted, 1);	/* never QUIT: that would not end DATA */
 	ck_assert_int_eq(T.data_end, 0);
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 }
 END_TEST
 
@@ -490,14 +502,14 @@ START_TEST(session_shutdown)
 {
 	to_rcpt(&all_caps);
 	client("DATA\r\n");
-	hub_session_shutdown(&T.s);	/* busy: the message finishes first */
-	ck_assert(!hub_session_done(&T.s));
+	hub_um_shutdown(&T.s);	/* busy: the message finishes first */
+	ck_assert(!hub_um_done(&T.s));
 	hub("354 go");
 	client("x\r\n.\r\n");
 	hub("250 2.0.0 queued");
 	ck_assert_str_eq(take(T.out), "354 go\r\n250 2.0.0 queued\r\n"
 	    "421 4.3.0 sbc.example.test Service shutting down, try again later\r\n");
-	ck_assert(hub_session_done(&T.s));
+	ck_assert(hub_um_done(&T.s));
 	ck_assert_int_eq(T.quit, 1);
 }
 END_TEST
@@ -507,17 +519,17 @@ END_TEST
 static struct {
 	struct evbuffer *sent;
 	int start_tls, ready, down, replies;
-	struct smtp_caps caps;
+	struct hub_smtp_caps caps;
 	char reason[512];
 	int last_code;
-	struct hub_upstream u;
+	struct hub_session u;
 } U;
 
 static void u_send(void *a, const char *b, size_t n) { (void)a; evbuffer_add(U.sent, b, n); }
 static void u_start_tls(void *a) { (void)a; U.start_tls++; }
-static void u_ready(void *a, const struct smtp_caps *c) { (void)a; U.ready++; U.caps = *c; }
+static void u_ready(void *a, const struct hub_smtp_caps *c) { (void)a; U.ready++; U.caps = *c; }
 static void
-u_reply(void *a, const struct smtp_reply *r)
+u_reply(void *a, const struct hub_smtp_reply *r)
 {
 	(void)a;
 	U.replies++;
@@ -530,12 +542,12 @@ u_down(void *a, const char *why)
 	U.down++;
 	snprintf(U.reason, sizeof(U.reason), "%s", why);
 }
-static const struct hub_up_ops uops = { u_send, u_start_tls, u_ready, u_reply, u_down };
+static const struct hub_session_ops uops = { u_send, u_start_tls, u_ready, u_reply, u_down };
 
 static void
 line(const char *l)
 {
-	hub_up_line(&U.u, l, strlen(l));
+	hub_session_line(&U.u, l, strlen(l));
 }
 
 static void
@@ -543,7 +555,7 @@ usetup(void)
 {
 	memset(&U, 0, sizeof(U));
 	U.sent = evbuffer_new();
-	hub_up_init(&U.u, &uops, NULL, "sbc.example.test", 300, 600);
+	hub_session_init(&U.u, &uops, NULL, "sbc.example.test", 300, 600);
 }
 
 static void
@@ -555,8 +567,8 @@ uteardown(void)
 static void
 up_to_ready(void)
 {
-	hub_up_connected(&U.u);
-	ck_assert_int_eq(hub_up_timeout(&U.u), 300);
+	hub_session_connected(&U.u);
+	ck_assert_int_eq(hub_session_timeout(&U.u), 300);
 	line("220 hub.example.test ESMTP");
 	ck_assert_str_eq(take(U.sent), "EHLO sbc.example.test\r\n");
 	line("250-hub.example.test");
@@ -566,33 +578,33 @@ up_to_ready(void)
 	ck_assert_str_eq(take(U.sent), "STARTTLS\r\n");
 	line("220 2.0.0 Ready to start TLS");
 	ck_assert_int_eq(U.start_tls, 1);
-	ck_assert_int_eq(U.u.state, UP_HANDSHAKE);
+	ck_assert_int_eq(U.u.state, HUB_UP_HANDSHAKE);
 	line("250 injected");	/* nothing counts while the handshake runs */
-	hub_up_tls_done(&U.u, 1, NULL);
+	hub_session_tls_done(&U.u, 1, NULL);
 	ck_assert_str_eq(take(U.sent), "EHLO sbc.example.test\r\n");
 	line("250-hub.example.test");
 	line("250-SIZE 1000");
 	line("250 ENHANCEDSTATUSCODES");
 	ck_assert_int_eq(U.ready, 1);
 	ck_assert(U.caps.size && U.caps.size_max == 1000 && U.caps.enhancedstatuscodes && !U.caps.starttls);
-	ck_assert_int_eq(hub_up_timeout(&U.u), 0);
+	ck_assert_int_eq(hub_session_timeout(&U.u), 0);
 }
 
 START_TEST(up_happy)
 {
 	up_to_ready();
-	hub_up_command(&U.u, "MAIL FROM:<>\r\n", 14);
+	hub_session_command(&U.u, "MAIL FROM:<>\r\n", 14);
 	ck_assert_str_eq(take(U.sent), "MAIL FROM:<>\r\n");
 	line("250 2.1.0 Ok");
 	ck_assert_int_eq(U.replies, 1);
-	hub_up_command(&U.u, "DATA\r\n", 6);
+	hub_session_command(&U.u, "DATA\r\n", 6);
 	line("354 go");
-	ck_assert_int_eq(U.u.state, UP_DATA);
-	hub_up_data_end(&U.u);
-	ck_assert_int_eq(hub_up_timeout(&U.u), 600);
+	ck_assert_int_eq(U.u.state, HUB_UP_DATA);
+	hub_session_data_end(&U.u);
+	ck_assert_int_eq(hub_session_timeout(&U.u), 600);
 	line("250 2.0.0 queued");
-	ck_assert_int_eq(U.u.state, UP_READY);
-	hub_up_quit(&U.u);
+	ck_assert_int_eq(U.u.state, HUB_UP_READY);
+	hub_session_quit(&U.u);
 	take(U.sent);
 	ck_assert_int_eq(U.down, 0);
 }
@@ -600,7 +612,7 @@ END_TEST
 
 START_TEST(up_no_starttls)
 {
-	hub_up_connected(&U.u);
+	hub_session_connected(&U.u);
 	line("220 hub ESMTP");
 	take(U.sent);
 	line("250-hub");
@@ -625,7 +637,7 @@ START_TEST(up_setup_failures)
 	for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
 		uteardown();
 		usetup();
-		hub_up_connected(&U.u);
+		hub_session_connected(&U.u);
 		for (int k = 0; k < 4 && scripts[i][k]; k++)
 			line(scripts[i][k]);
 		ck_assert_msg(U.down == 1, "script %zu: down %d", i, U.down);
@@ -639,17 +651,17 @@ END_TEST
 
 START_TEST(up_tls_failure)
 {
-	hub_up_connected(&U.u);
+	hub_session_connected(&U.u);
 	line("220 hub");
 	line("250-hub");
 	line("250 STARTTLS");
 	line("220 go");
 	take(U.sent);
-	hub_up_tls_done(&U.u, 0, "certificate verification: unable to get local issuer certificate");
+	hub_session_tls_done(&U.u, 0, "certificate verification: unable to get local issuer certificate");
 	ck_assert_int_eq(U.down, 1);
 	ck_assert_msg(strstr(U.reason, "TLS handshake with the Hub failed: certificate"), "%s", U.reason);
 	ck_assert_str_eq(take(U.sent), "");	/* not even QUIT */
-	hub_up_error(&U.u, "EOF");
+	hub_session_error(&U.u, "EOF");
 	ck_assert_int_eq(U.down, 1);	/* once */
 }
 END_TEST
@@ -662,21 +674,21 @@ START_TEST(up_after_ready)
 	uteardown();
 	usetup();
 	up_to_ready();
-	hub_up_command(&U.u, "RCPT TO:<a@b>\r\n", 15);
+	hub_session_command(&U.u, "RCPT TO:<a@b>\r\n", 15);
 	line("421 4.3.2 bye");
 	ck_assert_int_eq(U.replies, 1);	/* passed on, then closed */
-	ck_assert_int_eq(U.u.state, UP_CLOSED);
+	ck_assert_int_eq(U.u.state, HUB_UP_CLOSED);
 	uteardown();
 	usetup();
 	up_to_ready();
-	hub_up_command(&U.u, "DATA\r\n", 6);
+	hub_session_command(&U.u, "DATA\r\n", 6);
 	line("354 go");
 	line("554 early");	/* a reply in the middle of the data */
 	ck_assert_int_eq(U.down, 1);
 	uteardown();
 	usetup();
 	up_to_ready();
-	hub_up_command(&U.u, "RCPT TO:<a@b>\r\n", 15);
+	hub_session_command(&U.u, "RCPT TO:<a@b>\r\n", 15);
 	line("250-a");
 	line("251 b");
 	ck_assert_int_eq(U.down, 1);
@@ -685,10 +697,10 @@ START_TEST(up_after_ready)
 END_TEST
 
 Suite *
-hub_session_suite(void)
+hub_sessions_suite(void)
 {
-	Suite *s = suite_create("hub_session");
-	TCase *t = tcase_create("client");
+	Suite *s = suite_create("hub_sessions");
+	TCase *t = tcase_create("um");
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, session_happy);
 	tcase_add_test(t, session_pipelining);
@@ -713,7 +725,7 @@ hub_session_suite(void)
 	tcase_add_test(t, session_eof);
 	tcase_add_test(t, session_shutdown);
 	suite_add_tcase(s, t);
-	TCase *u = tcase_create("upstream");
+	TCase *u = tcase_create("hub");
 	tcase_add_checked_fixture(u, usetup, uteardown);
 	tcase_add_test(u, up_happy);
 	tcase_add_test(u, up_no_starttls);

@@ -4,6 +4,6 @@
 #include <check.h>
 
 Suite *hub_proto_suite(void);
-Suite *hub_session_suite(void);
+Suite *hub_sessions_suite(void);
 
 #endif

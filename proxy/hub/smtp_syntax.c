@@ -6,10 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hub_reply.h"
+#include "smtp_syntax.h"
 
 void
-smtp_reply_reset(struct smtp_reply *r)
+hub_smtp_reply_reset(struct hub_smtp_reply *r)
 {
 	r->code = 0;
 	r->esc[0] = '\0';
@@ -47,11 +47,11 @@ esc_len(const char *s, size_t n)
 }
 
 int
-smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
+hub_smtp_reply_feed(struct hub_smtp_reply *r, const char *line, size_t len)
 {
 	if (r->complete)
-		smtp_reply_reset(r);
-	if (len < 3 || len > SMTP_LINE_MAX - 2 || r->nlines >= SMTP_REPLY_LINES ||
+		hub_smtp_reply_reset(r);
+	if (len < 3 || len > HUB_SMTP_LINE_MAX - 2 || r->nlines >= HUB_SMTP_REPLY_LINES ||
 	    r->len + len + 3 > sizeof(r->raw))
 		return -1;
 	if (line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '5' ||
@@ -84,7 +84,7 @@ smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
 }
 
 const char *
-smtp_reply_summary(const struct smtp_reply *r, char *buf, size_t len)
+hub_smtp_reply_summary(const struct hub_smtp_reply *r, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -99,7 +99,7 @@ smtp_reply_summary(const struct smtp_reply *r, char *buf, size_t len)
 }
 
 int
-smtp_caps_parse(const struct smtp_reply *r, struct smtp_caps *caps)
+hub_smtp_caps_parse(const struct hub_smtp_reply *r, struct hub_smtp_caps *caps)
 {
 	memset(caps, 0, sizeof(*caps));
 	if (!r->complete || r->code != 250)
@@ -144,15 +144,15 @@ smtp_caps_parse(const struct smtp_reply *r, struct smtp_caps *caps)
 
 static const struct {
 	const char *name;
-	enum smtp_verb verb;
+	enum hub_smtp_verb verb;
 } verbs[] = {
-	{ "HELO", SMTP_HELO }, { "EHLO", SMTP_EHLO }, { "MAIL", SMTP_MAIL },
-	{ "RCPT", SMTP_RCPT }, { "DATA", SMTP_DATA }, { "RSET", SMTP_RSET },
-	{ "NOOP", SMTP_NOOP }, { "QUIT", SMTP_QUIT }, { "VRFY", SMTP_VRFY },
-	{ "EXPN", SMTP_EXPN }, { "HELP", SMTP_HELP }, { "STARTTLS", SMTP_STARTTLS },
-	{ "AUTH", SMTP_AUTH }, { "BDAT", SMTP_BDAT }, { "TURN", SMTP_NOTIMPL },
-	{ "ETRN", SMTP_NOTIMPL }, { "ATRN", SMTP_NOTIMPL }, { "SEND", SMTP_NOTIMPL },
-	{ "SOML", SMTP_NOTIMPL }, { "SAML", SMTP_NOTIMPL },
+	{ "HELO", HUB_SMTP_HELO }, { "EHLO", HUB_SMTP_EHLO }, { "MAIL", HUB_SMTP_MAIL },
+	{ "RCPT", HUB_SMTP_RCPT }, { "DATA", HUB_SMTP_DATA }, { "RSET", HUB_SMTP_RSET },
+	{ "NOOP", HUB_SMTP_NOOP }, { "QUIT", HUB_SMTP_QUIT }, { "VRFY", HUB_SMTP_VRFY },
+	{ "EXPN", HUB_SMTP_EXPN }, { "HELP", HUB_SMTP_HELP }, { "STARTTLS", HUB_SMTP_STARTTLS },
+	{ "AUTH", HUB_SMTP_AUTH }, { "BDAT", HUB_SMTP_BDAT }, { "TURN", HUB_SMTP_NOTIMPL },
+	{ "ETRN", HUB_SMTP_NOTIMPL }, { "ATRN", HUB_SMTP_NOTIMPL }, { "SEND", HUB_SMTP_NOTIMPL },
+	{ "SOML", HUB_SMTP_NOTIMPL }, { "SAML", HUB_SMTP_NOTIMPL },
 };
 
 /* A path "<...>": printable ASCII without spaces or angle brackets inside. */
@@ -172,7 +172,7 @@ parse_path(const char **pp, const char *end, char *out, int allow_empty)
 	if (q >= end)
 		return -1;
 	size_t n = (size_t)(q - p) + 1;
-	if (n > SMTP_PATH_MAX || (n == 2 && !allow_empty))
+	if (n > HUB_SMTP_PATH_MAX || (n == 2 && !allow_empty))
 		return -1;
 	memcpy(out, p, n);
 	out[n] = '\0';
@@ -182,13 +182,13 @@ parse_path(const char **pp, const char *end, char *out, int allow_empty)
 	return 0;
 }
 
-static enum smtp_parse
-parse_mail_params(const char *p, const char *end, const struct smtp_caps *caps,
-    struct smtp_cmd *cmd)
+static enum hub_smtp_parse
+parse_mail_params(const char *p, const char *end, const struct hub_smtp_caps *caps,
+    struct hub_smtp_cmd *cmd)
 {
 	while (p < end) {
 		if (*p != ' ')
-			return SMTP_ESYNTAX;
+			return HUB_SMTP_ESYNTAX;
 		while (p < end && *p == ' ')
 			p++;
 		if (p == end)
@@ -201,48 +201,48 @@ parse_mail_params(const char *p, const char *end, const struct smtp_caps *caps,
 		size_t kn = eq ? (size_t)(eq - w) : n;
 		const char *v = eq ? eq + 1 : NULL;
 		size_t vn = eq ? (size_t)(p - v) : 0;
-		if (cmd->verb == SMTP_MAIL && caps && caps->size && kn == 4 &&
+		if (cmd->verb == HUB_SMTP_MAIL && caps && caps->size && kn == 4 &&
 		    strncasecmp(w, "SIZE", 4) == 0) {
 			if (cmd->has_size || !v || vn == 0 || vn > 11)
-				return SMTP_ESYNTAX;
+				return HUB_SMTP_ESYNTAX;
 			unsigned long s = 0;
 			for (size_t i = 0; i < vn; i++) {
 				if (!isdigit((unsigned char)v[i]))
-					return SMTP_ESYNTAX;
+					return HUB_SMTP_ESYNTAX;
 				s = s * 10 + (unsigned long)(v[i] - '0');
 			}
 			cmd->has_size = 1;
 			cmd->size = s;
-		} else if (cmd->verb == SMTP_MAIL && caps && caps->eightbitmime && kn == 4 &&
+		} else if (cmd->verb == HUB_SMTP_MAIL && caps && caps->eightbitmime && kn == 4 &&
 		    strncasecmp(w, "BODY", 4) == 0) {
 			if (cmd->body || !v)
-				return SMTP_ESYNTAX;
+				return HUB_SMTP_ESYNTAX;
 			if (vn == 4 && strncasecmp(v, "7BIT", 4) == 0)
 				cmd->body = 7;
 			else if (vn == 8 && strncasecmp(v, "8BITMIME", 8) == 0)
 				cmd->body = 8;
 			else
-				return SMTP_EPARAM;
+				return HUB_SMTP_EPARAM;
 		} else {
-			return SMTP_EPARAM;
+			return HUB_SMTP_EPARAM;
 		}
 	}
-	return SMTP_OK;
+	return HUB_SMTP_OK;
 }
 
-enum smtp_parse
-smtp_cmd_parse(const char *line, size_t len, const struct smtp_caps *caps,
-    struct smtp_cmd *cmd)
+enum hub_smtp_parse
+hub_smtp_cmd_parse(const char *line, size_t len, const struct hub_smtp_caps *caps,
+    struct hub_smtp_cmd *cmd)
 {
 	const char *p = line, *end = line + len;
 
 	memset(cmd, 0, sizeof(*cmd));
-	cmd->verb = SMTP_UNKNOWN;
+	cmd->verb = HUB_SMTP_UNKNOWN;
 	cmd->name = "?";
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)line[i];
 		if ((ch < 0x20 && ch != '\t') || ch >= 0x7f)
-			return i < 4 ? SMTP_EUNKNOWN : SMTP_ESYNTAX;
+			return i < 4 ? HUB_SMTP_EUNKNOWN : HUB_SMTP_ESYNTAX;
 	}
 	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;		/* trailing blanks are tolerated */
@@ -251,69 +251,69 @@ smtp_cmd_parse(const char *line, size_t len, const struct smtp_caps *caps,
 		p++;
 	size_t wn = (size_t)(p - w);
 	if (p < end && *p != ' ')
-		return SMTP_EUNKNOWN;
+		return HUB_SMTP_EUNKNOWN;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strlen(verbs[i].name) == wn && strncasecmp(w, verbs[i].name, wn) == 0) {
 			cmd->verb = verbs[i].verb;
 			cmd->name = verbs[i].name;
 		}
-	if (cmd->verb == SMTP_UNKNOWN)
-		return SMTP_EUNKNOWN;
+	if (cmd->verb == HUB_SMTP_UNKNOWN)
+		return HUB_SMTP_EUNKNOWN;
 	const char *a = p;
 	while (a < end && *a == ' ')
 		a++;
 	size_t an = (size_t)(end - a);
 
 	switch (cmd->verb) {
-	case SMTP_HELO:
-	case SMTP_EHLO:
+	case HUB_SMTP_HELO:
+	case HUB_SMTP_EHLO:
 		if (an == 0 || memchr(a, ' ', an) || memchr(a, '\t', an))
-			return SMTP_ESYNTAX;
+			return HUB_SMTP_ESYNTAX;
 		memcpy(cmd->arg, a, an);
 		cmd->arg[an] = '\0';
-		return SMTP_OK;
-	case SMTP_MAIL:
-	case SMTP_RCPT: {
-		const char *kw = cmd->verb == SMTP_MAIL ? "FROM:" : "TO:";
+		return HUB_SMTP_OK;
+	case HUB_SMTP_MAIL:
+	case HUB_SMTP_RCPT: {
+		const char *kw = cmd->verb == HUB_SMTP_MAIL ? "FROM:" : "TO:";
 		size_t kl = strlen(kw);
 		if (p >= end || *p != ' ' || an < kl || strncasecmp(a, kw, kl) != 0)
-			return SMTP_ESYNTAX;
+			return HUB_SMTP_ESYNTAX;
 		a += kl;
 		while (a < end && *a == ' ')	/* "MAIL FROM: <a@b>" is common */
 			a++;
-		if (parse_path(&a, end, cmd->path, cmd->verb == SMTP_MAIL) != 0)
-			return SMTP_ESYNTAX;
+		if (parse_path(&a, end, cmd->path, cmd->verb == HUB_SMTP_MAIL) != 0)
+			return HUB_SMTP_ESYNTAX;
 		return parse_mail_params(a, end, caps, cmd);
 	}
-	case SMTP_DATA:
-	case SMTP_RSET:
-	case SMTP_QUIT:
-	case SMTP_STARTTLS:
-		return an == 0 ? SMTP_OK : SMTP_ESYNTAX;
-	case SMTP_VRFY:
-	case SMTP_EXPN:
+	case HUB_SMTP_DATA:
+	case HUB_SMTP_RSET:
+	case HUB_SMTP_QUIT:
+	case HUB_SMTP_STARTTLS:
+		return an == 0 ? HUB_SMTP_OK : HUB_SMTP_ESYNTAX;
+	case HUB_SMTP_VRFY:
+	case HUB_SMTP_EXPN:
 		if (an == 0)
-			return SMTP_ESYNTAX;
+			return HUB_SMTP_ESYNTAX;
 		/* fall through */
 	default:
 		memcpy(cmd->arg, a, an);
 		cmd->arg[an] = '\0';
-		return SMTP_OK;
+		return HUB_SMTP_OK;
 	}
 }
 
 size_t
-smtp_cmd_format(const struct smtp_cmd *cmd, char *buf, size_t len)
+hub_smtp_cmd_format(const struct hub_smtp_cmd *cmd, char *buf, size_t len)
 {
 	int n;
 
-	if (cmd->verb == SMTP_MAIL) {
+	if (cmd->verb == HUB_SMTP_MAIL) {
 		char size[32] = "";
 		if (cmd->has_size)
 			snprintf(size, sizeof(size), " SIZE=%lu", cmd->size);
 		n = snprintf(buf, len, "MAIL FROM:%s%s%s\r\n", cmd->path, size,
 		    cmd->body == 8 ? " BODY=8BITMIME" : cmd->body == 7 ? " BODY=7BIT" : "");
-	} else if (cmd->verb == SMTP_RCPT) {
+	} else if (cmd->verb == HUB_SMTP_RCPT) {
 		n = snprintf(buf, len, "RCPT TO:%s\r\n", cmd->path);
 	} else {
 		n = snprintf(buf, len, "%s\r\n", cmd->name);

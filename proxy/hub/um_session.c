@@ -4,25 +4,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hub.h"
 #include "log.h"
-#include "hub_session.h"
+#include "um_session.h"
 
 static const char *const state_names[] = {
 	"wait-hub", "command", "wait-reply", "data", "discard", "wait-end-reply", "closed",
 };
 
 const char *
-hub_session_state_name(enum hub_ss_state s)
+hub_um_state_name(enum hub_um_state s)
 {
 	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
 }
 
 void
-hub_session_init(struct hub_session *s, const struct hub_session_ops *ops, void *arg,
+hub_um_init(struct hub_um_session *s, const struct hub_um_ops *ops, void *arg,
     struct evbuffer *in, const char *client, const struct hub_conf *c)
 {
 	memset(s, 0, sizeof(*s));
-	s->state = SS_WAIT_UP;
+	s->state = HUB_UM_WAIT_UP;
 	s->ops = ops;
 	s->arg = arg;
 	s->in = in;
@@ -30,13 +31,13 @@ hub_session_init(struct hub_session *s, const struct hub_session_ops *ops, void 
 	snprintf(s->name, sizeof(s->name), "%s", c->helo_name);
 	s->timeout = c->timeout;
 	s->max_errors = c->max_errors;
-	s->pending = SMTP_UNKNOWN;
+	s->pending = HUB_SMTP_UNKNOWN;
 }
 
 /* A reply of ours: with the enhanced code only once EHLO negotiated it. */
 __attribute__((format(printf, 4, 5)))
 static void
-reply(struct hub_session *s, int code, const char *esc, const char *fmt, ...)
+reply(struct hub_um_session *s, int code, const char *esc, const char *fmt, ...)
 {
 	char buf[600];
 	int n;
@@ -56,9 +57,9 @@ reply(struct hub_session *s, int code, const char *esc, const char *fmt, ...)
 }
 
 static void
-close_session(struct hub_session *s, int quit_upstream)
+close_session(struct hub_um_session *s, int quit_upstream)
 {
-	if (s->state == SS_CLOSED)
+	if (s->state == HUB_UM_CLOSED)
 		return;
 	if (!s->up_gone) {
 		if (quit_upstream)
@@ -67,11 +68,11 @@ close_session(struct hub_session *s, int quit_upstream)
 			s->ops->up_abort(s->arg);
 		s->up_gone = 1;
 	}
-	s->state = SS_CLOSED;
+	s->state = HUB_UM_CLOSED;
 }
 
 static void
-reset_transaction(struct hub_session *s)
+reset_transaction(struct hub_um_session *s)
 {
 	s->in_mail = 0;
 	s->rcpts = 0;
@@ -80,7 +81,7 @@ reset_transaction(struct hub_session *s)
 }
 
 static void
-log_failed(struct hub_session *s, const char *what)
+log_failed(struct hub_um_session *s, const char *what)
 {
 	log_event(LOG_WARNING, EV_HUB_FAILED,
 	    "message not relayed: client=%s from=%s rcpts=%d size=%llu %s",
@@ -90,7 +91,7 @@ log_failed(struct hub_session *s, const char *what)
 static uint64_t outcomes[HUB_MSG_COUNT];
 
 void
-hub_session_outcomes(uint64_t out[HUB_MSG_COUNT])
+hub_outcomes(uint64_t out[HUB_MSG_COUNT])
 {
 	memcpy(out, outcomes, sizeof(outcomes));
 }
@@ -103,11 +104,11 @@ hub_outcome_name(enum hub_outcome o)
 }
 
 static void
-log_final(struct hub_session *s, const struct smtp_reply *r)
+log_final(struct hub_um_session *s, const struct hub_smtp_reply *r)
 {
 	char sum[256], what[300];
 
-	smtp_reply_summary(r, sum, sizeof(sum));
+	hub_smtp_reply_summary(r, sum, sizeof(sum));
 	outcomes[r->code / 100 == 2 ? HUB_MSG_ACCEPTED :
 	    r->code / 100 == 4 ? HUB_MSG_TEMPFAIL : HUB_MSG_REFUSED]++;
 	if (r->code / 100 == 2) {
@@ -123,7 +124,7 @@ log_final(struct hub_session *s, const struct smtp_reply *r)
 }
 
 static void
-send_ehlo_reply(struct hub_session *s, int ehlo)
+send_ehlo_reply(struct hub_um_session *s, int ehlo)
 {
 	char buf[1024];
 	int n;
@@ -158,64 +159,64 @@ send_ehlo_reply(struct hub_session *s, int ehlo)
 }
 
 void
-hub_session_up_ready(struct hub_session *s, const struct smtp_caps *caps,
+hub_um_up_ready(struct hub_um_session *s, const struct hub_smtp_caps *caps,
     const struct hub_tls_info *tls)
 {
-	if (s->state != SS_WAIT_UP)
+	if (s->state != HUB_UM_WAIT_UP)
 		return;
 	s->caps = *caps;
 	if (tls)
 		s->tls = *tls;
-	s->state = SS_CMD;
+	s->state = HUB_UM_CMD;
 	reply(s, 220, NULL, "%s ESMTP Hub Transport relay", s->name);
 	if (s->draining) {
-		hub_session_shutdown(s);
+		hub_um_shutdown(s);
 		return;
 	}
-	hub_session_input(s);
+	hub_um_input(s);
 }
 
 void
-hub_session_up_down(struct hub_session *s, const char *reason)
+hub_um_up_down(struct hub_um_session *s, const char *reason)
 {
 	char what[600];
 
-	if (s->up_gone || s->state == SS_CLOSED)
+	if (s->up_gone || s->state == HUB_UM_CLOSED)
 		return;
 	s->up_gone = 1;
 	switch (s->state) {
-	case SS_WAIT_UP:
+	case HUB_UM_WAIT_UP:
 		log_event(LOG_WARNING, EV_HUB_FAILED, "relay failed: client=%s no Hub session: %s",
 		    s->client, reason);
 		reply(s, 421, NULL, "%s Hub Transport not available, try again later", s->name);
-		s->state = SS_CLOSED;
+		s->state = HUB_UM_CLOSED;
 		return;
-	case SS_CMD:
-	case SS_WAIT_REPLY:
+	case HUB_UM_CMD:
+	case HUB_UM_WAIT_REPLY:
 		if (s->in_mail) {
 			snprintf(what, sizeof(what), "reason=\"Hub session lost: %s\"", reason);
 			log_failed(s, what);
 		}
 		reply(s, 421, "4.4.2", "%s Hub Transport connection lost, try again later", s->name);
-		s->state = SS_CLOSED;
+		s->state = HUB_UM_CLOSED;
 		return;
-	case SS_DATA:
+	case HUB_UM_DATA:
 		/* Read the rest of the message, then say 451: the client keeps it. */
-		s->state = SS_DISCARD;
-		s->dot.lenient = 1;
+		s->state = HUB_UM_DISCARD;
+		s->scan.lenient = 1;
 		s->bad_code = 451;
 		s->bad_esc = "4.4.2";
 		s->bad_text = "Hub Transport connection lost, message not accepted, try again later";
 		snprintf(what, sizeof(what), "reason=\"Hub session lost during DATA: %s\"", reason);
 		log_failed(s, what);
 		return;
-	case SS_WAIT_DOT:
+	case HUB_UM_WAIT_DOT:
 		snprintf(what, sizeof(what), "reason=\"Hub session lost before its reply: %s\"", reason);
 		log_failed(s, what);
 		reply(s, 451, "4.4.2", "Hub Transport connection lost before it confirmed the message, try again later");
 		reset_transaction(s);
-		s->state = SS_CMD;
-		hub_session_input(s);
+		s->state = HUB_UM_CMD;
+		hub_um_input(s);
 		return;
 	default:
 		return;
@@ -223,20 +224,20 @@ hub_session_up_down(struct hub_session *s, const char *reason)
 }
 
 void
-hub_session_up_reply(struct hub_session *s, const struct smtp_reply *r)
+hub_um_up_reply(struct hub_um_session *s, const struct hub_smtp_reply *r)
 {
-	if (s->state == SS_WAIT_DOT) {
+	if (s->state == HUB_UM_WAIT_DOT) {
 		log_final(s, r);
 		s->ops->to_client(s->arg, r->raw, r->len);
 		reset_transaction(s);
-	} else if (s->state == SS_WAIT_REPLY) {
+	} else if (s->state == HUB_UM_WAIT_REPLY) {
 		switch (s->pending) {
-		case SMTP_EHLO:
-		case SMTP_HELO:	/* the Hub's reply to our RSET stays with us */
+		case HUB_SMTP_EHLO:
+		case HUB_SMTP_HELO:	/* the Hub's reply to our RSET stays with us */
 			reset_transaction(s);
-			send_ehlo_reply(s, s->pending == SMTP_EHLO);
+			send_ehlo_reply(s, s->pending == HUB_SMTP_EHLO);
 			break;
-		case SMTP_MAIL:
+		case HUB_SMTP_MAIL:
 			if (r->code / 100 == 2) {
 				reset_transaction(s);
 				s->in_mail = 1;
@@ -244,23 +245,23 @@ hub_session_up_reply(struct hub_session *s, const struct smtp_reply *r)
 			}
 			s->ops->to_client(s->arg, r->raw, r->len);
 			break;
-		case SMTP_RCPT:
+		case HUB_SMTP_RCPT:
 			if (r->code / 100 == 2)
 				s->rcpts++;
 			s->ops->to_client(s->arg, r->raw, r->len);
 			break;
-		case SMTP_RSET:
+		case HUB_SMTP_RSET:
 			reset_transaction(s);
 			s->ops->to_client(s->arg, r->raw, r->len);
 			break;
-		case SMTP_DATA:
+		case HUB_SMTP_DATA:
 			s->ops->to_client(s->arg, r->raw, r->len);
 			if (r->code == 354) {
-				s->state = SS_DATA;
+				s->state = HUB_UM_DATA;
 				s->paused = 0;
 				s->size = 0;
-				hub_dot_init(&s->dot, 0);
-				hub_session_input(s);
+				hub_data_init(&s->scan, 0);
+				hub_um_input(s);
 				return;
 			}
 			break;
@@ -271,21 +272,21 @@ hub_session_up_reply(struct hub_session *s, const struct smtp_reply *r)
 	} else {
 		return;
 	}
-	s->pending = SMTP_UNKNOWN;
+	s->pending = HUB_SMTP_UNKNOWN;
 	if (r->code == 421) {	/* the Hub is closing: so are we */
 		s->up_gone = 1;
-		s->state = SS_CLOSED;
+		s->state = HUB_UM_CLOSED;
 		return;
 	}
-	s->state = SS_CMD;
+	s->state = HUB_UM_CMD;
 	if (s->draining)
-		hub_session_shutdown(s);
+		hub_um_shutdown(s);
 	else
-		hub_session_input(s);
+		hub_um_input(s);
 }
 
 static void
-protocol_error(struct hub_session *s, int code, const char *esc, const char *text)
+protocol_error(struct hub_um_session *s, int code, const char *esc, const char *text)
 {
 	reply(s, code, esc, "%s", text);
 	if (++s->errors >= s->max_errors) {
@@ -297,96 +298,96 @@ protocol_error(struct hub_session *s, int code, const char *esc, const char *tex
 }
 
 static void
-forward(struct hub_session *s, enum smtp_verb v, const char *buf, size_t len)
+forward(struct hub_um_session *s, enum hub_smtp_verb v, const char *buf, size_t len)
 {
 	s->pending = v;
-	s->state = SS_WAIT_REPLY;
+	s->state = HUB_UM_WAIT_REPLY;
 	s->ops->up_cmd(s->arg, buf, len);
 }
 
 static void
-command(struct hub_session *s, const char *line, size_t len)
+command(struct hub_um_session *s, const char *line, size_t len)
 {
-	struct smtp_cmd cmd;
-	char buf[SMTP_LINE_MAX + 64];
+	struct hub_smtp_cmd cmd;
+	char buf[HUB_SMTP_LINE_MAX + 64];
 	size_t n;
 
-	switch (smtp_cmd_parse(line, len, &s->caps, &cmd)) {
-	case SMTP_EUNKNOWN:
+	switch (hub_smtp_cmd_parse(line, len, &s->caps, &cmd)) {
+	case HUB_SMTP_EUNKNOWN:
 		protocol_error(s, 500, "5.5.2", "Error: command not recognized");
 		return;
-	case SMTP_ESYNTAX:
+	case HUB_SMTP_ESYNTAX:
 		protocol_error(s, 501, "5.5.4", "Syntax error in parameters or arguments");
 		return;
-	case SMTP_EPARAM:
+	case HUB_SMTP_EPARAM:
 		protocol_error(s, 555, "5.5.4", "Unsupported MAIL FROM or RCPT TO parameter");
 		return;
-	case SMTP_OK:
+	case HUB_SMTP_OK:
 		break;
 	}
-	if (s->up_gone && cmd.verb != SMTP_QUIT) {
+	if (s->up_gone && cmd.verb != HUB_SMTP_QUIT) {
 		reply(s, 421, "4.4.2", "%s Hub Transport connection lost, try again later", s->name);
 		close_session(s, 0);
 		return;
 	}
 	switch (cmd.verb) {
-	case SMTP_EHLO:
-	case SMTP_HELO:
+	case HUB_SMTP_EHLO:
+	case HUB_SMTP_HELO:
 		s->greeted = 1;
-		s->esc = cmd.verb == SMTP_EHLO && s->caps.enhancedstatuscodes;
+		s->esc = cmd.verb == HUB_SMTP_EHLO && s->caps.enhancedstatuscodes;
 		if (s->in_mail)
 			forward(s, cmd.verb, "RSET\r\n", 6);	/* EHLO resets the transaction */
 		else
-			send_ehlo_reply(s, cmd.verb == SMTP_EHLO);
+			send_ehlo_reply(s, cmd.verb == HUB_SMTP_EHLO);
 		return;
-	case SMTP_MAIL:
+	case HUB_SMTP_MAIL:
 		if (!s->greeted)
 			protocol_error(s, 503, "5.5.1", "Error: send HELO/EHLO first");
 		else if (s->in_mail)
 			protocol_error(s, 503, "5.5.1", "Error: nested MAIL command");
 		else {
 			memcpy(s->pending_sender, cmd.path, sizeof(s->pending_sender));
-			n = smtp_cmd_format(&cmd, buf, sizeof(buf));
-			forward(s, SMTP_MAIL, buf, n);
+			n = hub_smtp_cmd_format(&cmd, buf, sizeof(buf));
+			forward(s, HUB_SMTP_MAIL, buf, n);
 		}
 		return;
-	case SMTP_RCPT:
+	case HUB_SMTP_RCPT:
 		if (!s->in_mail)
 			protocol_error(s, 503, "5.5.1", "Error: need MAIL command");
 		else {
-			n = smtp_cmd_format(&cmd, buf, sizeof(buf));
-			forward(s, SMTP_RCPT, buf, n);
+			n = hub_smtp_cmd_format(&cmd, buf, sizeof(buf));
+			forward(s, HUB_SMTP_RCPT, buf, n);
 		}
 		return;
-	case SMTP_DATA:
+	case HUB_SMTP_DATA:
 		if (!s->in_mail)
 			protocol_error(s, 503, "5.5.1", "Error: need MAIL command");
 		else if (s->rcpts == 0)
 			protocol_error(s, 554, "5.5.1", "Error: no valid recipients");
 		else
-			forward(s, SMTP_DATA, "DATA\r\n", 6);
+			forward(s, HUB_SMTP_DATA, "DATA\r\n", 6);
 		return;
-	case SMTP_RSET:
-		forward(s, SMTP_RSET, "RSET\r\n", 6);
+	case HUB_SMTP_RSET:
+		forward(s, HUB_SMTP_RSET, "RSET\r\n", 6);
 		return;
-	case SMTP_NOOP:
+	case HUB_SMTP_NOOP:
 		reply(s, 250, "2.0.0", "Ok");
 		return;
-	case SMTP_QUIT:
+	case HUB_SMTP_QUIT:
 		reply(s, 221, "2.0.0", "Bye");
 		close_session(s, 1);
 		return;
-	case SMTP_VRFY:
+	case HUB_SMTP_VRFY:
 		reply(s, 252, "2.0.0", "Cannot VRFY user; try RCPT to attempt delivery");
 		return;
-	case SMTP_HELP:
+	case HUB_SMTP_HELP:
 		reply(s, 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY");
 		return;
-	case SMTP_EXPN:
-	case SMTP_STARTTLS:
-	case SMTP_AUTH:
-	case SMTP_BDAT:
-	case SMTP_NOTIMPL:
+	case HUB_SMTP_EXPN:
+	case HUB_SMTP_STARTTLS:
+	case HUB_SMTP_AUTH:
+	case HUB_SMTP_BDAT:
+	case HUB_SMTP_NOTIMPL:
 	default:
 		protocol_error(s, 502, "5.5.1", "Error: command not implemented");
 		return;
@@ -395,14 +396,14 @@ command(struct hub_session *s, const char *line, size_t len)
 
 /* One command line from the client: 1 handled, 0 need more bytes. */
 static int
-read_command(struct hub_session *s)
+read_command(struct hub_um_session *s)
 {
 	size_t eol_len = 0;
 	struct evbuffer_ptr p = evbuffer_search_eol(s->in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
 	size_t have = evbuffer_get_length(s->in);
 
 	if (p.pos < 0) {
-		if (have >= SMTP_LINE_MAX) {
+		if (have >= HUB_SMTP_LINE_MAX) {
 			evbuffer_drain(s->in, have);
 			if (!s->skip_line) {
 				s->skip_line = 1;
@@ -417,12 +418,12 @@ read_command(struct hub_session *s)
 		s->skip_line = 0;
 		return 1;
 	}
-	if (n + 2 > SMTP_LINE_MAX) {
+	if (n + 2 > HUB_SMTP_LINE_MAX) {
 		evbuffer_drain(s->in, n + eol_len);
 		protocol_error(s, 500, "5.5.2", "Error: line too long");
 		return 1;
 	}
-	char line[SMTP_LINE_MAX];
+	char line[HUB_SMTP_LINE_MAX];
 	evbuffer_remove(s->in, line, n);
 	evbuffer_drain(s->in, eol_len);
 	line[n] = '\0';
@@ -433,17 +434,17 @@ read_command(struct hub_session *s)
 /* Message text: to the Hub as it came (DATA) or into the void (DISCARD).
  * Returns 1 to go on, 0 to wait for bytes or room. */
 static int
-read_data(struct hub_session *s)
+read_data(struct hub_um_session *s)
 {
 	struct evbuffer_iovec v[16];
 	int nv = evbuffer_peek(s->in, -1, NULL, v, 16);
 	size_t take = 0, used;
-	enum hub_data_scan res = HUB_DATA_MORE;
+	enum hub_data_result res = HUB_DATA_MORE;
 
 	if (nv > 16)
 		nv = 16;
 	for (int i = 0; i < nv && res == HUB_DATA_MORE; i++) {
-		res = hub_dot_scan(&s->dot, v[i].iov_base, v[i].iov_len, &used);
+		res = hub_data_scan(&s->scan, v[i].iov_base, v[i].iov_len, &used);
 		take += used;
 	}
 	if (take == 0 && res == HUB_DATA_MORE)
@@ -451,7 +452,7 @@ read_data(struct hub_session *s)
 	s->size += take;
 	if (res == HUB_DATA_END)
 		s->size -= 3;	/* ".\r\n" is not the message */
-	if (s->state == SS_DISCARD) {
+	if (s->state == HUB_UM_DISCARD) {
 		evbuffer_drain(s->in, take);
 		if (res != HUB_DATA_END)
 			return 1;
@@ -462,22 +463,22 @@ read_data(struct hub_session *s)
 			log_failed(s, what);
 		}
 		reset_transaction(s);
-		s->state = SS_CMD;
+		s->state = HUB_UM_CMD;
 		return 1;
 	}
 	int room = take ? s->ops->up_data(s->arg, s->in, take) : 1;
 	switch (res) {
 	case HUB_DATA_END:
 		s->ops->up_data_end(s->arg);
-		s->state = SS_WAIT_DOT;
+		s->state = HUB_UM_WAIT_DOT;
 		return 0;
 	case HUB_DATA_LONG:
 	case HUB_DATA_BARE_LF:
 		/* Never let the Hub complete this message: drop its session. */
 		s->ops->up_abort(s->arg);
 		s->up_gone = 1;
-		s->state = SS_DISCARD;
-		s->dot.lenient = 1;
+		s->state = HUB_UM_DISCARD;
+		s->scan.lenient = 1;
 		s->bad_code = 554;
 		s->bad_esc = "5.6.0";
 		s->bad_text = res == HUB_DATA_LONG ?
@@ -491,18 +492,18 @@ read_data(struct hub_session *s)
 }
 
 void
-hub_session_input(struct hub_session *s)
+hub_um_input(struct hub_um_session *s)
 {
 	for (;;) {
 		int more;
 		switch (s->state) {
-		case SS_CMD:
+		case HUB_UM_CMD:
 			more = read_command(s);
 			break;
-		case SS_DATA:
+		case HUB_UM_DATA:
 			more = s->paused ? 0 : read_data(s);
 			break;
-		case SS_DISCARD:
+		case HUB_UM_DISCARD:
 			more = read_data(s);
 			break;
 		default:
@@ -514,62 +515,62 @@ hub_session_input(struct hub_session *s)
 }
 
 void
-hub_session_resume(struct hub_session *s)
+hub_um_resume(struct hub_um_session *s)
 {
 	s->paused = 0;
-	hub_session_input(s);
+	hub_um_input(s);
 }
 
 int
-hub_session_paused(const struct hub_session *s)
+hub_um_paused(const struct hub_um_session *s)
 {
-	return s->state == SS_DATA && s->paused;
+	return s->state == HUB_UM_DATA && s->paused;
 }
 
 void
-hub_session_timeout(struct hub_session *s)
+hub_um_timeout(struct hub_um_session *s)
 {
-	if (s->state == SS_CLOSED)
+	if (s->state == HUB_UM_CLOSED)
 		return;
-	if (s->state == SS_DATA || s->state == SS_DISCARD)
+	if (s->state == HUB_UM_DATA || s->state == HUB_UM_DISCARD)
 		log_failed(s, "reason=\"client timed out during DATA\"");
 	reply(s, 421, "4.4.2", "%s Error: timeout exceeded", s->name);
-	close_session(s, s->state != SS_DATA);
+	close_session(s, s->state != HUB_UM_DATA);
 }
 
 void
-hub_session_client_eof(struct hub_session *s)
+hub_um_client_eof(struct hub_um_session *s)
 {
-	if (s->state == SS_CLOSED)
+	if (s->state == HUB_UM_CLOSED)
 		return;
-	if (s->state == SS_DATA || s->state == SS_DISCARD)
+	if (s->state == HUB_UM_DATA || s->state == HUB_UM_DISCARD)
 		log_failed(s, "reason=\"client closed the connection during DATA\"");
-	else if (s->state == SS_WAIT_DOT)
+	else if (s->state == HUB_UM_WAIT_DOT)
 		log_failed(s, "reason=\"client closed the connection before the Hub's reply\"");
-	close_session(s, s->state != SS_DATA && s->state != SS_WAIT_DOT);
+	close_session(s, s->state != HUB_UM_DATA && s->state != HUB_UM_WAIT_DOT);
 }
 
 void
-hub_session_shutdown(struct hub_session *s)
+hub_um_shutdown(struct hub_um_session *s)
 {
 	s->draining = 1;
-	if (s->state == SS_CMD || s->state == SS_WAIT_UP) {
-		if (s->state == SS_WAIT_UP)
+	if (s->state == HUB_UM_CMD || s->state == HUB_UM_WAIT_UP) {
+		if (s->state == HUB_UM_WAIT_UP)
 			reply(s, 421, NULL, "%s Service shutting down, try again later", s->name);
 		else
 			reply(s, 421, "4.3.0", "%s Service shutting down, try again later", s->name);
-		close_session(s, s->state == SS_CMD);
+		close_session(s, s->state == HUB_UM_CMD);
 	}
 }
 
 int
-hub_session_client_timeout(const struct hub_session *s)
+hub_um_client_timeout(const struct hub_um_session *s)
 {
-	return s->state == SS_CMD || s->state == SS_DATA || s->state == SS_DISCARD ? s->timeout : 0;
+	return s->state == HUB_UM_CMD || s->state == HUB_UM_DATA || s->state == HUB_UM_DISCARD ? s->timeout : 0;
 }
 
 int
-hub_session_done(const struct hub_session *s)
+hub_um_done(const struct hub_um_session *s)
 {
-	return s->state == SS_CLOSED;
+	return s->state == HUB_UM_CLOSED;
 }

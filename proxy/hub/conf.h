@@ -1,14 +1,15 @@
 /* The optional hub_transport group of umsbc.conf: the SMTP relay from the
  * legacy UM servers (inside, plain SMTP) to the Hub Transport (STARTTLS with
  * mutual TLS). A loaded struct hub_conf holds copies of everything, so it
- * outlives the config_t it came from and can be copied by value. */
+ * outlives the config_t it came from and can be copied by value. Inside
+ * proxy/hub/ only: the rest of the daemon sees it through hub.h. */
 #ifndef UMSBC_HUB_CONF_H
 #define UMSBC_HUB_CONF_H
 
 #include <stddef.h>
 #include <libconfig.h>
 
-#include "conf.h"
+#include "util/netaddr.h"
 
 #define HUB_MAX_CLIENTS 64
 #define HUB_NAME_MAX 256
@@ -31,11 +32,7 @@ struct hub_conf {
  * Returns 0, or -1 with "FILE:LINE: reason" in err. */
 int hub_conf_load(const config_t *lc, struct hub_conf *out, char *err, size_t errlen);
 
-/* "host:port", "[v6]:port" or "host" (port dflt) into an address; -1 if the
- * host is not an IP literal or the port is wrong. */
-int hub_addr_parse(const char *s, uint16_t dflt, struct netaddr *out);
-
 /* Is sa (any port) one of the listed clients? */
-int hub_client_allowed(const struct hub_conf *c, const struct sockaddr *sa);
+int hub_conf_client_allowed(const struct hub_conf *c, const struct sockaddr *sa);
 
 #endif

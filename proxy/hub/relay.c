@@ -1,3 +1,7 @@
+/* The relay's sockets: the inside listener, and per UM server a pair of
+ * bufferevents (plain toward the UM server; plain, then OpenSSL after
+ * STARTTLS toward the Hub) that feed the two session machines,
+ * um_session.h and hub_session.h, and carry out what they ask. */
 #include "config.h"
 
 #include <errno.h>
@@ -17,12 +21,13 @@
 #include <openssl/x509v3.h>
 
 #include "certs/store.h"
-#include "log.h"
-#include "hub_relay.h"
-#include "peercert.h"
+#include "conf.h"
+#include "hub.h"
 #include "hub_session.h"
-#include "hub_upstream.h"
+#include "log.h"
+#include "peercert.h"
 #include "tls.h"
+#include "um_session.h"
 
 /* Back-pressure while streaming DATA: stop reading the client while more
  * than HUB_HIGH octets wait for the Hub, resume below HUB_LOW. The client's
@@ -42,11 +47,11 @@ struct hub_conn {
 	TAILQ_ENTRY(hub_conn) link;
 	struct hub_relay *relay;
 	struct hub_snap *snap;
-	struct bufferevent *cli, *up;
-	int up_tls;		/* c->up is the bufferevent_openssl */
-	int up_dead;		/* the Hub's side is gone: free c->up now */
-	struct hub_session s;
-	struct hub_upstream u;
+	struct bufferevent *um_bev, *hub_bev;
+	int hub_tls;		/* c->hub_bev is the bufferevent_openssl */
+	int hub_dead;		/* the Hub's side is gone: free c->hub_bev now */
+	struct hub_um_session um;
+	struct hub_session hub;
 	char client[NETADDR_STRLEN];
 };
 
@@ -84,26 +89,26 @@ snap_unref(struct hub_snap *s)
 static void settle(struct hub_conn *c);
 
 static void
-up_free(struct hub_conn *c)
+close_hub(struct hub_conn *c)
 {
-	if (!c->up)
+	if (!c->hub_bev)
 		return;
-	evutil_socket_t fd = c->up_tls ? -1 : bufferevent_getfd(c->up);
-	bufferevent_disable(c->up, EV_READ | EV_WRITE);
-	bufferevent_setcb(c->up, NULL, NULL, NULL, NULL);
-	bufferevent_free(c->up);	/* the TLS one closes its socket and SSL */
+	evutil_socket_t fd = c->hub_tls ? -1 : bufferevent_getfd(c->hub_bev);
+	bufferevent_disable(c->hub_bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(c->hub_bev, NULL, NULL, NULL, NULL);
+	bufferevent_free(c->hub_bev);	/* the TLS one closes its socket and SSL */
 	if (fd >= 0)
 		evutil_closesocket(fd);
-	c->up = NULL;
+	c->hub_bev = NULL;
 }
 
 static void
 conn_free(struct hub_conn *c)
 {
-	up_free(c);
-	if (c->cli) {
-		bufferevent_setcb(c->cli, NULL, NULL, NULL, NULL);
-		bufferevent_free(c->cli);
+	close_hub(c);
+	if (c->um_bev) {
+		bufferevent_setcb(c->um_bev, NULL, NULL, NULL, NULL);
+		bufferevent_free(c->um_bev);
 	}
 	TAILQ_REMOVE(&c->relay->conns, c, link);
 	c->relay->n--;
@@ -111,71 +116,71 @@ conn_free(struct hub_conn *c)
 	free(c);
 }
 
-/* ---- the upstream machine's ops ---- */
+/* ---- what the Hub session (hub_session.h) asks of the relay ---- */
 
 static void
-u_send(void *arg, const char *buf, size_t len)
+send_to_hub(void *arg, const char *buf, size_t len)
 {
 	struct hub_conn *c = arg;
 
-	if (c->up)
-		bufferevent_write(c->up, buf, len);
+	if (c->hub_bev)
+		bufferevent_write(c->hub_bev, buf, len);
 }
 
-static void up_read(struct bufferevent *bev, void *arg);
-static void up_write(struct bufferevent *bev, void *arg);
-static void up_event(struct bufferevent *bev, short what, void *arg);
+static void hub_read(struct bufferevent *bev, void *arg);
+static void hub_write(struct bufferevent *bev, void *arg);
+static void hub_event(struct bufferevent *bev, short what, void *arg);
 
 static void
-u_start_tls(void *arg)
+start_tls(void *arg)
 {
 	struct hub_conn *c = arg;
 	struct event_base *base = c->relay->base;
 
 	/* Anything after the 220 came in clear and is not to be trusted
 	 * (RFC 3207 5, CVE-2011-0411): refuse rather than mix it in. */
-	if (evbuffer_get_length(bufferevent_get_input(c->up)) > 0) {
-		c->up_dead = 1;
-		hub_up_tls_done(&c->u, 0, "the Hub sent data after its 220 to STARTTLS");
+	if (evbuffer_get_length(bufferevent_get_input(c->hub_bev)) > 0) {
+		c->hub_dead = 1;
+		hub_session_tls_done(&c->hub, 0, "the Hub sent data after its 220 to STARTTLS");
 		return;
 	}
-	evutil_socket_t fd = bufferevent_getfd(c->up);
-	bufferevent_disable(c->up, EV_READ | EV_WRITE);
-	bufferevent_setcb(c->up, NULL, NULL, NULL, NULL);
-	bufferevent_free(c->up);	/* no BEV_OPT_CLOSE_ON_FREE: fd stays open */
-	c->up = NULL;
+	evutil_socket_t fd = bufferevent_getfd(c->hub_bev);
+	bufferevent_disable(c->hub_bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(c->hub_bev, NULL, NULL, NULL, NULL);
+	bufferevent_free(c->hub_bev);	/* no BEV_OPT_CLOSE_ON_FREE: fd stays open */
+	c->hub_bev = NULL;
 
 	SSL *ssl = SSL_new(c->snap->ctx);
 	if (!ssl || SSL_set1_host(ssl, c->snap->c.upstream_name) != 1 ||
 	    SSL_set_tlsext_host_name(ssl, c->snap->c.upstream_name) != 1) {
 		SSL_free(ssl);
 		evutil_closesocket(fd);
-		c->up_dead = 1;
-		hub_up_tls_done(&c->u, 0, "cannot set up TLS");
+		c->hub_dead = 1;
+		hub_session_tls_done(&c->hub, 0, "cannot set up TLS");
 		return;
 	}
 	/* Wildcards only as the whole left-most label; no partial ones. */
 	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	c->up = bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+	c->hub_bev = bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
 	    BEV_OPT_CLOSE_ON_FREE);
-	if (!c->up) {
+	if (!c->hub_bev) {
 		SSL_free(ssl);
 		evutil_closesocket(fd);
-		c->up_dead = 1;
-		hub_up_tls_done(&c->u, 0, "cannot set up TLS");
+		c->hub_dead = 1;
+		hub_session_tls_done(&c->hub, 0, "cannot set up TLS");
 		return;
 	}
-	c->up_tls = 1;
-	bufferevent_setcb(c->up, up_read, up_write, up_event, c);
-	bufferevent_enable(c->up, EV_READ | EV_WRITE);
+	c->hub_tls = 1;
+	bufferevent_setcb(c->hub_bev, hub_read, hub_write, hub_event, c);
+	bufferevent_enable(c->hub_bev, EV_READ | EV_WRITE);
 }
 
 static void
-u_ready(void *arg, const struct smtp_caps *caps)
+on_hub_ready(void *arg, const struct hub_smtp_caps *caps)
 {
 	struct hub_conn *c = arg;
 	struct hub_tls_info t;
-	SSL *ssl = bufferevent_openssl_get_ssl(c->up);
+	SSL *ssl = bufferevent_openssl_get_ssl(c->hub_bev);
 
 	memset(&t, 0, sizeof(t));
 	snprintf(t.version, sizeof(t.version), "%s", SSL_get_version(ssl));
@@ -188,88 +193,88 @@ u_ready(void *arg, const struct smtp_caps *caps)
 		peercert_seen(&pc, "hub_transport upstream", time(NULL));
 	} else
 		snprintf(t.thumb, sizeof(t.thumb), "-");
-	hub_session_up_ready(&c->s, caps, &t);
+	hub_um_up_ready(&c->um, caps, &t);
 }
 
 static void
-u_reply(void *arg, const struct smtp_reply *r)
+on_hub_reply(void *arg, const struct hub_smtp_reply *r)
 {
 	struct hub_conn *c = arg;
 
-	hub_session_up_reply(&c->s, r);
+	hub_um_up_reply(&c->um, r);
 }
 
 static void
-u_down(void *arg, const char *reason)
+on_hub_down(void *arg, const char *reason)
 {
 	struct hub_conn *c = arg;
 
-	hub_session_up_down(&c->s, reason);
+	hub_um_up_down(&c->um, reason);
 }
 
-static const struct hub_up_ops up_ops = { u_send, u_start_tls, u_ready, u_reply, u_down };
+static const struct hub_session_ops hub_ops = { send_to_hub, start_tls, on_hub_ready, on_hub_reply, on_hub_down };
 
-/* ---- the client session's ops ---- */
+/* ---- what the UM server's session (um_session.h) asks of the relay ---- */
 
 static void
-s_to_client(void *arg, const char *buf, size_t len)
+send_to_um(void *arg, const char *buf, size_t len)
 {
 	struct hub_conn *c = arg;
 
-	if (c->cli)
-		bufferevent_write(c->cli, buf, len);
+	if (c->um_bev)
+		bufferevent_write(c->um_bev, buf, len);
 }
 
 static void
-s_up_cmd(void *arg, const char *buf, size_t len)
+command_to_hub(void *arg, const char *buf, size_t len)
 {
 	struct hub_conn *c = arg;
 
-	hub_up_command(&c->u, buf, len);
+	hub_session_command(&c->hub, buf, len);
 }
 
 static int
-s_up_data(void *arg, struct evbuffer *src, size_t n)
+data_to_hub(void *arg, struct evbuffer *src, size_t n)
 {
 	struct hub_conn *c = arg;
 
-	if (!c->up) {
+	if (!c->hub_bev) {
 		evbuffer_drain(src, n);
 		return 1;
 	}
-	struct evbuffer *out = bufferevent_get_output(c->up);
+	struct evbuffer *out = bufferevent_get_output(c->hub_bev);
 	evbuffer_remove_buffer(src, out, n);
 	return evbuffer_get_length(out) < HUB_HIGH;
 }
 
 static void
-s_up_data_end(void *arg)
+data_end_to_hub(void *arg)
 {
 	struct hub_conn *c = arg;
 
-	hub_up_data_end(&c->u);
+	hub_session_data_end(&c->hub);
 }
 
 static void
-s_up_abort(void *arg)
+abort_hub(void *arg)
 {
 	struct hub_conn *c = arg;
 
-	hub_up_abort(&c->u);
-	c->up_dead = 1;
-	up_free(c);
+	hub_session_abort(&c->hub);
+	c->hub_dead = 1;
+	close_hub(c);
 }
 
 static void
-s_up_quit(void *arg)
+quit_hub(void *arg)
 {
 	struct hub_conn *c = arg;
 
-	hub_up_quit(&c->u);	/* c->up goes once QUIT is out (settle) */
+	hub_session_quit(&c->hub);	/* c->hub_bev goes once QUIT is out (settle) */
 }
 
-static const struct hub_session_ops session_ops = {
-	s_to_client, s_up_cmd, s_up_data, s_up_data_end, s_up_abort, s_up_quit,
+static const struct hub_um_ops um_ops = {
+	send_to_um, command_to_hub, data_to_hub, data_end_to_hub, abort_hub, quit_hub,
 };
 
 /* ---- after every event: free what is finished, set timeouts, flow ---- */
@@ -287,167 +292,167 @@ settle(struct hub_conn *c)
 {
 	int timeout = c->snap->c.timeout;
 
-	if (c->up && c->u.state == UP_CLOSED &&
-	    (c->up_dead || evbuffer_get_length(bufferevent_get_output(c->up)) == 0))
-		up_free(c);
-	if (hub_session_done(&c->s)) {
-		if (c->up && c->u.state != UP_CLOSED) {
-			hub_up_abort(&c->u);
-			up_free(c);
+	if (c->hub_bev && c->hub.state == HUB_UP_CLOSED &&
+	    (c->hub_dead || evbuffer_get_length(bufferevent_get_output(c->hub_bev)) == 0))
+		close_hub(c);
+	if (hub_um_done(&c->um)) {
+		if (c->hub_bev && c->hub.state != HUB_UP_CLOSED) {
+			hub_session_abort(&c->hub);
+			close_hub(c);
 		}
-		if (c->cli)
-			bufferevent_disable(c->cli, EV_READ);
-		if ((!c->cli || evbuffer_get_length(bufferevent_get_output(c->cli)) == 0) && !c->up) {
+		if (c->um_bev)
+			bufferevent_disable(c->um_bev, EV_READ);
+		if ((!c->um_bev || evbuffer_get_length(bufferevent_get_output(c->um_bev)) == 0) && !c->hub_bev) {
 			conn_free(c);
 			return;
 		}
-		if (c->cli)
-			set_read_timeout(c->cli, 0, timeout);
-		if (c->up) {
-			bufferevent_setwatermark(c->up, EV_WRITE, 0, 0);
-			set_read_timeout(c->up, 0, timeout);
+		if (c->um_bev)
+			set_read_timeout(c->um_bev, 0, timeout);
+		if (c->hub_bev) {
+			bufferevent_setwatermark(c->hub_bev, EV_WRITE, 0, 0);
+			set_read_timeout(c->hub_bev, 0, timeout);
 		}
 		return;
 	}
-	set_read_timeout(c->cli, hub_session_client_timeout(&c->s), timeout);
-	if (c->up && c->u.state != UP_CLOSED)
-		set_read_timeout(c->up, hub_up_timeout(&c->u), timeout);
-	else if (c->up)
-		set_read_timeout(c->up, 0, timeout);
-	int full = hub_session_paused(&c->s);
-	if (full || c->s.state == SS_WAIT_UP)
-		bufferevent_disable(c->cli, EV_READ);
+	set_read_timeout(c->um_bev, hub_um_client_timeout(&c->um), timeout);
+	if (c->hub_bev && c->hub.state != HUB_UP_CLOSED)
+		set_read_timeout(c->hub_bev, hub_session_timeout(&c->hub), timeout);
+	else if (c->hub_bev)
+		set_read_timeout(c->hub_bev, 0, timeout);
+	int full = hub_um_paused(&c->um);
+	if (full || c->um.state == HUB_UM_WAIT_UP)
+		bufferevent_disable(c->um_bev, EV_READ);
 	else
-		bufferevent_enable(c->cli, EV_READ);
+		bufferevent_enable(c->um_bev, EV_READ);
 }
 
 /* ---- bufferevent callbacks ---- */
 
 static void
-cli_read(struct bufferevent *bev, void *arg)
+um_read(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	struct hub_conn *c = arg;
 
-	hub_session_input(&c->s);
+	hub_um_input(&c->um);
 	settle(c);
 }
 
 static void
-cli_write(struct bufferevent *bev, void *arg)
+um_write(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	settle(arg);
 }
 
 static void
-cli_event(struct bufferevent *bev, short what, void *arg)
+um_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	struct hub_conn *c = arg;
 
 	if (what & BEV_EVENT_TIMEOUT && what & BEV_EVENT_READING) {
-		hub_session_timeout(&c->s);
+		hub_um_timeout(&c->um);
 		settle(c);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
-		hub_session_client_eof(&c->s);
+		hub_um_client_eof(&c->um);
 		/* The client is gone; a QUIT may still be on its way to the Hub. */
-		bufferevent_setcb(c->cli, NULL, NULL, NULL, NULL);
-		bufferevent_free(c->cli);
-		c->cli = NULL;
+		bufferevent_setcb(c->um_bev, NULL, NULL, NULL, NULL);
+		bufferevent_free(c->um_bev);
+		c->um_bev = NULL;
 		settle(c);
 	}
 }
 
 static void
-up_read(struct bufferevent *bev, void *arg)
+hub_read(struct bufferevent *bev, void *arg)
 {
 	struct hub_conn *c = arg;
-	char line[SMTP_LINE_MAX];
+	char line[HUB_SMTP_LINE_MAX];
 
-	while (bev == c->up && c->u.state != UP_CLOSED && c->u.state != UP_HANDSHAKE) {
+	while (bev == c->hub_bev && c->hub.state != HUB_UP_CLOSED && c->hub.state != HUB_UP_HANDSHAKE) {
 		struct evbuffer *in = bufferevent_get_input(bev);
 		size_t eol_len = 0;
 		struct evbuffer_ptr p = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
 		if (p.pos < 0) {
-			if (evbuffer_get_length(in) >= SMTP_LINE_MAX) {
-				c->up_dead = 1;
-				hub_up_error(&c->u, "reply line from the Hub too long");
+			if (evbuffer_get_length(in) >= HUB_SMTP_LINE_MAX) {
+				c->hub_dead = 1;
+				hub_session_error(&c->hub, "reply line from the Hub too long");
 			}
 			break;
 		}
-		if ((size_t)p.pos + 2 > SMTP_LINE_MAX) {
-			c->up_dead = 1;
-			hub_up_error(&c->u, "reply line from the Hub too long");
+		if ((size_t)p.pos + 2 > HUB_SMTP_LINE_MAX) {
+			c->hub_dead = 1;
+			hub_session_error(&c->hub, "reply line from the Hub too long");
 			break;
 		}
 		size_t n = (size_t)p.pos;
 		evbuffer_remove(in, line, n);
 		evbuffer_drain(in, eol_len);
-		hub_up_line(&c->u, line, n);
+		hub_session_line(&c->hub, line, n);
 	}
 	settle(c);
 }
 
 static void
-up_write(struct bufferevent *bev, void *arg)
+hub_write(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	struct hub_conn *c = arg;
 
-	if (hub_session_paused(&c->s))
-		hub_session_resume(&c->s);	/* room again at the Hub */
+	if (hub_um_paused(&c->um))
+		hub_um_resume(&c->um);	/* room again at the Hub */
 	settle(c);
 }
 
 static void
-up_event(struct bufferevent *bev, short what, void *arg)
+hub_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct hub_conn *c = arg;
 	char reason[300];
 
 	if (what & BEV_EVENT_CONNECTED) {
-		if (!c->up_tls) {
-			hub_up_connected(&c->u);
+		if (!c->hub_tls) {
+			hub_session_connected(&c->hub);
 		} else {
 			SSL *ssl = bufferevent_openssl_get_ssl(bev);
 			long v = SSL_get_verify_result(ssl);
 			if (v != X509_V_OK || !SSL_get0_peer_certificate(ssl)) {
 				snprintf(reason, sizeof(reason), "certificate verification: %s",
 				    X509_verify_cert_error_string(v));
-				c->up_dead = 1;
-				hub_up_tls_done(&c->u, 0, reason);
+				c->hub_dead = 1;
+				hub_session_tls_done(&c->hub, 0, reason);
 			} else {
-				hub_up_tls_done(&c->u, 1, NULL);
+				hub_session_tls_done(&c->hub, 1, NULL);
 			}
 		}
 		settle(c);
 		return;
 	}
-	c->up_dead = 1;
-	if (c->up_tls && c->u.state == UP_HANDSHAKE) {
+	c->hub_dead = 1;
+	if (c->hub_tls && c->hub.state == HUB_UP_HANDSHAKE) {
 		unsigned long e = bufferevent_get_openssl_error(bev);
 		tls_failure_reason(bufferevent_openssl_get_ssl(bev), e, reason, sizeof(reason));
 		ERR_clear_error();
-		hub_up_tls_done(&c->u, 0, reason);
+		hub_session_tls_done(&c->hub, 0, reason);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		snprintf(reason, sizeof(reason), "no answer from the Hub within %d s (%s)",
-		    hub_up_timeout(&c->u), hub_up_state_name(c->u.state));
-		hub_up_error(&c->u, reason);
+		    hub_session_timeout(&c->hub), hub_session_state_name(c->hub.state));
+		hub_session_error(&c->hub, reason);
 	} else if (what & BEV_EVENT_EOF) {
 		snprintf(reason, sizeof(reason), "the Hub closed the connection (%s)",
-		    hub_up_state_name(c->u.state));
-		hub_up_error(&c->u, reason);
+		    hub_session_state_name(c->hub.state));
+		hub_session_error(&c->hub, reason);
 	} else {
 		int e = EVUTIL_SOCKET_ERROR();
-		unsigned long se = c->up_tls ? bufferevent_get_openssl_error(bev) : 0;
+		unsigned long se = c->hub_tls ? bufferevent_get_openssl_error(bev) : 0;
 		snprintf(reason, sizeof(reason), "connection to the Hub failed (%s): %s",
-		    hub_up_state_name(c->u.state),
+		    hub_session_state_name(c->hub.state),
 		    se ? ERR_reason_error_string(se) : e ? evutil_socket_error_to_string(e) : "error");
 		ERR_clear_error();
-		hub_up_error(&c->u, reason);
+		hub_session_error(&c->hub, reason);
 	}
 	settle(c);
 }
@@ -473,7 +478,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	char who[NETADDR_STRLEN];
 
 	netaddr_str(sa, who, sizeof(who));
-	if (!hub_client_allowed(hc, sa)) {
+	if (!hub_conf_client_allowed(hc, sa)) {
 		log_limited(LOG_NOTICE, EV_HUB_REFUSED,
 		    "client %s refused: not in hub_transport.clients", who);
 		refuse(fd, NULL);
@@ -496,35 +501,41 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	snprintf(c->client, sizeof(c->client), "%s", who);
 	TAILQ_INSERT_TAIL(&r->conns, c, link);
 	r->n++;
-	c->cli = bufferevent_socket_new(r->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->up = bufferevent_socket_new(r->base, -1, 0);
-	if (!c->cli || !c->up) {
-		if (!c->cli)
+	c->um_bev = bufferevent_socket_new(r->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->hub_bev = bufferevent_socket_new(r->base, -1, 0);
+	if (!c->um_bev || !c->hub_bev) {
+		if (!c->um_bev)
 			evutil_closesocket(fd);
 		conn_free(c);
 		return;
 	}
-	bufferevent_setcb(c->cli, cli_read, cli_write, cli_event, c);
-	bufferevent_setwatermark(c->cli, EV_READ, 0, HUB_CLIENT_READ);
-	bufferevent_setcb(c->up, up_read, up_write, up_event, c);
-	bufferevent_setwatermark(c->up, EV_WRITE, HUB_LOW, 0);
-	hub_session_init(&c->s, &session_ops, c, bufferevent_get_input(c->cli), who, hc);
-	hub_up_init(&c->u, &up_ops, c, hc->helo_name, hc->timeout, hc->data_timeout);
-	set_read_timeout(c->up, hc->timeout, hc->timeout);
-	bufferevent_enable(c->up, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(c->up, (struct sockaddr *)&hc->upstream.ss,
+	bufferevent_setcb(c->um_bev, um_read, um_write, um_event, c);
+	bufferevent_setwatermark(c->um_bev, EV_READ, 0, HUB_CLIENT_READ);
+	bufferevent_setcb(c->hub_bev, hub_read, hub_write, hub_event, c);
+	bufferevent_setwatermark(c->hub_bev, EV_WRITE, HUB_LOW, 0);
+	hub_um_init(&c->um, &um_ops, c, bufferevent_get_input(c->um_bev), who, hc);
+	hub_session_init(&c->hub, &hub_ops, c, hc->helo_name, hc->timeout, hc->data_timeout);
+	set_read_timeout(c->hub_bev, hc->timeout, hc->timeout);
+	bufferevent_enable(c->hub_bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(c->hub_bev, (struct sockaddr *)&hc->upstream.ss,
 	    (int)hc->upstream.len) != 0) {
 		char reason[200];
 		snprintf(reason, sizeof(reason), "cannot connect to the Hub: %s",
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		c->up_dead = 1;
-		hub_up_error(&c->u, reason);
+		c->hub_dead = 1;
+		hub_session_error(&c->hub, reason);
 	}
 	settle(c);
 }
 
+long
+hub_relay_fds(const struct hub_conf *c)
+{
+	return c && c->enabled ? 2L * c->max_sessions : 0;	/* the UM server's and the Hub's */
+}
+
 struct hub_relay *
-hub_start(struct event_base *base, const struct hub_conf *c, SSL_CTX *client_ctx,
+hub_relay_start(struct event_base *base, const struct hub_conf *c, SSL_CTX *client_ctx,
     char *err, size_t errlen)
 {
 	struct hub_relay *r = calloc(1, sizeof(*r));
@@ -556,10 +567,10 @@ hub_start(struct event_base *base, const struct hub_conf *c, SSL_CTX *client_ctx
 }
 
 void
-hub_reconf(struct hub_relay *r, const struct hub_conf *c, SSL_CTX *client_ctx)
+hub_relay_reconf(struct hub_relay *r, const struct hub_conf *c, SSL_CTX *client_ctx)
 {
 	if (!c->enabled) {
-		hub_stop(r);
+		hub_relay_stop(r);
 		return;
 	}
 	struct hub_snap *s = snap_new(c, client_ctx);
@@ -578,7 +589,7 @@ hub_reconf(struct hub_relay *r, const struct hub_conf *c, SSL_CTX *client_ctx)
 }
 
 void
-hub_stop(struct hub_relay *r)
+hub_relay_stop(struct hub_relay *r)
 {
 	struct hub_conn *c, *next;
 
@@ -590,19 +601,19 @@ hub_stop(struct hub_relay *r)
 	}
 	for (c = TAILQ_FIRST(&r->conns); c; c = next) {
 		next = TAILQ_NEXT(c, link);
-		hub_session_shutdown(&c->s);
+		hub_um_shutdown(&c->um);
 		settle(c);
 	}
 }
 
 int
-hub_active(const struct hub_relay *r)
+hub_relay_active(const struct hub_relay *r)
 {
 	return r ? r->n : 0;
 }
 
 void
-hub_free(struct hub_relay *r)
+hub_relay_free(struct hub_relay *r)
 {
 	struct hub_conn *c;
 

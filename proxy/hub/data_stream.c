@@ -2,18 +2,18 @@
 
 #include <string.h>
 
-#include "hub_data.h"
-#include "hub_reply.h"
+#include "data_stream.h"
+#include "smtp_syntax.h"
 
 void
-hub_dot_init(struct hub_dot *d, int lenient)
+hub_data_init(struct hub_data_scanner *d, int lenient)
 {
 	memset(d, 0, sizeof(*d));
 	d->lenient = lenient;
 }
 
-enum hub_data_scan
-hub_dot_scan(struct hub_dot *d, const unsigned char *p, size_t n, size_t *used)
+enum hub_data_result
+hub_data_scan(struct hub_data_scanner *d, const unsigned char *p, size_t n, size_t *used)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = p[i];
@@ -38,12 +38,12 @@ hub_dot_scan(struct hub_dot *d, const unsigned char *p, size_t n, size_t *used)
 		d->pos++;
 		d->prev_cr = ch == '\r';
 		/* 998 text octets + CR so far; only the LF may follow. */
-		if (d->pos > SMTP_LINE_MAX - 1 && !d->lenient) {
+		if (d->pos > HUB_SMTP_LINE_MAX - 1 && !d->lenient) {
 			*used = i;
 			return HUB_DATA_LONG;
 		}
-		if (d->lenient && d->pos > SMTP_LINE_MAX)
-			d->pos = SMTP_LINE_MAX;	/* no overflow, never an end line */
+		if (d->lenient && d->pos > HUB_SMTP_LINE_MAX)
+			d->pos = HUB_SMTP_LINE_MAX;	/* no overflow, never an end line */
 	}
 	*used = n;
 	return HUB_DATA_MORE;
