@@ -17,7 +17,7 @@ media_libmedia_la_LIBADD = util/libutil.la $(SRTP_LIBS) $(OPENSSL_LIBS) $(LIBEVE
 
 check_PROGRAMS += tests/unit/check_media
 UNIT_TESTS += tests/unit/check_media
-tests_unit_check_media_SOURCES = tests/unit/check_media_main.c tests/unit/media_suites.h \
+tests_unit_check_media_SOURCES = tests/unit/check_media.c tests/unit/media_suites.h \
 	tests/unit/check_media_sdes.c tests/unit/check_media_srtp.c \
 	tests/unit/check_media_pool.c tests/unit/check_media_relay.c \
 	tests/unit/check_media_ossl.c
