@@ -9,7 +9,7 @@ certs_libcerts_la_SOURCES = \
 	certs/select.c certs/select.h \
 	certs/gen_names.c certs/gen_names.h \
 	certs/generate.c certs/generate.h \
-	certs/request.c \
+	certs/request.c certs/request.h \
 	certs/trust.c certs/trust.h \
 	certs/export.c certs/export.h \
 	certs/expiry.c certs/expiry.h

@@ -20,6 +20,7 @@
 #include "certs/export.h"
 #include "certs/generate.h"
 #include "certs/info.h"
+#include "certs/request.h"
 #include "certs/scan.h"
 #include "certs/select.h"
 #include "certs/store.h"
