@@ -21,6 +21,6 @@ certs_libcerts_la_LIBADD = $(OPENSSL_LIBS)
 check_PROGRAMS += tests/unit/check_certs
 UNIT_TESTS += tests/unit/check_certs
 tests_unit_check_certs_SOURCES = tests/unit/check_certs.c
-tests_unit_check_certs_CPPFLAGS = -I$(top_builddir) -I$(top_srcdir) -I$(top_srcdir)/certs $(OPENSSL_CFLAGS)
+tests_unit_check_certs_CPPFLAGS = -I$(top_builddir) -I$(top_srcdir) $(OPENSSL_CFLAGS)
 tests_unit_check_certs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_certs_LDADD = certs/libcerts.la $(OPENSSL_LIBS) $(CHECK_LIBS)
