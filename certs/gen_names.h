@@ -13,8 +13,4 @@ char *certs_san_value(const struct certs_gen *gen);
 /* A subject of one CN. */
 X509_NAME *certs_cn_name(const char *cn);
 
-/* Writes a certificate, its chain and key into the store (see generate.c). */
-int certs_store_write(const char *store, X509 *leaf, STACK_OF(X509) *chain, EVP_PKEY *key,
-    char *path, size_t pathlen, char *err, size_t errlen);
-
 #endif

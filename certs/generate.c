@@ -10,10 +10,9 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "fsutil.h"
 #include "generate.h"
 #include "gen_names.h"
-#include "x509util.h"
+#include "store.h"
 
 int
 certs_key_type_parse(const char *s, enum certs_key_type *out)
@@ -96,30 +95,6 @@ certs_make_self_signed(const struct certs_gen *gen, EVP_PKEY *key, time_t now)
 		return NULL;
 	}
 	return x;
-}
-
-/* Writes leaf (+chain) and key to store/<stem>.pem at 0600. */
-int
-certs_store_write(const char *store, X509 *leaf, STACK_OF(X509) *chain, EVP_PKEY *key,
-    char *path, size_t pathlen, char *err, size_t errlen)
-{
-	char stem[128];
-	size_t len;
-	char *pem;
-	int r;
-
-	if (certs_ensure_dir(store, 0700, err, errlen) != 0)
-		return -1;
-	if (!(pem = certs_pem_encode(leaf, chain, key, &len))) {
-		snprintf(err, errlen, "cannot encode the certificate");
-		return -1;
-	}
-	certs_file_stem(leaf, stem, sizeof(stem));
-	snprintf(path, pathlen, "%s/%s.pem", store, stem);
-	r = certs_write_file(path, pem, len, 0600, 1, err, errlen);
-	OPENSSL_cleanse(pem, len);	/* the buffer held the private key */
-	free(pem);
-	return r;
 }
 
 int

@@ -14,6 +14,8 @@
 #include "fsutil.h"
 #include "gen_names.h"
 #include "generate.h"
+#include "request.h"
+#include "store.h"
 #include "x509util.h"
 
 #define PENDING_SUFFIX ".request.key"

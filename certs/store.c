@@ -15,6 +15,7 @@
 
 #include "fsutil.h"
 #include "store.h"
+#include "x509util.h"
 
 static int
 load_pem(const char *path, struct cert_identity *id, char *err, size_t errlen)
@@ -170,4 +171,28 @@ certs_describe(X509 *x, char *out, size_t len)
 	OPENSSL_free(hex);
 	BN_free(bn);
 	BIO_free(b);
+}
+
+/* Writes leaf (+chain) and key to store/<stem>.pem at 0600. */
+int
+certs_store_write(const char *store, X509 *leaf, STACK_OF(X509) *chain, EVP_PKEY *key,
+    char *path, size_t pathlen, char *err, size_t errlen)
+{
+	char stem[128];
+	size_t len;
+	char *pem;
+	int r;
+
+	if (certs_ensure_dir(store, 0700, err, errlen) != 0)
+		return -1;
+	if (!(pem = certs_pem_encode(leaf, chain, key, &len))) {
+		snprintf(err, errlen, "cannot encode the certificate");
+		return -1;
+	}
+	certs_file_stem(leaf, stem, sizeof(stem));
+	snprintf(path, pathlen, "%s/%s.pem", store, stem);
+	r = certs_write_file(path, pem, len, 0600, 1, err, errlen);
+	OPENSSL_cleanse(pem, len);	/* the buffer held the private key */
+	free(pem);
+	return r;
 }

@@ -21,6 +21,12 @@ void certs_identity_free(struct cert_identity *id);
 /* A verification store of every *.pem and *.crt in dir. NULL and err on failure. */
 X509_STORE *certs_load_trust(const char *dir, char *err, size_t errlen);
 
+/* Writes leaf, its chain (may be NULL) and key to store/<stem>.pem (stem
+ * from the leaf's CN), mode 0600, never overwriting; creates store (0700)
+ * when missing. The path goes to path. 0, or -1 with a message in err. */
+int certs_store_write(const char *store, X509 *leaf, STACK_OF(X509) *chain, EVP_PKEY *key,
+    char *path, size_t pathlen, char *err, size_t errlen);
+
 /* SHA-1 thumbprint: 40 uppercase hex digits. */
 void certs_thumbprint(X509 *x, char out[41]);
 

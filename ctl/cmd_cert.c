@@ -12,6 +12,7 @@
 
 #include "certs/export.h"
 #include "certs/generate.h"
+#include "certs/request.h"
 #include "certs/select.h"
 #include "ctl/cert_print.h"
 #include "ctl/ctl.h"

@@ -12,15 +12,15 @@ media_libmedia_la_SOURCES = \
 	media/srtp_ctx.c media/srtp_ctx.h \
 	media/srtp_ossl.c media/srtp_ossl.h \
 	media/stream.c media/stream.h
-media_libmedia_la_CPPFLAGS = -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+media_libmedia_la_CPPFLAGS = -I$(top_builddir) -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
 media_libmedia_la_LIBADD = util/libutil.la $(SRTP_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
 
 check_PROGRAMS += tests/unit/check_media
 UNIT_TESTS += tests/unit/check_media
-tests_unit_check_media_SOURCES = tests/unit/check_media_main.c tests/unit/media_suites.h \
+tests_unit_check_media_SOURCES = tests/unit/check_media.c tests/unit/media_suites.h \
 	tests/unit/check_media_sdes.c tests/unit/check_media_srtp.c \
 	tests/unit/check_media_pool.c tests/unit/check_media_relay.c \
 	tests/unit/check_media_ossl.c
-tests_unit_check_media_CPPFLAGS = -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_check_media_CPPFLAGS = -I$(top_builddir) -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_check_media_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_media_LDADD = media/libmedia.la $(CHECK_LIBS)

@@ -45,7 +45,7 @@
 # Environment: UMSBCD (a build without sanitizers), STEPS (default
 # "50 100 200 400 800 1600 2400"), STEP_SECONDS, WARMUP_SECONDS, LOSS_LIMIT,
 # SETUP_CPS (SIPp call rate while setting a step's calls up, default 200),
-# MEDIAGEN (a prebuilt mediagen; default: built here with cc),
+# MEDIAGEN (default: tests/bench/mediagen of UMSBCD's build),
 # UMSBCD_MEDIA_WORKERS (media.workers; default: umsbcd's, one per CPU),
 # UMSBCD_MEDIA_EXTRA (appended to umsbcd's config), RTPENGINE_ARGS (added to
 # rtpengine's command line), GEN_RT (SCHED_FIFO priority of mediagen's two
@@ -70,15 +70,9 @@ MAXSOCK=$(( $(ulimit -n) - 500 ))
 case $MODE in umsbcd|rtpengine|both) ;; *) fail "usage: media.sh [umsbcd|rtpengine|both]" ;; esac
 
 # --- the generator ---------------------------------------------------------
-if [ -n "${MEDIAGEN:-}" ]; then
-	[ -x "$MEDIAGEN" ] || fail "MEDIAGEN=$MEDIAGEN is not executable"
-	MG=$MEDIAGEN
-else
-	need cc
-	MG=$TD/mediagen
-	cc -O2 -Wall -o "$MG" "$BENCH/mediagen.c" -lsrtp2 -lssl -lcrypto -lpthread 2>"$TD/cc.err" ||
-		{ cat "$TD/cc.err"; fail "cannot build mediagen (libsrtp2-dev, libssl-dev installed?)"; }
-fi
+# mediagen links the media library: make builds it next to umsbcd.
+MG=${MEDIAGEN:-$(dirname "$(dirname "$UMSBCD")")/tests/bench/mediagen}
+[ -x "$MG" ] || fail "no mediagen at $MG: run make in the build of UMSBCD, or set MEDIAGEN"
 
 # --- the machine -----------------------------------------------------------
 # busy share of all cores and processes started per second, over 2 s, before

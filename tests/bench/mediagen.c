@@ -9,7 +9,7 @@
  * from the address:port its SDP names and every call's SDP names the same one.
  *
  *   mediagen run [-g ADDR:PORT] [-u ADDR:PORT] [-n CALLS] [-w WARMUP_S] [-d SECS]
- *                [-p RELAY_PID] [-l LOSS_LIMIT_PCT] [-R RT_PRIO] [-L] [-N LABEL] MAPFILE
+ *                [-p RELAY_PID] [-l LOSS_LIMIT_PCT] [-R RT_PRIO] [-N LABEL] MAPFILE
  *       Plays the first CALLS calls of MAPFILE (default: all) for WARMUP_S
  *       (default 1) + SECS (default 10) seconds and prints one row of figures
  *       measured over the last SECS seconds (see "mediagen header"); loss% =
@@ -18,8 +18,10 @@
  *       could not keep up (it then says why), 1 = error.
  *       -R: run the two end threads SCHED_FIFO at that priority, so that the
  *       packets leave on time however busy the machine is (a NIC does not
- *       wait for the scheduler either). -L: libsrtp2 for every packet instead
- *       of the OpenSSL path (see fsrtp below).
+ *       wait for the scheduler either).
+ *       SRTP is the media library's (media/srtp_ctx.c: libsrtp2 with the
+ *       OpenSSL ciphers of media/srtp_ossl.c, which the relay uses too), as
+ *       are the suite names, key lengths and base64 of the keys.
  *   mediagen header        the column names of the rows "run" prints
  *   mediagen ng-setup -s NG_ADDR:PORT -n CALLS -o MAPFILE [-c CALLID_PREFIX]
  *                [-g ADDR:PORT] [-u ADDR:PORT] [-D DIR1,DIR2] [-S SUITE]
@@ -38,7 +40,7 @@
  * relay), RELAY_* = the ones the relay sends with (relay -> gateway). A key is
  * the base64 key||salt of the inline: parameter, without |lifetime or |MKI.
  *
- * Build: cc -O2 -o mediagen mediagen.c -lsrtp2 -lssl -lcrypto -lpthread
+ * Built by make (tests/bench/mediagen), linked with media/libmedia.la.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -61,14 +63,14 @@
 #include <unistd.h>
 
 #include <linux/sock_diag.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <srtp2/srtp.h>
+
+#include "media/b64.h"
+#include "media/sdes.h"
+#include "media/srtp_ctx.h"
 
 #define PAYLOAD 160		/* PCMU, 20 ms at 8 kHz */
 #define RTP_HDR 12
-#define PKT_MAX (RTP_HDR + PAYLOAD + SRTP_MAX_TRAILER_LEN + 16)
+#define PKT_MAX (RTP_HDR + PAYLOAD + SRTPCTX_TRAILER)
 #define RBUF 2048
 #define PTIME_NS 20000000LL
 #define SLOTS 20		/* calls are spread over 20 send slots of 1 ms */
@@ -127,6 +129,16 @@ get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* RTP header length with CSRCs and extension; -1 if it overruns len. */
+static int
+rtp_hdr_len(const uint8_t *p, int len)
+{
+	int hl = RTP_HDR + 4 * (p[0] & 0x0f);
+	if ((p[0] & 0x10) && len >= hl + 4)
+		hl += 4 + 4 * ((p[hl + 2] << 8) | p[hl + 3]);
+	return hl <= len ? hl : -1;
+}
+
 static void
 parse_addr(const char *s, struct sockaddr_in *a)
 {
@@ -145,307 +157,30 @@ parse_addr(const char *s, struct sockaddr_in *a)
 }
 
 /* ------------------------------------------------------------------------ */
-/* SRTP suites and keys                                                      */
+/* SRTP keys: the media library's suites, base64 and contexts               */
 
-struct suite {
-	const char *name;
-	size_t keylen;		/* master key + master salt */
-	void (*rtp)(srtp_crypto_policy_t *);
-	void (*rtcp)(srtp_crypto_policy_t *);
-};
-
-static const struct suite suites[] = {
-	{ "AES_CM_128_HMAC_SHA1_80", 30, srtp_crypto_policy_set_rtp_default,
-	  srtp_crypto_policy_set_rtcp_default },
-	{ "AES_CM_128_HMAC_SHA1_32", 30, srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32,
-	  srtp_crypto_policy_set_rtcp_default },
-	{ "AES_256_CM_HMAC_SHA1_80", 46, srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80,
-	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 },
-	{ "AES_256_CM_HMAC_SHA1_32", 46, srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32,
-	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 },
-	{ "AEAD_AES_128_GCM", 28, srtp_crypto_policy_set_aes_gcm_128_16_auth,
-	  srtp_crypto_policy_set_aes_gcm_128_16_auth },
-	{ "AEAD_AES_256_GCM", 44, srtp_crypto_policy_set_aes_gcm_256_16_auth,
-	  srtp_crypto_policy_set_aes_gcm_256_16_auth },
-};
-
-static const struct suite *
-suite_by_name(const char *n, size_t len)
+static enum sdes_suite
+suite_named(const char *name)
 {
-	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
-		if (strlen(suites[i].name) == len && memcmp(suites[i].name, n, len) == 0)
-			return &suites[i];
-	return NULL;
+	return media_sdes_suite_from_name(name, strlen(name));
 }
 
-/* base64 (padding optional) -> bytes; -1 on error */
-static int
-b64_decode(const char *s, uint8_t *out, size_t outsize)
+/* A context for the suite and base64 key||salt of a map line. */
+static struct srtpctx *
+map_srtpctx(const char *suite, const char *key, enum srtpctx_dir dir, const char *path, int line)
 {
-	char tmp[128];
-	size_t n = strlen(s);
-	if (n == 0 || n + 3 >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, s, n);
-	size_t pad = 0;
-	while (n % 4) {
-		tmp[n++] = '=';
-		pad++;
-	}
-	for (size_t i = n; i-- > 0 && tmp[i] == '=';)
-		if (i < n - pad)
-			pad++;
-	tmp[n] = 0;
-	uint8_t buf[96];
-	int r = EVP_DecodeBlock(buf, (const unsigned char *)tmp, (int)n);
-	if (r < 0 || (size_t)r < pad)
-		return -1;
-	r -= (int)pad;
-	if ((size_t)r > outsize)
-		return -1;
-	memcpy(out, buf, (size_t)r);
-	return r;
-}
-
-static srtp_t
-srtp_session(const char *suite, const char *key, int inbound, int line)
-{
-	const struct suite *su = suite_by_name(suite, strlen(suite));
-	if (!su)
-		die("map line %d: unknown SRTP suite '%s'", line, suite);
-	uint8_t k[64];
-	int n = b64_decode(key, k, sizeof(k));
-	if (n != (int)su->keylen)
-		die("map line %d: key '%s' decodes to %d bytes, %s needs %zu", line, key, n,
-		    suite, su->keylen);
-	srtp_policy_t p;
-	memset(&p, 0, sizeof(p));
-	su->rtp(&p.rtp);
-	su->rtcp(&p.rtcp);
-	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-	p.key = k;
-	p.window_size = 1024;
-	p.next = NULL;
-	srtp_t s;
-	srtp_err_status_t e = srtp_create(&s, &p);
-	if (e != srtp_err_status_ok)
-		die("map line %d: srtp_create failed (%d)", line, (int)e);
-	return s;
-}
-
-/* ------------------------------------------------------------------------ */
-/* SRTP with OpenSSL: the AES-CM / HMAC-SHA1 suites (RFC 3711, RFC 6188)     */
-/* Debian's libsrtp2 does its crypto with NSS, which costs the generator
- * several times what the relays spend per packet (a new NSS context per
- * packet, locks, allocations): with it the generator, not the relay, was the
- * limit from ~600 calls on two cores. This path keeps AES keys and HMAC
- * states per call and is checked against libsrtp2 before each run
- * (srtp_selftest); -L uses libsrtp2 for every packet instead.             */
-
-struct fsrtp {
-	EVP_CIPHER_CTX *ecb;		/* AES-ECB under the session key: counter blocks */
-	EVP_MD_CTX *hi, *ho;		/* HMAC-SHA1 inner/outer states after the key */
-	uint8_t salt[14];
-	int tag;			/* 10 or 4 */
-	/* receiver: RFC 3711 3.3.1 index estimation */
-	int started;
-	uint32_t roc;
-	uint16_t s_l;
-};
-
-static int
-fsrtp_supported(const struct suite *su)
-{
-	return strstr(su->name, "_CM_") != NULL;
-}
-
-/* out (n <= 256) = [out XOR] AES-CM keystream starting at iv (counter in iv[14..15]) */
-static void
-aes_cm(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], uint8_t *out, size_t n, int xor)
-{
-	uint8_t ctr[256], ks[256];
-	size_t blocks = (n + 15) / 16;
-	for (size_t b = 0; b < blocks; b++) {
-		memcpy(ctr + 16 * b, iv, 14);
-		ctr[16 * b + 14] = (uint8_t)(b >> 8);
-		ctr[16 * b + 15] = (uint8_t)b;
-	}
-	int ol = 0;
-	EVP_EncryptUpdate(ecb, ks, &ol, ctr, (int)(blocks * 16));
-	for (size_t i = 0; i < n; i++)
-		out[i] = xor ? out[i] ^ ks[i] : ks[i];
-}
-
-static EVP_CIPHER_CTX *
-aes_ecb(const uint8_t *key, size_t keylen)
-{
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	if (!c || EVP_EncryptInit_ex(c, keylen == 32 ? EVP_aes_256_ecb() : EVP_aes_128_ecb(), NULL,
-	    key, NULL) != 1)
-		die("OpenSSL: AES-ECB init failed");
-	EVP_CIPHER_CTX_set_padding(c, 0);
+	struct sdes_key k = { .suite = suite_named(suite) };
+	if (k.suite == SDES_NONE)
+		die("%s line %d: unknown SRTP suite '%s'", path, line, suite);
+	size_t want = media_sdes_key_len(k.suite) + media_sdes_salt_len(k.suite);
+	int n = media_b64_decode(key, strlen(key), k.key_salt, sizeof(k.key_salt));
+	if (n != (int)want)
+		die("%s line %d: key '%s' decodes to %d bytes, %s needs %zu", path, line, key, n,
+		    suite, want);
+	struct srtpctx *c = media_srtpctx_new(&k, dir);
+	if (!c)
+		die("%s line %d: no SRTP context for %s", path, line, suite);
 	return c;
-}
-
-/* master key||salt -> session keys (key derivation rate 0, RFC 3711 4.3) */
-static void
-fsrtp_init(struct fsrtp *f, const struct suite *su, const uint8_t *master)
-{
-	size_t kl = su->keylen - 14;	/* 16 or 32 */
-	memset(f, 0, sizeof(*f));
-	const uint8_t *msalt = master + kl;
-	EVP_CIPHER_CTX *prf = aes_ecb(master, kl);
-	uint8_t ek[32], ak[20], iv[16];
-	for (int label = 0; label < 3; label++) {
-		memset(iv, 0, sizeof(iv));
-		memcpy(iv, msalt, 14);
-		iv[7] ^= (uint8_t)label;
-		aes_cm(prf, iv, label == 0 ? ek : label == 1 ? ak : f->salt,
-		    label == 0 ? kl : label == 1 ? 20 : 14, 0);
-	}
-	EVP_CIPHER_CTX_free(prf);
-	f->ecb = aes_ecb(ek, kl);
-	uint8_t pad[64];
-	f->hi = EVP_MD_CTX_new();
-	f->ho = EVP_MD_CTX_new();
-	for (int k = 0; k < 2; k++) {
-		memset(pad, 0, sizeof(pad));
-		memcpy(pad, ak, 20);
-		for (int i = 0; i < 64; i++)
-			pad[i] ^= k == 0 ? 0x36 : 0x5c;
-		EVP_MD_CTX *m = k == 0 ? f->hi : f->ho;
-		if (!m || EVP_DigestInit_ex(m, EVP_sha1(), NULL) != 1 || EVP_DigestUpdate(m, pad, 64) != 1)
-			die("OpenSSL: SHA-1 init failed");
-	}
-	f->tag = strstr(su->name, "_32") ? 4 : 10;
-}
-
-static void
-fsrtp_mac(struct fsrtp *f, EVP_MD_CTX *tmp, const uint8_t *p, size_t n, uint32_t roc, uint8_t out[20])
-{
-	uint8_t r[4], d[20];
-	unsigned dl;
-	put32(r, roc);
-	EVP_MD_CTX_copy_ex(tmp, f->hi);
-	EVP_DigestUpdate(tmp, p, n);
-	EVP_DigestUpdate(tmp, r, 4);
-	EVP_DigestFinal_ex(tmp, d, &dl);
-	EVP_MD_CTX_copy_ex(tmp, f->ho);
-	EVP_DigestUpdate(tmp, d, 20);
-	EVP_DigestFinal_ex(tmp, out, &dl);
-}
-
-static int
-rtp_hdr_len(const uint8_t *p, int len)
-{
-	int hl = RTP_HDR + 4 * (p[0] & 0x0f);
-	if ((p[0] & 0x10) && len >= hl + 4)
-		hl += 4 + 4 * ((p[hl + 2] << 8) | p[hl + 3]);
-	return hl <= len ? hl : -1;
-}
-
-static void
-fsrtp_crypt(struct fsrtp *f, uint8_t *p, int hl, int len, uint32_t roc)
-{
-	uint8_t iv[16] = { 0 };
-	memcpy(iv, f->salt, 14);
-	for (int i = 0; i < 4; i++)
-		iv[4 + i] ^= p[8 + i];			/* SSRC */
-	iv[8] ^= (uint8_t)(roc >> 24);			/* index = ROC || SEQ */
-	iv[9] ^= (uint8_t)(roc >> 16);
-	iv[10] ^= (uint8_t)(roc >> 8);
-	iv[11] ^= (uint8_t)roc;
-	iv[12] ^= p[2];
-	iv[13] ^= p[3];
-	for (int off = hl; off < len; off += 256)
-		aes_cm(f->ecb, iv, p + off, (size_t)(len - off < 256 ? len - off : 256), 1);
-}
-
-static int
-fsrtp_protect(struct fsrtp *f, EVP_MD_CTX *tmp, uint8_t *p, int *len, uint32_t roc)
-{
-	int hl = rtp_hdr_len(p, *len);
-	if (hl < 0 || *len - hl > 256)
-		return -1;
-	fsrtp_crypt(f, p, hl, *len, roc);
-	uint8_t t[20];
-	fsrtp_mac(f, tmp, p, (size_t)*len, roc, t);
-	memcpy(p + *len, t, (size_t)f->tag);
-	*len += f->tag;
-	return 0;
-}
-
-/* 0, or -1 = does not authenticate */
-static int
-fsrtp_unprotect(struct fsrtp *f, EVP_MD_CTX *tmp, uint8_t *p, int *len)
-{
-	int n = *len - f->tag;
-	int hl = n >= RTP_HDR ? rtp_hdr_len(p, n) : -1;
-	if (hl < 0 || n - hl > 256)
-		return -1;
-	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
-	uint32_t v = f->roc;
-	if (f->started) {
-		if (f->s_l < 32768) {
-			if ((int)seq - (int)f->s_l > 32768 && v > 0)
-				v--;
-		} else if ((int)f->s_l - 32768 > (int)seq)
-			v++;
-	}
-	uint8_t t[20];
-	fsrtp_mac(f, tmp, p, (size_t)n, v, t);
-	if (CRYPTO_memcmp(t, p + n, (size_t)f->tag) != 0)
-		return -1;
-	if (!f->started || v > f->roc || (v == f->roc && seq > f->s_l)) {
-		f->started = 1;
-		f->roc = v;
-		f->s_l = seq;
-	}
-	fsrtp_crypt(f, p, hl, n, v);
-	*len = n;
-	return 0;
-}
-
-/* The same packets through libsrtp2 and through fsrtp, both ways, across a
- * sequence number wrap: they must agree byte for byte. */
-static void
-srtp_selftest(const char *suite, const char *key, int line)
-{
-	const struct suite *su = suite_by_name(suite, strlen(suite));
-	uint8_t k[64];
-	b64_decode(key, k, sizeof(k));
-	srtp_t ltx = srtp_session(suite, key, 0, line), lrx = srtp_session(suite, key, 1, line);
-	struct fsrtp ftx, frx;
-	fsrtp_init(&ftx, su, k);
-	fsrtp_init(&frx, su, k);
-	EVP_MD_CTX *tmp = EVP_MD_CTX_new();
-	uint16_t seqs[] = { 65533, 65534, 65535, 0, 1, 2 };
-	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
-		uint8_t a[PKT_MAX], b[PKT_MAX], plain[PKT_MAX];
-		memset(a, 0, sizeof(a));
-		a[0] = 0x80;
-		a[2] = (uint8_t)(seqs[i] >> 8);
-		a[3] = (uint8_t)seqs[i];
-		put32(a + 4, 160u * seqs[i]);
-		put32(a + 8, 0x12345678);
-		for (int j = 0; j < PAYLOAD; j++)
-			a[RTP_HDR + j] = (uint8_t)(j * 31 + i);
-		memcpy(plain, a, RTP_HDR + PAYLOAD);
-		memcpy(b, a, sizeof(a));
-		int la = RTP_HDR + PAYLOAD, lb = la;
-		uint32_t roc = seqs[i] < 100 ? 1 : 0;
-		if (srtp_protect(ltx, a, &la) != srtp_err_status_ok ||
-		    fsrtp_protect(&ftx, tmp, b, &lb, roc) != 0 || la != lb || memcmp(a, b, (size_t)la) != 0)
-			die("map line %d: OpenSSL SRTP (%s) differs from libsrtp2's on seq %u: run with -L",
-			    line, suite, seqs[i]);
-		if (fsrtp_unprotect(&frx, tmp, a, &la) != 0 || la != RTP_HDR + PAYLOAD ||
-		    memcmp(a, plain, (size_t)la) != 0 || srtp_unprotect(lrx, b, &lb) != srtp_err_status_ok)
-			die("map line %d: OpenSSL SRTP (%s) cannot read libsrtp2's packet seq %u: run with -L",
-			    line, suite, seqs[i]);
-	}
-	srtp_dealloc(ltx);
-	srtp_dealloc(lrx);
-	EVP_MD_CTX_free(tmp);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -455,11 +190,9 @@ enum { GW = 0, UM = 1 };	/* the two ends, and the direction each sends */
 
 struct call {
 	struct sockaddr_in relay[2];	/* [GW] outside leg port, [UM] inside leg port */
-	srtp_t tx;			/* gateway -> relay (with -L) */
-	srtp_t rx;			/* relay -> gateway (with -L) */
-	struct fsrtp ftx, frx;		/* the same without -L */
+	struct srtpctx *tx;		/* gateway -> relay */
+	struct srtpctx *rx;		/* relay -> gateway */
 	uint16_t seq[2];
-	uint32_t roc[2];
 	uint32_t ts[2];
 	uint32_t rx_win[2];		/* received in the window, by the receiving end */
 };
@@ -469,7 +202,6 @@ struct end {
 	int fd;
 	pthread_t th;
 	int32_t *port2call;		/* relay source port -> call index */
-	EVP_MD_CTX *md;			/* HMAC scratch */
 	/* sender */
 	uint64_t tx_win, tx_all, tx_err;
 	int64_t late_max_ns;
@@ -492,7 +224,6 @@ struct end {
 
 static struct call *calls;
 static int ncalls;
-static int use_libsrtp;
 static int rt_prio;		/* -R: SCHED_FIFO priority of the two end threads */
 static int64_t t_first, t_start, t_end, t_stop;
 static int64_t rt_off;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, for SO_TIMESTAMPNS */
@@ -533,9 +264,6 @@ build(struct end *e, int i, uint8_t *p)
 	struct call *c = &calls[i];
 	int d = e->side;
 	uint16_t seq = c->seq[d]++;
-	uint32_t roc = c->roc[d];
-	if (c->seq[d] == 0)
-		c->roc[d]++;
 	uint32_t ts = c->ts[d];
 	c->ts[d] += PAYLOAD;
 	p[0] = 0x80;
@@ -550,11 +278,8 @@ build(struct end *e, int i, uint8_t *p)
 	put32(pl + 8, (uint32_t)i);
 	memset(pl + 12, fill_byte(i, seq), PAYLOAD - 12);
 	int len = RTP_HDR + PAYLOAD;
-	if (d == GW) {
-		if (use_libsrtp ? srtp_protect(c->tx, p, &len) != srtp_err_status_ok :
-		    fsrtp_protect(&c->ftx, e->md, p, &len, roc) != 0)
-			return -1;
-	}
+	if (d == GW && media_srtpctx_protect(c->tx, p, &len, 0) != SRTPCTX_OK)
+		return -1;
 	if (now >= t_start && now < t_end)
 		e->tx_win++;
 	e->tx_all++;
@@ -633,15 +358,10 @@ receive_one(struct end *e, uint8_t *p, int len, const struct sockaddr_in *src, i
 		e->rx_rtcp++;
 		return;
 	}
-	if (e->side == GW && !use_libsrtp) {
-		if (fsrtp_unprotect(&c->frx, e->md, p, &len) != 0) {
-			e->rx_auth++;
-			return;
-		}
-	} else if (e->side == GW) {
-		srtp_err_status_t r = srtp_unprotect(c->rx, p, &len);
-		if (r != srtp_err_status_ok) {
-			if (r == srtp_err_status_replay_fail || r == srtp_err_status_replay_old)
+	if (e->side == GW) {
+		enum srtpctx_result r = media_srtpctx_unprotect(c->rx, p, &len, 0);
+		if (r != SRTPCTX_OK) {
+			if (r == SRTPCTX_REPLAY)
 				e->rx_replay++;
 			else
 				e->rx_auth++;
@@ -750,8 +470,7 @@ end_thread(void *arg)
 						e->skipped++;
 					/* the skipped calls' clocks move on as if they had sent */
 					for (int i = slot; i < ncalls; i += SLOTS) {
-						if (++calls[i].seq[e->side] == 0)
-							calls[i].roc[e->side]++;
+						calls[i].seq[e->side]++;
 						calls[i].ts[e->side] += PAYLOAD;
 					}
 					slot = (slot + 1) % SLOTS;
@@ -851,30 +570,8 @@ read_map(const char *path, int want)
 			*bar = 0;
 		if ((bar = strchr(rk, '|')))
 			*bar = 0;
-		const struct suite *sg = suite_by_name(gs, strlen(gs)), *sr = suite_by_name(rs, strlen(rs));
-		if (!sg || !sr)
-			die("%s line %d: unknown SRTP suite", path, ln);
-		if (!use_libsrtp && (!fsrtp_supported(sg) || !fsrtp_supported(sr))) {
-			if (n > 0)
-				die("%s line %d: a GCM suite after AES-CM lines: run with -L", path, ln);
-			use_libsrtp = 1;	/* GCM: libsrtp2 only */
-		}
-		if (n == 0 && !use_libsrtp) {
-			srtp_selftest(gs, gk, ln);
-			srtp_selftest(rs, rk, ln);
-		}
-		if (use_libsrtp) {
-			c->tx = srtp_session(gs, gk, 0, ln);
-			c->rx = srtp_session(rs, rk, 1, ln);
-		} else {
-			uint8_t mk[64];
-			if (b64_decode(gk, mk, sizeof(mk)) != (int)sg->keylen)
-				die("%s line %d: gateway key of the wrong length", path, ln);
-			fsrtp_init(&c->ftx, sg, mk);
-			if (b64_decode(rk, mk, sizeof(mk)) != (int)sr->keylen)
-				die("%s line %d: relay key of the wrong length", path, ln);
-			fsrtp_init(&c->frx, sr, mk);
-		}
+		c->tx = map_srtpctx(gs, gk, SRTPCTX_OUTBOUND, path, ln);
+		c->rx = map_srtpctx(rs, rk, SRTPCTX_INBOUND, path, ln);
 		c->seq[GW] = (uint16_t)(n * 7919u);
 		c->seq[UM] = (uint16_t)(n * 104729u);
 		c->ts[GW] = (uint32_t)n * 1000003u;
@@ -1039,10 +736,9 @@ cmd_run(int argc, char **argv)
 	int want = 0, pid = 0, opt;
 	double warm = 1, dur = 10, limit = 1;
 	const char *label = NULL;
-	while ((opt = getopt(argc, argv, "g:u:n:w:d:p:l:N:LR:")) != -1) {
+	while ((opt = getopt(argc, argv, "g:u:n:w:d:p:l:N:R:")) != -1) {
 		switch (opt) {
 		case 'R': rt_prio = atoi(optarg); break;
-		case 'L': use_libsrtp = 1; break;
 		case 'g': parse_addr(optarg, &gwa); break;
 		case 'u': parse_addr(optarg, &uma); break;
 		case 'n': want = atoi(optarg); break;
@@ -1056,8 +752,8 @@ cmd_run(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		die("run: the mapping file is missing");
-	if (srtp_init() != srtp_err_status_ok)
-		die("srtp_init failed");
+	if (media_srtpctx_global_init() != 0)
+		die("the media library's SRTP (libsrtp2 with OpenSSL ciphers) did not start");
 	ncalls = read_map(argv[optind], want);
 	if (ncalls == 0)
 		die("no calls in %s", argv[optind]);
@@ -1068,7 +764,6 @@ cmd_run(int argc, char **argv)
 		e->fd = open_sock(s == GW ? &gwa : &uma);
 		e->port2call = malloc(65536 * sizeof(int32_t));
 		e->hist = calloc(HIST_N, sizeof(uint32_t));
-		e->md = EVP_MD_CTX_new();
 		if (!e->port2call || !e->hist)
 			die("out of memory");
 		for (int p = 0; p < 65536; p++)
@@ -1375,7 +1070,7 @@ sdp_media(const char *sdp, char *addr, size_t asize, int *port, char *suite, cha
 		} else if (in_audio && !*suite && strncmp(l, "a=crypto:", 9) == 0) {
 			char s[64], k[128];
 			if (sscanf(l, "a=crypto:%*d %63s inline:%127[A-Za-z0-9+/=]", s, k) == 2 &&
-			    suite_by_name(s, strlen(s))) {
+			    suite_named(s) != SDES_NONE) {
 				strcpy(suite, s);
 				strcpy(key, k);
 			}
@@ -1422,8 +1117,8 @@ cmd_ng(int argc, char **argv, int setup)
 	char gwip[32], umip[32];
 	inet_ntop(AF_INET, &gwa.sin_addr, gwip, sizeof(gwip));
 	inet_ntop(AF_INET, &uma.sin_addr, umip, sizeof(umip));
-	const struct suite *su = suite_by_name(suite, strlen(suite));
-	if (!su)
+	enum sdes_suite su = suite_named(suite);
+	if (su == SDES_NONE)
 		die("unknown suite %s", suite);
 	FILE *f = NULL;
 	if (setup && !(f = fopen(out, "w")))
@@ -1444,11 +1139,12 @@ cmd_ng(int argc, char **argv, int setup)
 			free(d.p);
 			continue;
 		}
-		uint8_t k[64];
-		unsigned char kb[96];
-		if (RAND_bytes(k, (int)su->keylen) != 1)
-			die("RAND_bytes failed");
-		EVP_EncodeBlock(kb, k, (int)su->keylen);
+		struct sdes_crypto cr;
+		char kb[96];
+		if (media_sdes_generate(su, 1, &cr) != SDES_OK ||
+		    media_b64_encode(cr.key.key_salt, media_sdes_key_len(su) + media_sdes_salt_len(su),
+		    kb, sizeof(kb)) < 0)
+			die("cannot make a %s key", suite);
 		char sdp[1024];
 		snprintf(sdp, sizeof(sdp),
 		    "v=0\r\no=gw %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"

@@ -1,47 +1,28 @@
 # common.sh -- sourced by run.sh and long.sh: where things are, the targets,
-# their seeds and how each is built with clang (libFuzzer + ASan + UBSan).
+# their seeds, and their build (build.sh: a configured fuzzing build of this
+# tree in $FUZZ_BUILD, default build/fuzz, made by the Makefiles).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${FUZZ_BUILD:-$top/build/fuzz}
 artifacts=$here/artifacts
-targets=${FUZZ_TARGETS:-fuzz_sipmsg fuzz_sdp fuzz_call fuzz_srtp fuzz_sipframe fuzz_control}
-mkdir -p "$out" "$artifacts"
-cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top -I$top/proxy"
-# config.h of an out-of-tree build is not needed: the target defines what it uses.
-printf '#define PACKAGE_VERSION "fuzz"\n' > "$out/config.h"
+# Every tests/fuzz/fuzz_*.c is a target.
+targets=${FUZZ_TARGETS:-$(cd "$here" && ls fuzz_*.c | sed 's/\.c$//' | tr '\n' ' ')}
+mkdir -p "$artifacts"
 
-# build_target NAME PKG-CONFIG-PACKAGES SOURCES-AND-LIBS...
-build_target() {
-	local name=$1 pkgs=$2; shift 2
-	clang $cflags $(pkg-config --cflags $pkgs) -I"$out" -o "$out/$name" "$here/$name.c" "$@" \
-		$(pkg-config --libs $pkgs)
+# fuzz_build_all: builds every target of $targets; $out/tests/fuzz/NAME each.
+fuzz_build_all() {
+	# shellcheck disable=SC2086 # one word per target
+	bash "$here/build.sh" "$out" $targets
 }
 
-# fuzz_build NAME: builds $out/NAME.
-fuzz_build() {
-	local p=$top/proxy m=$top/media
-	local all="sofia-sip-ua openssl libsrtp2 libevent libevent_pthreads libconfig libpcre2-8"
-	case $1 in
-	fuzz_sipmsg) build_target fuzz_sipmsg "sofia-sip-ua openssl" "$p/sipmsg.c" ;;
-	fuzz_sdp) build_target fuzz_sdp "sofia-sip-ua openssl" "$p/sdp_rewrite.c" ;;
-	# The call layer with its config loader and a real media relay behind it.
-	fuzz_call) build_target fuzz_call "$all" "$p"/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,log,policy_conf,numrule,resolve,resolve_lookup,resolve_srv}.c "$p"/hub/conf.c \
-		"$m"/{b64,packet,portpool,relay,sdes,srtp_ctx,srtp_ossl,stream}.c "$top"/util/{hashtab,jobq,netaddr}.c \
-		-lpthread -lresolv ;;
-	# Media datagrams through libsrtp2 and our OpenSSL ciphers.
-	fuzz_srtp) build_target fuzz_srtp "$all" "$m"/{b64,sdes,srtp_ctx,srtp_ossl}.c -lpthread ;;
-	# SIP over TCP/TLS cut into reads; the control socket's lines.
-	fuzz_sipframe) build_target fuzz_sipframe "sofia-sip-ua libevent_core" "$p/sipframe.c" "$p/sipmsg.c" ;;
-	fuzz_control) build_target fuzz_control "libevent_core" "$p/control.c" ;;
-	*) echo "fuzz: unknown target $1" >&2; return 2 ;;
-	esac
-}
+# fuzz_bin NAME: the target's executable.
+fuzz_bin() { echo "$out/tests/fuzz/$1"; }
 
-# fuzz_seeds NAME: the directories of its seed inputs.
+# fuzz_seeds NAME: the directories of its seed inputs, corpus/NAME first.
 fuzz_seeds() {
 	case $1 in
-	fuzz_sipmsg) echo "$here/corpus $top/tests/integration/rfc4475" ;;
-	*) echo "$here/corpus-${1#fuzz_}" ;;
+	fuzz_sipmsg) echo "$here/corpus/$1 $top/tests/integration/rfc4475" ;;
+	*) echo "$here/corpus/$1" ;;
 	esac
 }
 

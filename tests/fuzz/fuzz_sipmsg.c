@@ -1,7 +1,7 @@
 /* libFuzzer target: every byte a peer sends goes through sipmsg_parse, then,
  * as in the proxy, validation, a locally built answer (from the raw text when
  * sofia-sip could not read the request), ACK/CANCEL building and
- * re-serialisation after our edits. Seeds: corpus/ and the RFC 4475
+ * re-serialisation after our edits. Seeds: corpus/fuzz_sipmsg/ and the RFC 4475
  * messages of tests/integration/rfc4475/. */
 #include "config.h"
 

@@ -2,7 +2,8 @@
 # long.sh [SECONDS] -- fuzzing that keeps going: builds the targets as run.sh
 # does and runs each (FUZZ_TARGETS, default all) for SECONDS (default 600)
 # with a random seed (FUZZ_SEED, default 0), from its seeds and a corpus kept
-# between runs in $FUZZ_CORPUS/NAME (default build/fuzz/corpus-long/NAME).
+# between runs in $FUZZ_CORPUS/NAME (default build/fuzz/corpus-long/NAME; the
+# seeds are tests/fuzz/corpus/NAME).
 # The inputs a run adds that bring new coverage are merged into that corpus.
 # Prints per target: runs, exec/s, coverage, corpus size and any finding
 # (saved in tests/fuzz/artifacts/); exits 1 if there was one.
@@ -11,9 +12,7 @@ set -euo pipefail
 secs=${1:-600}
 seed=${FUZZ_SEED:-0}
 corpora=${FUZZ_CORPUS:-$out/corpus-long}
-for t in $targets; do
-	fuzz_build "$t"
-done
+fuzz_build_all
 
 # final_stat NAME LOG: a figure of libFuzzer's -print_final_stats.
 final_stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
@@ -27,9 +26,9 @@ long_target() {
 	log=$out/$name-long.log
 	mkdir -p "$corpus"
 	# New inputs go to the first directory; the corpus and the seeds are read.
-	"$out/$name" -max_total_time="$secs" -seed="$seed" $(fuzz_opts "$name") \
+	"$(fuzz_bin "$name")" -max_total_time="$secs" -seed="$seed" $(fuzz_opts "$name") \
 		"$new" "$corpus" $seeds >"$log" 2>&1 || rc=$?
-	"$out/$name" -merge=1 $(fuzz_opts "$name") "$corpus" "$new" $seeds >"$log.merge" 2>&1 ||
+	"$(fuzz_bin "$name")" -merge=1 $(fuzz_opts "$name") "$corpus" "$new" $seeds >"$log.merge" 2>&1 ||
 		echo "fuzz-long: $name: merge failed, see $log.merge" >&2
 	local finds
 	finds=$(find "$artifacts" -type f -name "$name-*" -newer "$stamp" | sort)

@@ -1,5 +1,6 @@
 #!/bin/bash
-# run.sh [RUNS] -- build the libFuzzer targets with clang (ASan + UBSan) and run
+# run.sh [RUNS] -- build the libFuzzer targets (build.sh: clang, ASan + UBSan,
+# the Makefiles' own libraries, in build/fuzz or FUZZ_BUILD) and run
 # each for RUNS inputs (default 2000000) from its seed corpus with a fixed seed,
 # so that CI is deterministic; FUZZ_SEED=0 and a large RUNS explore instead
 # (long.sh does that for a time, with a corpus that grows across runs).
@@ -13,9 +14,7 @@ runs=${1:-2000000}
 seed=${FUZZ_SEED:-1}
 declare -A runs_of=([fuzz_call]=${FUZZ_CALL_RUNS:-20000} [fuzz_sipframe]=${FUZZ_SIPFRAME_RUNS:-200000}
 	[fuzz_control]=${FUZZ_CONTROL_RUNS:-2000000})
-for t in $targets; do
-	fuzz_build "$t"
-done
+fuzz_build_all
 stamp=$(mktemp)
 trap 'rm -f "$stamp"' EXIT
 
@@ -24,7 +23,7 @@ run_target() {
 	local name=$1 n=$2 work
 	work=$(mktemp -d)
 	for d in $(fuzz_seeds "$name"); do cp "$d"/* "$work"/ 2>/dev/null || true; done
-	"$out/$name" -runs="$n" -seed="$seed" $(fuzz_opts "$name") "$work" 2>&1 |
+	"$(fuzz_bin "$name")" -runs="$n" -seed="$seed" $(fuzz_opts "$name") "$work" 2>&1 |
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz_)|Done [0-9]+ runs' || true
 	rm -rf "$work"
 }

@@ -15,10 +15,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "check_run.h"
 #include "certs/expiry.h"
 #include "certs/export.h"
 #include "certs/generate.h"
 #include "certs/info.h"
+#include "certs/request.h"
 #include "certs/scan.h"
 #include "certs/select.h"
 #include "certs/store.h"
@@ -1361,17 +1363,6 @@ expiry_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(select_suite());
-	int failed;
-
-	srunner_add_suite(sr, generate_suite());
-	srunner_add_suite(sr, trust_suite());
-	srunner_add_suite(sr, expiry_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const struct check_run check_run_program = {
+	.suites = { select_suite, generate_suite, trust_suite, expiry_suite, NULL },
+};

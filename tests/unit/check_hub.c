@@ -3,20 +3,18 @@
  * for both session state machines, driven without sockets. */
 #include "config.h"
 
-#include <stdlib.h>
-
+#include "check_run.h"
 #include "hub_suites.h"
 #include "log.h"
 
-int
-main(void)
+static void
+quiet_log(void)
 {
 	log_open(1);
 	log_set_level(LOG_ERR);		/* the machines log; keep the output readable */
-	SRunner *sr = srunner_create(hub_proto_suite());
-	srunner_add_suite(sr, hub_sessions_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+const struct check_run check_run_program = {
+	.setup = quiet_log,
+	.suites = { hub_proto_suite, hub_sessions_suite, NULL },
+};

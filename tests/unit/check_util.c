@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "check_run.h"
 #include "util/hashtab.h"
 #include "util/jobq.h"
 #include "util/netaddr.h"
@@ -387,14 +388,6 @@ util_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const struct check_run check_run_program = {
+	.suites = { util_suite, NULL },
+};

@@ -1,3 +1,4 @@
+/* check_media: the media/ suites (media_suites.h) and their helpers. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -5,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "media_suites.h"
 #include "media/srtp_ctx.h"
 
@@ -64,18 +66,9 @@ test_port_base(unsigned block, unsigned n)
 	return (uint16_t)(20000 + ((unsigned)getpid() % 500) * 24 + block * n);
 }
 
-int
-main(void)
-{
-	test_count_openssl_allocations();
-	SRunner *sr = srunner_create(media_sdes_suite());
-
-	srunner_add_suite(sr, media_srtp_suite());
-	srunner_add_suite(sr, media_pool_suite());
-	srunner_add_suite(sr, media_relay_suite());
-	srunner_add_suite(sr, media_ossl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const struct check_run check_run_program = {
+	/* Before OpenSSL's first allocation, so that all of them are counted. */
+	.setup = test_count_openssl_allocations,
+	.suites = { media_sdes_suite, media_srtp_suite, media_pool_suite, media_relay_suite,
+		media_ossl_suite, NULL },
+};

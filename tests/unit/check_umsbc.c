@@ -1,3 +1,4 @@
+/* check_umsbc: the proxy/ suites (suites.h) and the helpers they share. */
 #include "config.h"
 
 #include <stdio.h>
@@ -5,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "conf.h"
 #include "suites.h"
 
@@ -44,23 +46,8 @@ expect_error(const char *text, int line, const char *what)
 	ck_assert_msg(strncmp(err, "/tmp/umsbc-test-", 16) == 0, "error \"%s\" does not name the file", err);
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(conf_suite());
-
-	srunner_add_suite(sr, admit_suite());
-	srunner_add_suite(sr, route_suite());
-	srunner_add_suite(sr, sipmsg_suite());
-	srunner_add_suite(sr, sipframe_suite());
-	srunner_add_suite(sr, control_suite());
-	srunner_add_suite(sr, sdp_suite());
-	srunner_add_suite(sr, call_suite());
-	srunner_add_suite(sr, limits_suite());
-	srunner_add_suite(sr, metrics_suite());
-	srunner_add_suite(sr, policy_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const struct check_run check_run_program = {
+	.suites = { conf_suite, admit_suite, route_suite, sipmsg_suite, sipframe_suite,
+		control_suite, sdp_suite, call_suite, limits_suite, metrics_suite,
+		policy_suite, NULL },
+};
