@@ -14,10 +14,6 @@ proxy_libproxy_la_SOURCES += proxy/hub/hub.h \
 
 check_PROGRAMS += tests/unit/check_hub
 UNIT_TESTS += tests/unit/check_hub
-# The include contract (hub.h outside, no proxy/conf.h inside), from the
-# compiler's dependency files.
-UNIT_TESTS += tests/unit/hub_deps.sh
-EXTRA_DIST += tests/unit/hub_deps.sh
 tests_unit_check_hub_SOURCES = tests/unit/check_hub.c tests/unit/hub_suites.h \
 	tests/unit/check_hub_proto.c tests/unit/check_hub_session.c
 tests_unit_check_hub_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

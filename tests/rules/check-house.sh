@@ -12,7 +12,11 @@
 #   certs/  certs/, util/ (never proxy/, media/ or ctl/)
 #   ctl/    ctl/, certs/, util/, and of proxy/ only its config loader
 #           (conf.h; the tool talks to the daemon over the control socket)
-#   proxy/  everything but ctl/
+#   proxy/  everything but ctl/; of the Hub relay (proxy/hub/) only its one
+#           public header, proxy/hub/hub.h
+#   proxy/hub/  the SMTP relay to the Hub: proxy/hub/, certs/, util/, and of proxy/
+#           only confget.h, log.h, peercert.h and tls.h (never conf.h, the
+#           SIP proxy's configuration)
 #   tests/  anything (not checked)
 # In util/, media/, certs/ and ctl/ a quoted include that resolves to no file
 # (config.h apart) is a breach too: nobody could tell which module it is.
@@ -24,6 +28,7 @@ top=${1:-${srcdir:-$(dirname "$0")/../..}}
 cd "$top" || exit 2
 max_lines=800
 ctl_from_proxy="conf.h"
+hub_from_proxy="confget.h log.h peercert.h tls.h"
 breaches=0
 
 breach() {	# breach FILE LINE RULE WHAT
@@ -43,9 +48,15 @@ resolve() {
 	done
 }
 
+# module PATH: the module a file or header belongs to (proxy/hub/ is its own).
+module() {
+	case $1 in proxy/hub/*) echo hub ;; *) echo "${1%%/*}" ;; esac
+}
+
 # allowed MODULE HEADER: 0 when MODULE may include HEADER (a path from the top).
 allowed() {
-	local from=$1 hdr=$2 to=${2%%/*}
+	local from=$1 hdr=$2 to
+	to=$(module "$2")
 	[ "$to" = "$hdr" ] && return 0	# in the top directory: not ours
 	case $from in
 	util) [ "$to" = util ] ;;
@@ -57,7 +68,18 @@ allowed() {
 		proxy) [[ " $ctl_from_proxy " == *" ${hdr#proxy/} "* ]] ;;
 		*) return 1 ;;
 		esac ;;
-	proxy) [ "$to" != ctl ] ;;
+	proxy)
+		case $to in
+		ctl) return 1 ;;
+		hub) [ "$hdr" = proxy/hub/hub.h ] ;;
+		*) return 0 ;;
+		esac ;;
+	hub)
+		case $to in
+		hub | certs | util) return 0 ;;
+		proxy) [[ " $hub_from_proxy " == *" ${hdr#proxy/} "* ]] ;;
+		*) return 1 ;;
+		esac ;;
 	*) return 0 ;;
 	esac
 }
@@ -68,12 +90,14 @@ rule_of() {	# the rule's words for a module, for the message
 	media) echo "media/ may include media/ and util/ only" ;;
 	certs) echo "certs/ may include certs/ and util/ only" ;;
 	ctl) echo "ctl/ may include ctl/, certs/, util/ and proxy/$ctl_from_proxy only" ;;
-	proxy) echo "nothing but ctl/ includes ctl/" ;;
+	proxy) echo "proxy/ includes no ctl/, and of proxy/hub/ only hub.h" ;;
+	hub) echo "proxy/hub/ may include proxy/hub/, certs/, util/ and proxy/{${hub_from_proxy// /,}} only" ;;
 	esac
 }
 
 check_includes() {	# check_includes FILE
-	local file=$1 mod=${1%%/*} no kind name hdr
+	local file=$1 mod no kind name hdr
+	mod=$(module "$1")
 	while IFS=: read -r no kind name; do
 		if [ "$kind" = '<' ]; then
 			case $name in util/* | media/* | certs/* | ctl/* | proxy/*) hdr=$name ;; *) continue ;; esac
