@@ -598,31 +598,6 @@ call_counts(const struct call_count **out)
 	return C.n_counts;
 }
 
-/* Status asks rarely: a walk over the table is cheaper than counters to
- * keep right across reloads. */
-unsigned
-call_count_gateway(const char *name)
-{
-	unsigned n = 0;
-	struct call *c;
-
-	for (c = call_first(); c; c = call_next(c))
-		n += c->gw_known && strcmp(c->gw_name, name) == 0;
-	return n;
-}
-
-unsigned
-call_count_inside(const struct sockaddr *addr)
-{
-	unsigned n = 0;
-	struct call *c;
-
-	for (c = call_first(); c; c = call_next(c))
-		n += c->have_dst[SIDE_INSIDE] &&
-		    netaddr_equal((const struct sockaddr *)&c->dst[SIDE_INSIDE].addr.ss, addr);
-	return n;
-}
-
 void
 call_stats(struct call_stats *out)
 {

@@ -48,10 +48,6 @@ struct call_stats {
 	struct media_counters media;	/* every stream since start */
 };
 void call_stats(struct call_stats *out);
-/* Calls of gateway name, answered or not. */
-unsigned call_count_gateway(const char *name);
-/* Calls whose inside leg is at addr: answered by it, or placed by it. */
-unsigned call_count_inside(const struct sockaddr *addr);
 
 /* Calls ended since start, by their gateway (its config name, "" when the
  * call had none), its dial plan ("" = none) and mode: counted where UMS5001
