@@ -598,6 +598,14 @@ call_counts(const struct call_count **out)
 	return C.n_counts;
 }
 
+/* A reload's new pool does not free the old one, so the test call's port
+ * goes back to the pool it came from. */
+struct portpool *
+call_media_pool(enum side side)
+{
+	return C.media_on && C.gen ? C.gen->m.pool[side] : NULL;
+}
+
 void
 call_stats(struct call_stats *out)
 {

@@ -40,6 +40,11 @@ void call_response(msg_t *msg, const struct inbound *in);
 /* The proxy itself answered a forwarded INVITE with status >= 300. */
 void call_local_failure(msg_t *req, int status);
 
+/* The port pool of the media settings in use on side, NULL without a media
+ * group: umsbcctl's test call takes its ports where a call would. */
+struct portpool;
+struct portpool *call_media_pool(enum side side);
+
 struct call_stats {
 	unsigned active;
 	uint64_t total[3];		/* by enum security */
