@@ -45,7 +45,8 @@ status_gateway(const struct conf *c, int i, time_t now, struct evbuffer *out)
 	evbuffer_add_printf(out, "gw %s %s transport=%s mode=%s connections=%d calls_active=%u "
 	    "last_seen=%s cert_sha1=%s cert_days_left=%s", g->name,
 	    connected ? "connected" : "disconnected", tls ? "tls" : "udp", conf_security_name(g->mode),
-	    conns, dialogs_count_held(alim_gateway(i)), seen, st.cert.sha1[0] ? st.cert.sha1 : "none", days);
+	    conns, dialogs_count_held(alim_gateway(i)), seen,
+	    st.cert.sha1[0] ? st.cert.sha1 : "none", days);
 	status_limit_fields(out, "", alim_gateway(i), 0);
 	resolve_status_gateway(c, i, out);
 	evbuffer_add_printf(out, "\n");
