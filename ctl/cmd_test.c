@@ -1,6 +1,7 @@
 /* umsbcctl test-connectivity: asks the running umsbcd to test its hops
  * (proxy/connectivity.c), so that its own sockets, certificate and trust
- * store are what is tested. Prints one line per hop; exit 0 only when
+ * store are what is tested, and with --call places a test call to UM
+ * servers (proxy/testcall.c). Prints one line per hop; exit 0 only when
  * every one passed. */
 #include "config.h"
 
@@ -13,7 +14,7 @@
 
 #define ANSWER_MAX 65536
 #define USAGE "test-connectivity [--secured|--unsecured] [--um NAME | --dialplan NAME | " \
-	"--gateway NAME] [--json]"
+	"--gateway NAME] [--call NUMBER] [--json]"
 
 /* The next word of a line: key=value, key="value with spaces", or a bare
  * word; NULL at the end. The quotes are removed in place. */
@@ -89,12 +90,22 @@ print_result(struct ctl *c, char *lines, int ok)
 	printf("]}\n");
 }
 
+/* A number the daemon will dial (as proxy/testcall.c checks it). */
+static int
+dialable(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 32 && strspn(s, "0123456789+*.-_abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
+}
+
 /* The command line for the daemon, checked here for a usage error
  * (exit 2) before anything is sent. */
 static int
 build(struct ctl *c, int argc, char **argv, char *cmd, size_t size)
 {
-	int mode = 0, target = 0;
+	int mode = 0, target = 0, call = 0, gateway = 0;
 
 	snprintf(cmd, size, "test-connectivity");
 	for (int i = 0; i < argc; i++) {
@@ -108,22 +119,29 @@ build(struct ctl *c, int argc, char **argv, char *cmd, size_t size)
 			return CTL_OK;
 		}
 		if (strcmp(a, "--call") == 0) {
-			ctl_err("test-connectivity --call (a test call) is not implemented yet");
-			return CTL_USAGE;
+			if (call++ || i + 1 >= argc || !dialable(argv[i + 1]))
+				goto usage;
+			size_t n = strlen(cmd);
+			snprintf(cmd + n, size - n, " --call %s", argv[++i]);
+			continue;
 		}
 		int is_mode = strcmp(a, "--secured") == 0 || strcmp(a, "--unsecured") == 0;
 		int is_target = strcmp(a, "--um") == 0 || strcmp(a, "--dialplan") == 0 ||
 		    strcmp(a, "--gateway") == 0;
+		gateway |= strcmp(a, "--gateway") == 0;
 		if ((!is_mode && !is_target) || (is_mode && mode++) || (is_target && target++) ||
-		    (is_target && (i + 1 >= argc || strchr(argv[i + 1], ' ') || !argv[i + 1][0]))) {
-			fprintf(stderr, "usage: umsbcctl [-c FILE] " USAGE "\n");
-			return CTL_USAGE;
-		}
+		    (is_target && (i + 1 >= argc || strchr(argv[i + 1], ' ') || !argv[i + 1][0])))
+			goto usage;
 		size_t n = strlen(cmd);
 		snprintf(cmd + n, size - n, " %s%s%s", a, is_target ? " " : "",
 		    is_target ? argv[++i] : "");
 	}
-	return -1;
+	if (!(call && gateway))	/* a test call goes to UM servers */
+		return -1;
+usage:
+	fprintf(stderr, "usage: umsbcctl [-c FILE] " USAGE "\n"
+	    "(--call NUMBER: 1 to 32 of 0-9 A-Z a-z + * . - _; not with --gateway)\n");
+	return CTL_USAGE;
 }
 
 int

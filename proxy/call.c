@@ -598,29 +598,12 @@ call_counts(const struct call_count **out)
 	return C.n_counts;
 }
 
-/* Status asks rarely: a walk over the table is cheaper than counters to
- * keep right across reloads. */
-unsigned
-call_count_gateway(const char *name)
+/* A reload's new pool does not free the old one, so the test call's port
+ * goes back to the pool it came from. */
+struct portpool *
+call_media_pool(enum side side)
 {
-	unsigned n = 0;
-	struct call *c;
-
-	for (c = call_first(); c; c = call_next(c))
-		n += c->gw_known && strcmp(c->gw_name, name) == 0;
-	return n;
-}
-
-unsigned
-call_count_inside(const struct sockaddr *addr)
-{
-	unsigned n = 0;
-	struct call *c;
-
-	for (c = call_first(); c; c = call_next(c))
-		n += c->have_dst[SIDE_INSIDE] &&
-		    netaddr_equal((const struct sockaddr *)&c->dst[SIDE_INSIDE].addr.ss, addr);
-	return n;
+	return C.media_on && C.gen ? C.gen->m.pool[side] : NULL;
 }
 
 void

@@ -40,6 +40,11 @@ void call_response(msg_t *msg, const struct inbound *in);
 /* The proxy itself answered a forwarded INVITE with status >= 300. */
 void call_local_failure(msg_t *req, int status);
 
+/* The port pool of the media settings in use on side, NULL without a media
+ * group: umsbcctl's test call takes its ports where a call would. */
+struct portpool;
+struct portpool *call_media_pool(enum side side);
+
 struct call_stats {
 	unsigned active;
 	uint64_t total[3];		/* by enum security */
@@ -48,10 +53,6 @@ struct call_stats {
 	struct media_counters media;	/* every stream since start */
 };
 void call_stats(struct call_stats *out);
-/* Calls of gateway name, answered or not. */
-unsigned call_count_gateway(const char *name);
-/* Calls whose inside leg is at addr: answered by it, or placed by it. */
-unsigned call_count_inside(const struct sockaddr *addr);
 
 /* Calls ended since start, by their gateway (its config name, "" when the
  * call had none), its dial plan ("" = none) and mode: counted where UMS5001

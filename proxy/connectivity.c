@@ -9,10 +9,11 @@
 #include "control.h"
 #include "gw_status.h"
 #include "proxy.h"
+#include "testcall.h"
 #include "um_health.h"
 
 enum want { WANT_ANY, WANT_SECURED, WANT_UNSECURED };
-enum kind { HOP_UM, HOP_GW };
+enum kind { HOP_UM, HOP_GW, HOP_CALL };
 
 struct run;
 
@@ -29,6 +30,8 @@ struct hop {
 };
 
 struct run {
+	struct event_base *base;
+	char number[40];		/* --call: dialled by a test call per UM server */
 	uint64_t client;
 	int starting;			/* inside connectivity_start */
 	int pending;
@@ -49,7 +52,7 @@ ms_since(const struct timespec *t0)
 static const char *
 kind_name(enum kind k)
 {
-	return k == HOP_UM ? "um" : "gw";
+	return k == HOP_UM ? "um" : k == HOP_GW ? "gw" : "call";
 }
 
 /* A double-quoted value stays one word for umsbcctl's reader. */
@@ -109,6 +112,30 @@ hop_line(const struct hop *h, int status, long rtt, struct evbuffer *out)
 	}
 }
 
+/* A test call's line: its verdict and figures, the reason of a failure. */
+static void
+call_line(const struct hop *h, const struct testcall_result *t, struct evbuffer *out)
+{
+	char st[16] = "none", bye[16] = "none";
+
+	if (t->status > 0)
+		snprintf(st, sizeof(st), "%d", t->status);
+	if (t->bye_status > 0)
+		snprintf(bye, sizeof(bye), "%d", t->bye_status);
+	evbuffer_add_printf(out, "call %s %s transport=%s mode=%s number=%s status=%s setup_ms=%ld "
+	    "codec=%s rtp_sent=%u rtp_received=%u bye=%s", h->name, t->pass ? "pass" : "fail",
+	    conf_transport_name(h->tp), conf_security_name(h->mode), h->run->number, st,
+	    t->setup_ms, t->codec[0] ? t->codec : "none", t->rtp_sent, t->rtp_received, bye);
+	if (t->pass)
+		evbuffer_add_printf(out, "\n");
+	else {
+		char why[sizeof(t->reason)];
+		snprintf(why, sizeof(why), "%s", t->reason);
+		quoted(why);
+		evbuffer_add_printf(out, " reason=\"%s\"\n", why);
+	}
+}
+
 static void
 run_finish(struct run *r)
 {
@@ -131,6 +158,18 @@ hop_done(void *arg, int status)
 		run_finish(r);
 }
 
+static void
+call_done(void *arg, const struct testcall_result *t)
+{
+	struct hop *h = arg;
+	struct run *r = h->run;
+
+	h->pending = 0;
+	call_line(h, t, r->answer);
+	if (--r->pending == 0 && !r->starting)
+		run_finish(r);
+}
+
 /* A mode asked for that is not the hop's: the seeds' mismatch, no traffic. */
 static int
 mismatch(const struct hop *h, enum want w, struct evbuffer *out)
@@ -147,7 +186,7 @@ mismatch(const struct hop *h, enum want w, struct evbuffer *out)
 }
 
 static void
-hop_start(struct hop *h, enum want w)
+hop_start(struct hop *h, enum want w, const struct conf *c)
 {
 	struct run *r = h->run;
 
@@ -157,6 +196,10 @@ hop_start(struct hop *h, enum want w)
 		return;
 	h->pending = 1;
 	r->pending++;
+	if (h->kind == HOP_CALL) {
+		testcall_start(r->base, c, h->idx, r->number, call_done, h);
+		return;
+	}
 	int sent = h->kind == HOP_UM ?
 	    proxy_options_um(h->idx, CONNECTIVITY_TIMEOUT_MS, hop_done, h) :
 	    proxy_options_gateway(h->idx, CONNECTIVITY_TIMEOUT_MS, hop_done, h);
@@ -177,7 +220,7 @@ add_hop(struct run *r, enum kind k, int idx, const struct conf *c)
 	h->run = r;
 	h->kind = k;
 	h->idx = idx;
-	if (k == HOP_UM) {
+	if (k != HOP_GW) {
 		snprintf(h->name, sizeof(h->name), "%s", c->um[idx].name);
 		h->mode = c->um[idx].mode;
 		h->tp = c->um[idx].tp == TP_TLS ? TP_TCP : c->um[idx].tp;
@@ -243,19 +286,29 @@ add_target(struct run *r, const struct conf *c, const char *what, const char *na
 		evbuffer_add_printf(out, "error no %s \"%s\" in the configuration\n", what + 2, name);
 		return -1;
 	}
+	/* --call: a test call to each UM server tested, after its OPTIONS line. */
+	for (int n = r->n, k = 0; r->number[0] && k < n; k++)
+		if (r->hops[k].kind == HOP_UM)
+			add_hop(r, HOP_CALL, r->hops[k].idx, c);
 	return 0;
 }
 
-/* Reads args into want and target; 0, or -1 with an error line in out. */
+/* Reads args into want, target and the number of --call; 0, or -1 with
+ * an error line in out. */
 static int
-parse(char *args, enum want *w, char **what, char **name, struct evbuffer *out)
+parse(char *args, enum want *w, char **what, char **name, const char **number,
+    struct evbuffer *out)
 {
 	char *save = NULL;
 
 	*w = WANT_ANY;
 	*what = *name = NULL;
+	*number = NULL;
 	for (char *a = strtok_r(args, " ", &save); a; a = strtok_r(NULL, " ", &save)) {
-		if (strcmp(a, "--secured") == 0 || strcmp(a, "--unsecured") == 0) {
+		if (strcmp(a, "--call") == 0 && !*number) {
+			if (!(*number = strtok_r(NULL, " ", &save)) || !testcall_number_ok(*number))
+				goto bad;
+		} else if (strcmp(a, "--secured") == 0 || strcmp(a, "--unsecured") == 0) {
 			if (*w != WANT_ANY)
 				goto bad;
 			*w = a[2] == 's' ? WANT_SECURED : WANT_UNSECURED;
@@ -267,35 +320,41 @@ parse(char *args, enum want *w, char **what, char **name, struct evbuffer *out)
 		} else
 			goto bad;
 	}
-	return 0;
+	if (!*number || !*what || strcmp(*what, "--gateway") != 0)
+		return 0;	/* a test call goes to UM servers, not to a gateway */
 bad:
 	evbuffer_add_printf(out, "error usage: test-connectivity [--secured|--unsecured] "
-	    "[--um NAME | --dialplan NAME | --gateway NAME]\n");
+	    "[--um NAME | --dialplan NAME | --gateway NAME] [--call NUMBER]\n");
 	return -1;
 }
 
 int
-connectivity_start(const struct conf *c, const char *args, struct evbuffer *out,
-    uint64_t client)
+connectivity_start(struct event_base *base, const struct conf *c, const char *args,
+    struct evbuffer *out, uint64_t client)
 {
 	char *copy = strdup(args ? args : "");
 	struct run *r = calloc(1, sizeof(*r));
 	enum want w;
 	char *what, *name;
+	const char *number;
 	int later = 0;
 
 	if (!copy || !r || !(r->answer = evbuffer_new()) ||
-	    !(r->hops = calloc((size_t)(c->n_um + c->n_gateways + 1), sizeof(*r->hops)))) {
+	    !(r->hops = calloc((size_t)(2 * c->n_um + c->n_gateways + 1), sizeof(*r->hops)))) {
 		evbuffer_add_printf(out, "error out of memory\n");
 		goto done;
 	}
-	if (parse(copy, &w, &what, &name, out) != 0 || add_target(r, c, what, name, out) != 0)
+	r->base = base;
+	if (parse(copy, &w, &what, &name, &number, out) != 0)
+		goto done;
+	snprintf(r->number, sizeof(r->number), "%s", number ? number : "");
+	if (add_target(r, c, what, name, out) != 0)
 		goto done;
 	r->client = client;
 	r->starting = 1;
 	evbuffer_add_printf(r->answer, "ok\n");
 	for (int i = 0; i < r->n; i++)
-		hop_start(&r->hops[i], w);
+		hop_start(&r->hops[i], w, c);
 	r->starting = 0;
 	if (r->pending > 0) {
 		later = 1;

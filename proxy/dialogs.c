@@ -172,6 +172,30 @@ dialogs_count(void)
 	return D.count;
 }
 
+static int
+holds(const struct dlg *d, const struct alim *l)
+{
+	for (int i = 0; i < d->held.n; i++)
+		if (d->held.lim[i] == l)
+			return 1;
+	return d->um == l;
+}
+
+/* Status asks rarely: a walk is cheaper than counters kept per limit. */
+unsigned
+dialogs_count_held(const struct alim *l)
+{
+	unsigned n = 0;
+	struct dlg *d;
+
+	if (!l)
+		return 0;
+	for (int b = 0; b < BUCKETS; b++)
+		LIST_FOREACH(d, &D.bucket[b], link)
+			n += holds(d, l);
+	return n;
+}
+
 void
 dialogs_clear(void)
 {

@@ -40,6 +40,9 @@ void dialogs_request(sip_t const *sip);
  * response): a failure of the initial INVITE ends it, a 2xx answers it. */
 void dialogs_final(sip_t const *sip, int status);
 unsigned dialogs_count(void);
+/* Calls counted now against limit l (a gateway's, a UM server's): what
+ * status shows as their calls_active. 0 for l = NULL. */
+unsigned dialogs_count_held(const struct alim *l);
 /* Forgets every call (shutdown, tests). */
 void dialogs_clear(void);
 

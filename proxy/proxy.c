@@ -38,6 +38,7 @@ static struct {
 	struct conf *conf;
 	int draining;
 	uint64_t probes;	/* Call-IDs of our probes */
+	msg_t *final;		/* the final response a local_end is about */
 } P;
 
 static long
@@ -640,8 +641,10 @@ handle_response(const struct inbound *in, msg_t *msg)
 	}
 	int status = sip->sip_status->st_status;
 	if (t->local) {
+		P.final = msg;		/* for proxy_local_request's done */
 		if (status >= 200 && t->state != TXN_COMPLETED)
 			local_end(t, status);
+		P.final = NULL;
 		msg_destroy(msg);
 		return;
 	}
@@ -840,6 +843,40 @@ proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *
 	snprintf(target, sizeof(target), "sip:%s:%u;transport=%s", g->fqdn, g->port,
 	    conf_transport_name(d.tp));
 	return send_options(target, &d, timeout_ms, done, arg);
+}
+
+/* proxy_local_request's owner, told of the final response too. */
+struct local_req {
+	void (*done)(void *, int, msg_t *);
+	void *arg;
+};
+
+static void
+local_req_done(void *arg, int status)
+{
+	struct local_req lr = *(struct local_req *)arg;
+
+	free(arg);
+	lr.done(lr.arg, status, status > 0 ? P.final : NULL);
+}
+
+int
+proxy_local_request(msg_t *req, const struct dest *d, long timeout_ms,
+    void (*done)(void *, int, msg_t *), void *arg)
+{
+	struct local_req *lr = malloc(sizeof(*lr));
+
+	if (!lr) {
+		msg_destroy(req);
+		return -1;
+	}
+	lr->done = done;
+	lr->arg = arg;
+	if (send_local_txn(req, d, timeout_ms, local_req_done, lr) != 0) {
+		free(lr);
+		return -1;
+	}
+	return 0;
 }
 
 int

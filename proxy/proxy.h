@@ -27,4 +27,12 @@ void proxy_shutdown(void);
 int proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg);
 int proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *arg);
 
+/* A request of our own (umsbcctl's test call: INVITE, BYE; no ACK, which
+ * has no response) to d, as a local client transaction: req is taken, our
+ * Via stamped on it. done(arg, status, resp) is called once as for OPTIONS,
+ * resp the final response while status > 0 (NULL otherwise; valid during
+ * the call only); unless -1 is returned (nothing sent, done not called). */
+int proxy_local_request(msg_t *req, const struct dest *d, long timeout_ms,
+    void (*done)(void *, int, msg_t *), void *arg);
+
 #endif

@@ -753,3 +753,26 @@ sipmsg_options(const char *target, const char *from, const char *call_id)
 	return own_request(sip_method_options, target, from, to, call_id, 1,
 	    "Accept: application/sdp");
 }
+
+msg_t *
+sipmsg_invite(const char *target, const char *from, const char *to, const char *call_id,
+    const char *contact, const char *sdp, size_t len)
+{
+	char extra[300];
+
+	snprintf(extra, sizeof(extra), "Contact: %s", contact);
+	msg_t *m = own_request(sip_method_invite, target, from, to, call_id, 1, extra);
+	if (m && (msg_header_insert(m, msg_object(m), (msg_header_t *)sip_content_type_make(
+	    msg_home(m), "application/sdp")) < 0 || sipmsg_set_body(m, sdp, len) != 0)) {
+		msg_destroy(m);
+		m = NULL;
+	}
+	return m;
+}
+
+msg_t *
+sipmsg_ack_2xx(const char *target, const char *from, const char *to, const char *call_id,
+    uint32_t cseq)
+{
+	return own_request(sip_method_ack, target, from, to, call_id, cseq, NULL);
+}

@@ -62,6 +62,14 @@ msg_t *sipmsg_bye(const char *target, const char *from, const char *to,
  * NULL on bad input. */
 msg_t *sipmsg_options(const char *target, const char *from, const char *call_id);
 
+/* umsbcctl's test call: its INVITE with an SDP offer, and the ACK of the
+ * 2xx (a transaction of its own, RFC 3261 13.2.2.4). No Via yet. NULL on
+ * bad input. */
+msg_t *sipmsg_invite(const char *target, const char *from, const char *to,
+    const char *call_id, const char *contact, const char *sdp, size_t len);
+msg_t *sipmsg_ack_2xx(const char *target, const char *from, const char *to,
+    const char *call_id, uint32_t cseq);
+
 /* Serialises msg after edits. Returns memory of msg's home (freed with it). */
 char *sipmsg_print(msg_t *msg, size_t *len);
 

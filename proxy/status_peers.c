@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "admission_limits.h"
-#include "call.h"
+#include "dialogs.h"
 #include "gw_status.h"
 #include "policy.h"
 #include "resolve.h"
@@ -45,7 +45,8 @@ status_gateway(const struct conf *c, int i, time_t now, struct evbuffer *out)
 	evbuffer_add_printf(out, "gw %s %s transport=%s mode=%s connections=%d calls_active=%u "
 	    "last_seen=%s cert_sha1=%s cert_days_left=%s", g->name,
 	    connected ? "connected" : "disconnected", tls ? "tls" : "udp", conf_security_name(g->mode),
-	    conns, call_count_gateway(g->name), seen, st.cert.sha1[0] ? st.cert.sha1 : "none", days);
+	    conns, dialogs_count_held(alim_gateway(i)), seen,
+	    st.cert.sha1[0] ? st.cert.sha1 : "none", days);
 	status_limit_fields(out, "", alim_gateway(i), 0);
 	resolve_status_gateway(c, i, out);
 	evbuffer_add_printf(out, "\n");
@@ -72,8 +73,7 @@ status_um_servers(const struct conf *c, struct evbuffer *out)
 		utc(v.since, since, sizeof(since));
 		evbuffer_add_printf(out, "um %s %s since=%s probe=%s probe_status=%d rtt_ms=%ld "
 		    "failures=%u calls_active=%u", c->um[i].name, v.up ? "up" : "down", since, probe,
-		    v.last_status, v.rtt_ms, v.failures,
-		    call_count_inside((const struct sockaddr *)&c->um[i].sa.ss));
+		    v.last_status, v.rtt_ms, v.failures, dialogs_count_held(alim_um(i)));
 		status_limit_fields(out, "", alim_um(i), 0);
 		resolve_status_um(c, i, out);
 		evbuffer_add_printf(out, "\n");

@@ -269,7 +269,7 @@ on_control(const char *cmd, struct evbuffer *out, uint64_t client)
 
 	switch (control_verb(cmd)) {
 	case CONTROL_TEST:
-		return connectivity_start(D.conf, cmd + 17, out, client);
+		return connectivity_start(D.base, D.conf, cmd + 17, out, client);
 	case CONTROL_RELOAD:
 		if (reload(err, sizeof(err)) == 0)
 			evbuffer_add_printf(out, "ok reload done\n");

@@ -7,13 +7,14 @@
 #     UMS5011 is logged, um1 saw 2 INVITEs only; umsbcctl status (and
 #     --json) shows gw2 calls=2 max_calls=2 refused=1. A reload lowering the
 #     limit to 1 touches neither call: both go on to their BYE, after which
-#     nothing is counted any more.
+#     nothing is counted any more. gw2's calls_active says 2 as well.
 #  2. (gw2's limit removed by a reload) dial plan branch outbound
 #     max_cps = 2: um1 sends 3 INVITEs to gw2 at
 #     once: 2 reach gw2 (which answers 486), 1 gets 503 Retry-After: 1; a
 #     second later the bucket lets one more through.
 #  3. A reload gives um1 max_calls = 1 (gw2 unlimited): with one call up, a
-#     second call from gw2 gets 503 naming UM server um1.
+#     second call from gw2 gets 503 naming UM server um1; um1's
+#     calls_active says 1 as well.
 # Without the limit check in policy.c (or with calls not counted in
 # dialogs.c), the third call of step 1 reaches um1 and no 503 comes back.
 . "$(dirname "$0")/lib.sh"
@@ -51,6 +52,9 @@ sipp_bg gw2-calls -sf "$SCEN/uac.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -
   -mi 127.0.0.8 -m 2 -l 2 -r 10 -d 5000 -timeout 30s -timeout_error
 CALLS=$SIPP_PID
 wait_status '^gw gw2 .* calls=2 max_calls=2 ' 5 || fail "gw2 never had 2 calls up: $(gw2_line)"
+# One count: calls_active (status per peer) is the dialog table's, so it
+# shows these calls although no media is anchored.
+gw2_line | grep -qE ' calls_active=2 .* calls=2 ' || fail "gw2 calls_active is not 2: $(gw2_line)"
 ok "status: $(gw2_line)"
 status --json >"$TD/status.json" || fail "umsbcctl status --json failed"
 python3 - "$TD/status.json" <<'EOF' || fail "status --json lacks gw2's limit: $(cat "$TD/status.json")"
@@ -126,6 +130,7 @@ sipp_bg held -sf "$SCEN/uac.xml" -t u1 -s 123 127.0.0.1:5060 -i 127.0.0.8 -p 506
   -mi 127.0.0.8 -m 1 -d 3000 -timeout 20s -timeout_error
 HELD=$SIPP_PID
 wait_status '^um um1 .* calls=1 max_calls=1 ' 5 || fail "um1 never had its call: $(status | grep '^um ')"
+status | grep -qE '^um um1 .* calls_active=1 calls=1 ' || fail "um1 calls_active is not 1: $(status | grep '^um ')"
 invite second 127.0.0.8 5075 127.0.0.1 sip:123@sbc.example.test
 [ "$(first_status "$TD/second.out")" = 503 ] || fail "second call: $(first_status "$TD/second.out"), expected 503"
 grep -aqF 'text="UM server um1 max_calls"' "$TD/second.out" || fail "the 503 does not name UM server um1"

@@ -350,9 +350,13 @@ START_TEST(dialog_ends)
 	ck_assert_int_eq(dialogs_start(sip_object(inv), &t, 0), 0);
 	ck_assert_int_eq(dialogs_start(sip_object(inv), &t, 0), 0);	/* counted once */
 	ck_assert_uint_eq(calls_of(g), 1);
+	ck_assert_uint_eq(dialogs_count_held(g), 1);	/* status's calls_active */
+	ck_assert_uint_eq(dialogs_count_held(alim_um(0)), 0);
+	ck_assert_uint_eq(dialogs_count_held(NULL), 0);
 	ck_assert(dialogs_known("dlg-1"));
 	dialogs_final(sip_object(busy), 486);
 	ck_assert_uint_eq(calls_of(g), 0);
+	ck_assert_uint_eq(dialogs_count_held(g), 0);
 	ck_assert(!dialogs_known("dlg-1"));
 	/* An answered one lasts through a failed re-INVITE, until the BYE. */
 	ck_assert_int_eq(dialogs_start(sip_object(inv), &t, 0), 0);
@@ -367,6 +371,7 @@ START_TEST(dialog_ends)
 	ck_assert_int_eq(dialogs_start(sip_object(inv), &none, 0), 0);
 	ck_assert_int_eq(dialogs_use_um("dlg-1", alim_um(0), 0), 0);
 	ck_assert_uint_eq(calls_of(alim_um(0)), 1);
+	ck_assert_uint_eq(dialogs_count_held(alim_um(0)), 1);	/* the UM server it went to */
 	ck_assert_int_eq(dialogs_use_um("no-such-call", alim_um(0), 0), 0);
 	dialogs_clear();
 	ck_assert_uint_eq(calls_of(alim_um(0)), 0);
