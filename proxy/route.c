@@ -23,7 +23,7 @@ route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max
 				all[n_all++] = i;
 	}
 	for (int i = 0; i < n_all; i++)
-		if (up(all[i]) && c->um[all[i]].sa.ss.ss_family != AF_UNSPEC)	/* AF_UNSPEC: a name not resolved */
+		if (up(all[i]))
 			all[n++] = all[i];	/* keeps the configured order */
 	if (n_all > 0 && n == 0)
 		return -1;
