@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <sofia-sip/msg_header.h>
@@ -23,15 +22,8 @@
 #include "txn.h"
 #include "um_health.h"
 
-#define TICK_MS 250
 /* What we carry end to end (the UM servers' and gateways' own methods). */
 #define PROXY_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY, SUBSCRIBE, MESSAGE"
-#define T1_MS 500
-#define T2_MS 4000
-#define TIMER_B_MS (64 * T1_MS)		/* no answer at all */
-#define TIMER_C_MS (180 * 1000)		/* INVITE ringing too long */
-#define LINGER_INVITE_MS (64 * T1_MS)	/* absorb retransmissions, relay 2xx ones (RFC 6026) */
-#define LINGER_OTHER_MS (2 * T2_MS)	/* two retransmission intervals, shorter than Timer J to save memory */
 
 static struct {
 	struct event_base *base;
@@ -39,22 +31,6 @@ static struct {
 	int draining;
 	uint64_t probes;	/* Call-IDs of our probes */
 } P;
-
-static long
-ms_since(const struct timeval *then)
-{
-	struct timeval now;
-
-	gettimeofday(&now, NULL);
-	return (now.tv_sec - then->tv_sec) * 1000L + (now.tv_usec - then->tv_usec) / 1000L;
-}
-
-static void
-arm(struct txn *t, long ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	evtimer_add(&t->timer, &tv);
-}
 
 static const char *
 peer_str(const struct inbound *in, char *buf)
@@ -126,12 +102,8 @@ send_out(struct txn *t)
 	if (!text || !(t->out = malloc(t->out_len)))
 		return -1;
 	memcpy(t->out, text, t->out_len);
-	gettimeofday(&t->last_try, NULL);
-	t->started = t->last_try;	/* last (re)transmission */
-	t->rtx_ms = T1_MS;
-	t->state = TXN_CALLING;
+	txn_sent(t);
 	t->conn = transport_send(&t->dst, t->out, t->out_len);
-	arm(t, TICK_MS);
 	return t->conn < 0 ? -1 : 0;
 }
 
@@ -190,21 +162,6 @@ gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
 
 /* ---- responses toward upstream ---- */
 
-static void
-complete(struct txn *t)
-{
-	/* What lingers needs only the last answer and the branches: the request
-	 * itself (kilobytes in sofia's allocator) goes now, not in 32 s. */
-	if (t->req) {
-		msg_destroy(t->req);
-		t->req = NULL;
-	}
-	free(t->out);
-	t->out = NULL;
-	t->state = TXN_COMPLETED;
-	arm(t, t->method == sip_method_invite ? LINGER_INVITE_MS : LINGER_OTHER_MS);
-}
-
 /* A local transaction ends: its owner learns how, once. */
 static void
 local_end(struct txn *t, int status)
@@ -212,7 +169,7 @@ local_end(struct txn *t, int status)
 	void (*done)(void *, int) = t->done;
 
 	t->done = NULL;
-	complete(t);
+	txn_complete(t);
 	if (done)
 		done(t->done_arg, status);
 }
@@ -228,7 +185,7 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 		return;
 	}
 	if (!orig) {
-		complete(t);
+		txn_complete(t);
 		return;
 	}
 	if (t->method == sip_method_invite && status >= 300) {
@@ -247,7 +204,7 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 		t->last_len = n;
 	}
 	t->best = status;
-	complete(t);
+	txn_complete(t);
 }
 
 /* A request of a call did not get through to UM server um: logged (rate
@@ -298,13 +255,6 @@ forward_to_um(struct txn *t)
 	return -1;
 }
 
-static int
-can_fail_over(const struct txn *t)
-{
-	return t->n_um > 0 && t->cur_um + 1 < t->n_um && t->best <= 100 &&
-	    t->state != TXN_COMPLETED;
-}
-
 static void
 fail_over(struct txn *t, int answered, const char *why)
 {
@@ -314,53 +264,47 @@ fail_over(struct txn *t, int answered, const char *why)
 		answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
 }
 
-static void
-txn_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct txn *t = arg;
+/* ---- what the transaction clock asks (txn.c) ---- */
 
-	(void)fd;
-	(void)what;
-	if (t->state == TXN_COMPLETED) {
-		txn_free(t);
-		return;
-	}
-	long since_try = ms_since(&t->last_try);
-	if (t->state == TXN_CALLING && since_try >= P.conf->sip.failover_timeout * 1000L &&
-	    can_fail_over(t)) {
-		fail_over(t, 0, "no response");
-		return;
-	}
-	long limit = t->timeout_ms ? t->timeout_ms :
-	    t->state == TXN_PROCEEDING && t->method == sip_method_invite ? TIMER_C_MS : TIMER_B_MS;
-	if (since_try >= limit && t->local) {
-		local_end(t, 0);
-		return;
-	}
-	if (since_try >= limit) {
-		if (t->method == sip_method_invite && t->state == TXN_PROCEEDING) {
-			size_t n;
-			char *c = sipmsg_cancel(t->req, &n);
-			if (c)
-				transport_send(&t->dst, c, n);
-			free(c);
-		}
-		if (t->n_um)
-			um_failed(t->um[t->cur_um], 0, "request timed out");
-		answer_upstream(t, 408, "Request Timeout");
-		return;
-	}
-	/* UDP: Timer A / E retransmissions until a response arrives. */
-	if (t->dst.tp == TP_UDP && (t->state == TXN_CALLING ||
-	    (t->state == TXN_PROCEEDING && t->method != sip_method_invite)) &&
-	    ms_since(&t->started) >= (long)t->rtx_ms) {
-		transport_send(&t->dst, t->out, t->out_len);
-		gettimeofday(&t->started, NULL);
-		t->rtx_ms = t->method == sip_method_invite ? t->rtx_ms * 2 :
-		    (t->rtx_ms * 2 > T2_MS ? T2_MS : t->rtx_ms * 2);
-	}
-	arm(t, TICK_MS);
+static void
+retransmit(struct txn *t)
+{
+	transport_send(&t->dst, t->out, t->out_len);
 }
+
+static void
+no_response(struct txn *t)
+{
+	fail_over(t, 0, "no response");
+}
+
+/* CANCEL downstream for a ringing INVITE (its 487 is not waited for). */
+static void
+cancel_downstream(struct txn *t)
+{
+	size_t n;
+	char *c = sipmsg_cancel(t->req, &n);
+
+	if (c)
+		transport_send(&t->dst, c, n);
+	free(c);
+}
+
+static void
+timed_out(struct txn *t)
+{
+	if (t->local) {
+		local_end(t, PROBE_NO_ANSWER);
+		return;
+	}
+	if (t->method == sip_method_invite && t->state == TXN_PROCEEDING)
+		cancel_downstream(t);
+	if (t->n_um)
+		um_failed(t->um[t->cur_um], 0, "request timed out");
+	answer_upstream(t, 408, "Request Timeout");
+}
+
+static const struct txn_ops clock_ops = { retransmit, no_response, timed_out };
 
 /* ---- requests ---- */
 
@@ -410,13 +354,8 @@ handle_cancel(const struct inbound *in, msg_t *msg, sip_t *sip)
 		return;
 	}
 	reply(in, msg, 200, "OK", NULL);
-	if (t->state != TXN_COMPLETED && t->best < 200) {
-		size_t n;
-		char *c = sipmsg_cancel(t->req, &n);
-		if (c)
-			transport_send(&t->dst, c, n);
-		free(c);
-	}
+	if (t->state != TXN_COMPLETED && t->best < 200)
+		cancel_downstream(t);
 }
 
 /* A request without a transaction of ours: ACK for a 2xx (RFC 3261 16.7). */
@@ -586,7 +525,7 @@ handle_request(const struct inbound *in, msg_t *msg)
 		goto done;
 	}
 
-	if (!(t = txn_new(P.base, txn_tick, loop)))
+	if (!(t = txn_new(loop)))
 		goto done;
 	t->up_branch = strdup(branch ? branch : sip->sip_call_id->i_id);
 	t->method = method;
@@ -651,8 +590,7 @@ handle_response(const struct inbound *in, msg_t *msg)
 		return;
 	}
 	if (status < 200) {
-		if (t->state == TXN_CALLING)
-			t->state = TXN_PROCEEDING;
+		txn_provisional(t);
 		if (status == 100) {
 			msg_destroy(msg);	/* hop by hop: we sent our own */
 			return;
@@ -662,12 +600,12 @@ handle_response(const struct inbound *in, msg_t *msg)
 		if (ack)
 			transport_send(&t->dst, ack, n);
 		free(ack);
-		if (status == 503 && can_fail_over(t)) {
+		if (status == 503 && txn_can_fail_over(t)) {
 			msg_destroy(msg);
 			fail_over(t, 1, "503 Service Unavailable");
 			return;
 		}
-	} else if (status == 503 && can_fail_over(t)) {
+	} else if (status == 503 && txn_can_fail_over(t)) {
 		msg_destroy(msg);
 		fail_over(t, 1, "503 Service Unavailable");
 		return;
@@ -690,7 +628,7 @@ handle_response(const struct inbound *in, msg_t *msg)
 	if (status > t->best)
 		t->best = status;
 	if (status >= 200 && t->state != TXN_COMPLETED)
-		complete(t);
+		txn_complete(t);
 	msg_destroy(msg);
 }
 
@@ -712,7 +650,7 @@ conn_lost(struct txn *t)
 		return;
 	if (t->local)
 		local_end(t, PROBE_UNREACHABLE);
-	else if (can_fail_over(t))
+	else if (txn_can_fail_over(t))
 		fail_over(t, 0, "connection failed");
 	else {
 		if (t->n_um)
@@ -735,7 +673,7 @@ static int
 send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
     void (*done)(void *, int), void *done_arg)
 {
-	struct txn *t = txn_new(P.base, txn_tick, loop_hash(sip_object(req)));
+	struct txn *t = txn_new(loop_hash(sip_object(req)));
 	const struct listener *out = transport_listener(d->side, d->tp);
 
 	if (!out && d->tp == TP_TLS)
@@ -763,7 +701,7 @@ send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
 	}
 	txn_index(t);
 	if (stamp(t, out, 0) != 0) {
-		complete(t);
+		txn_complete(t);
 		return -1;
 	}
 	t->done = done;
@@ -847,6 +785,7 @@ proxy_init(struct event_base *base, struct conf *c, char *err, size_t errlen)
 {
 	P.base = base;
 	P.conf = c;
+	txn_init(base, &clock_ops, c->sip.failover_timeout * 1000L);
 	if (alim_apply(c, policy_now_ms()) != 0 || dialogs_init(base) != 0) {
 		snprintf(err, errlen, "call limits: out of memory");
 		return -1;
@@ -881,6 +820,7 @@ proxy_reconf(struct conf *c, char *err, size_t errlen)
 	/* UM indexes of transactions in flight belong to the old config: those
 	 * requests finish where they are, without failover. */
 	txn_foreach(forget_failover);
+	txn_set_failover(c->sip.failover_timeout * 1000L);
 	P.conf = c;
 	um_health_reconf(c);
 	return 0;
