@@ -107,59 +107,6 @@ send_out(struct txn *t)
 	return t->conn < 0 ? -1 : 0;
 }
 
-/* ---- choosing the next hop ---- */
-
-static int
-um_dest(const struct conf_um *u, url_t const *uri, struct dest *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->side = SIDE_INSIDE;
-	d->tp = uri ? route_uri_transport(uri, u->tp) : u->tp;
-	if (d->tp == TP_TLS)
-		d->tp = TP_TCP;		/* the inside speaks plain SIP only */
-	uint16_t port = uri && uri->url_port ? (uint16_t)atoi(uri->url_port) : u->port;
-	return netaddr_parse(u->host, port, &d->addr);
-}
-
-/* The gateway a request from the inside goes to, and how. Returns 0 or a status. */
-static int
-gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
-{
-	int gw = route_gateway_by_host(P.conf, uri->url_host);
-
-	memset(d, 0, sizeof(*d));
-	*gw_out = gw;
-	if (gw < 0) {
-		*why = "Not Found (no such gateway)";
-		return 404;
-	}
-	const struct conf_gateway *g = &P.conf->gateways[gw];
-	struct netaddr lit;
-	int literal = netaddr_parse(uri->url_host, 0, &lit) == 0;
-	uint16_t port = uri->url_port ? (uint16_t)atoi(uri->url_port) : g->port;
-
-	d->side = SIDE_OUTSIDE;
-	if (g->mode == SEC_UNSECURED) {
-		d->tp = route_uri_transport(uri, TP_UDP);
-		if (d->tp == TP_TLS)
-			d->tp = TP_TCP;
-	} else {
-		d->tp = TP_TLS;
-		d->verify_name = g->fqdn;
-		d->conn = transport_conn_for_gateway(gw);
-	}
-	if (literal)
-		netaddr_parse(uri->url_host, port, &d->addr);
-	else if (g->n_addr > 0) {
-		d->addr = g->addr[0];
-		netaddr_set_port(netaddr_sa(&d->addr), g->port);
-	} else {
-		*why = "Service Unavailable (gateway has no address; list its addresses)";
-		return 503;
-	}
-	return 0;
-}
-
 /* ---- responses toward upstream ---- */
 
 /* A local transaction ends: its owner learns how, once. */
@@ -229,7 +176,7 @@ forward_to_um(struct txn *t)
 
 	for (; t->cur_um < t->n_um; t->cur_um++) {
 		const struct conf_um *u = &P.conf->um[t->um[t->cur_um]];
-		if (um_dest(u, NULL, &t->dst) != 0)
+		if (route_um_dest(u, NULL, &t->dst) != 0)
 			continue;
 		const struct listener *out = transport_listener(SIDE_INSIDE, t->dst.tp);
 		if (!out)
@@ -306,20 +253,138 @@ timed_out(struct txn *t)
 
 static const struct txn_ops clock_ops = { retransmit, no_response, timed_out };
 
-/* ---- requests ---- */
+/* ---- requests: each stage lets the request on (0) or has dealt with it (1) ---- */
 
+/* Where a request leaves from toward d: a TLS hop without a TLS listener on
+ * that side goes from the TCP one (and TLS is started on the connection). */
+static const struct listener *
+listener_for(const struct dest *d)
+{
+	const struct listener *out = transport_listener(d->side, d->tp);
+
+	return out || d->tp != TP_TLS ? out : transport_listener(d->side, TP_TCP);
+}
+
+/* An ACK is never answered (RFC 3261 17.2.1). */
 static void
-refuse(const struct inbound *in, msg_t *msg, const char *reason)
+answer(const struct inbound *in, msg_t *msg, int status, const char *phrase, const char *extra)
+{
+	if (sip_object(msg)->sip_request->rq_method != sip_method_ack)
+		reply(in, msg, status, phrase, extra);
+}
+
+static int
+refused(const struct inbound *in, msg_t *msg)
 {
 	char p[NETADDR_STRLEN], l[NETADDR_STRLEN];
 
+	if (in->adm.verdict == ADMIT_OK)
+		return 0;
 	refusal_count(in->adm.refusal);
 	log_limited(LOG_WARNING, EV_PEER_REFUSED,
 	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(in, p),
 	    netaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),
-	    conf_transport_name(in->tp), reason);
+	    conf_transport_name(in->tp), in->adm.reason);
 	if (sip_object(msg)->sip_request && sip_object(msg)->sip_request->rq_method != sip_method_ack)
 		reply(in, msg, 403, "Forbidden", NULL);
+	return 1;
+}
+
+/* Answers a request that failed the checks; the log says what was done: an
+ * answer that could not be built or sent is not "answered". */
+static void
+answer_malformed(const struct inbound *in, msg_t *msg, int status, const char *phrase,
+    const char *unsupported)
+{
+	char p[NETADDR_STRLEN], extra[300];
+	const char *x = NULL;
+
+	if (status == 420) {
+		snprintf(extra, sizeof(extra), "Unsupported: %s", unsupported);
+		x = extra;
+	}
+	if (reply(in, msg, status, phrase, x))
+		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s)",
+		    peer_str(in, p), status, phrase);
+	else
+		log_limited(LOG_NOTICE, EV_MALFORMED,
+		    "malformed SIP from peer=%s could not be answered (%d %s)",
+		    peer_str(in, p), status, phrase);
+}
+
+/* RFC 3261 16.3. A malformed response is dropped, a malformed ACK too. */
+static int
+malformed(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	const char *phrase, *unsupported;
+	char p[NETADDR_STRLEN];
+	int status = sipmsg_check_request(sip, msg_has_error(msg), &phrase, &unsupported);
+
+	if (!status)
+		return 0;
+	if (!sip->sip_request && sipmsg_is_response_text(msg))
+		log_limited(LOG_NOTICE, EV_MALFORMED,
+		    "malformed SIP response from peer=%s dropped", peer_str(in, p));
+	else if (sip->sip_request && sip->sip_request->rq_method == sip_method_ack)
+		log_limited(LOG_NOTICE, EV_MALFORMED,
+		    "malformed SIP from peer=%s not answered (an ACK): %d (%s)",
+		    peer_str(in, p), status, phrase);
+	else
+		answer_malformed(in, msg, status, phrase, unsupported);
+	return 1;
+}
+
+/* A retransmission of a request we have: our last answer again (or 100).
+ * An ACK of a non-2xx final is ours to absorb: we acked downstream. */
+static int
+retransmitted(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	sip_method_t m = sip->sip_request->rq_method;
+	struct txn *t = txn_by_upstream(sip->sip_via->v_branch, m == sip_method_ack ? sip_method_invite : m);
+
+	if (!t)
+		return 0;
+	if (m == sip_method_ack)
+		return t->best >= 300;
+	if (t->last)
+		transport_reply(in, t->last, t->last_len);
+	else if (m == sip_method_invite)
+		reply(in, msg, 100, "Trying", NULL);
+	return 1;
+}
+
+/* CANCEL is hop by hop: 200 here, and our own CANCEL downstream while the
+ * INVITE has no final answer. */
+static int
+cancelled(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	struct txn *t;
+
+	if (sip->sip_request->rq_method != sip_method_cancel)
+		return 0;
+	if (!(t = txn_by_upstream(sip->sip_via->v_branch, sip_method_invite))) {
+		reply(in, msg, 481, "Call/Transaction Does Not Exist", NULL);
+		return 1;
+	}
+	reply(in, msg, 200, "OK", NULL);
+	if (t->state != TXN_COMPLETED && t->best < 200)
+		cancel_downstream(t);
+	return 1;
+}
+
+/* Shutting down: in-dialog requests still pass, so calls can end. */
+static int
+draining(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+
+	if (!P.draining || sip->sip_to->a_tag || sip->sip_request->rq_method == sip_method_ack)
+		return 0;
+	reply(in, msg, 503, "Service Unavailable (shutting down)", "Retry-After: 30");
+	return 1;
 }
 
 /* Pops the Route entries that name us (both of a double Record-Route). */
@@ -328,6 +393,66 @@ pop_own_routes(msg_t *msg, sip_t *sip)
 {
 	while (sip->sip_route && route_is_us(P.conf, sip->sip_route->r_url))
 		msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_route);
+}
+
+/* A keep-alive to us (gateways ask their proxy this): ours to answer. */
+static int
+options_to_us(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+
+	if (sip->sip_request->rq_method != sip_method_options || sip->sip_route ||
+	    sip->sip_request->rq_url->url_user || !route_is_us(P.conf, sip->sip_request->rq_url))
+		return 0;
+	reply(in, msg, 200, "OK", "Allow: " PROXY_ALLOW "\r\nAccept: application/sdp\r\n"
+	    "Supported: 100rel, timer, replaces");
+	return 1;
+}
+
+static int
+looped(const struct inbound *in, msg_t *msg, uint32_t loop)
+{
+	sip_t *sip = sip_object(msg);
+	int ack = sip->sip_request->rq_method == sip_method_ack;
+	char p[NETADDR_STRLEN];
+
+	if (!loop_detected(P.conf, sip, loop))
+		return 0;
+	log_limited(LOG_WARNING, EV_LOOP_DETECTED, "loop detected: %s from peer=%s carries "
+	    "our own Via with the same branch hash: %s", sip->sip_request->rq_method_name,
+	    peer_str(in, p), ack ? "dropped" : "answered 482");
+	answer(in, msg, 482, "Loop Detected", NULL);
+	return 1;
+}
+
+static int
+unroutable(const struct inbound *in, msg_t *msg, const struct route_next *r)
+{
+	if (!r->status)
+		return 0;
+	answer(in, msg, r->status, r->phrase, r->extra);
+	return 1;
+}
+
+static int
+new_call(sip_t const *sip)
+{
+	return sip->sip_request->rq_method == sip_method_invite && !sip->sip_to->a_tag;
+}
+
+/* A new call: the dial plan's number rules, then the admission limits
+ * (UM servers without room leave r's list). */
+static int
+policy_refused(const struct inbound *in, msg_t *msg, struct route_next *r,
+    struct dialog_ticket *ticket)
+{
+	struct policy_refusal refusal;
+
+	if (!new_call(sip_object(msg)) ||
+	    !policy_new_call(P.conf, in, msg, r->gateway, r->um, &r->n_um, ticket, &refusal))
+		return 0;
+	reply(in, msg, refusal.status, refusal.phrase, refusal.extra);
+	return 1;
 }
 
 static void
@@ -344,18 +469,20 @@ hop_count(msg_t *msg, sip_t *sip)
 	}
 }
 
-static void
-handle_cancel(const struct inbound *in, msg_t *msg, sip_t *sip)
+/* Max-Forwards, then the media: the SDP as the next hop must see it, or a
+ * refusal (an ACK whose SDP cannot be carried is not forwarded with the
+ * peer's own). */
+static int
+media_refused(const struct inbound *in, msg_t *msg, int gw)
 {
-	struct txn *t = txn_by_upstream(sip->sip_via->v_branch, sip_method_invite);
+	const char *phrase;
+	int status;
 
-	if (!t) {
-		reply(in, msg, 481, "Call/Transaction Does Not Exist", NULL);
-		return;
-	}
-	reply(in, msg, 200, "OK", NULL);
-	if (t->state != TXN_COMPLETED && t->best < 200)
-		cancel_downstream(t);
+	hop_count(msg, sip_object(msg));
+	if ((status = call_request(msg, in, gw, &phrase)) == 0)
+		return 0;
+	answer(in, msg, status, phrase, NULL);
+	return 1;
 }
 
 /* A request without a transaction of ours: ACK for a 2xx (RFC 3261 16.7). */
@@ -363,8 +490,7 @@ static void
 forward_stateless(msg_t *msg, const struct dest *d)
 {
 	sip_t *sip = sip_object(msg);
-	const struct listener *out = transport_listener(d->side, d->tp == TP_TLS &&
-	    !transport_listener(d->side, TP_TLS) ? TP_TCP : d->tp);
+	const struct listener *out = listener_for(d);
 	char buf[256], branch[48];
 	size_t n;
 
@@ -381,185 +507,94 @@ forward_stateless(msg_t *msg, const struct dest *d)
 		transport_send(d, text, n);
 }
 
+/* The server side of a new transaction for msg (taken). */
+static struct txn *
+open_txn(const struct inbound *in, msg_t *msg, uint32_t loop)
+{
+	sip_t *sip = sip_object(msg);
+	const char *branch = sip->sip_via->v_branch;
+	struct txn *t = txn_new(loop);
+
+	if (!t || !(t->up_branch = strdup(branch ? branch : sip->sip_call_id->i_id))) {
+		if (t)
+			txn_free(t);
+		msg_destroy(msg);
+		return NULL;
+	}
+	t->method = sip->sip_request->rq_method;
+	t->in = *in;
+	t->req = msg;
+	txn_index(t);
+	if (t->method == sip_method_invite)
+		reply(in, msg, 100, "Trying", NULL);
+	return t;
+}
+
+/* Sends t to its one next hop d. */
+static void
+forward_to(struct txn *t, const struct dest *d)
+{
+	const struct listener *out = listener_for(d);
+
+	t->dst = *d;
+	if (!out || stamp(t, out, creates_dialog(sip_object(t->req))) != 0)
+		answer_upstream(t, 500, "Server Internal Error (no listener for that transport)");
+	else if (send_out(t) != 0)
+		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
+}
+
+/* Forwards msg (taken) statefully where r says. */
+static void
+forward(const struct inbound *in, msg_t *msg, const struct route_next *r,
+    const struct dialog_ticket *ticket, uint32_t loop)
+{
+	struct txn *t = open_txn(in, msg, loop);
+
+	if (!t)
+		return;
+	if (new_call(sip_object(t->req)) && dialogs_start(sip_object(t->req), ticket, policy_now_ms()) != 0) {
+		answer_upstream(t, 500, "Server Internal Error (out of memory)");
+		return;
+	}
+	if (r->n_um == 0) {
+		forward_to(t, &r->dest);
+		return;
+	}
+	memcpy(t->um, r->um, sizeof(int) * (size_t)r->n_um);
+	t->n_um = r->n_um;
+	if (forward_to_um(t) != 0)
+		answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
+}
+
+/* The stages of a request, in order (docs/ARCHITECTURE.md "The way of a SIP
+ * message"): admitted, well-formed, not one we know already, routed, within
+ * the call policy and with media we can carry, then forwarded. */
 static void
 handle_request(const struct inbound *in, msg_t *msg)
 {
 	sip_t *sip = sip_object(msg);
-	const char *phrase, *unsupported;
-	char p[NETADDR_STRLEN], extra[300];
-	int status;
-
-	if (in->adm.verdict != ADMIT_OK) {
-		refuse(in, msg, in->adm.reason);
-		goto done;
-	}
-	status = sipmsg_check_request(sip, msg_has_error(msg), &phrase, &unsupported);
-	if (status) {
-		/* The log says what was done: an answer that could not be built or
-		 * sent is not "answered". */
-		if (!sip->sip_request && sipmsg_is_response_text(msg))
-			log_limited(LOG_NOTICE, EV_MALFORMED,
-			    "malformed SIP response from peer=%s dropped", peer_str(in, p));
-		else if (sip->sip_request && sip->sip_request->rq_method == sip_method_ack)
-			log_limited(LOG_NOTICE, EV_MALFORMED,
-			    "malformed SIP from peer=%s not answered (an ACK): %d (%s)",
-			    peer_str(in, p), status, phrase);
-		else {
-			const char *x = NULL;
-			if (status == 420) {
-				snprintf(extra, sizeof(extra), "Unsupported: %s", unsupported);
-				x = extra;
-			}
-			if (reply(in, msg, status, phrase, x))
-				log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s)",
-				    peer_str(in, p), status, phrase);
-			else
-				log_limited(LOG_NOTICE, EV_MALFORMED,
-				    "malformed SIP from peer=%s could not be answered (%d %s)",
-				    peer_str(in, p), status, phrase);
-		}
-		goto done;
-	}
-	sip_method_t method = sip->sip_request->rq_method;
-	const char *branch = sip->sip_via->v_branch;
-
-	/* A retransmission of a request we already have. */
-	struct txn *t = method == sip_method_ack ? txn_by_upstream(branch, sip_method_invite) :
-	    txn_by_upstream(branch, method);
-	if (t && method != sip_method_ack) {
-		if (t->last)
-			transport_reply(in, t->last, t->last_len);
-		else if (method == sip_method_invite)
-			reply(in, msg, 100, "Trying", NULL);
-		goto done;
-	}
-	if (t && method == sip_method_ack && t->best >= 300)
-		goto done;	/* ACK of a non-2xx final: ours to absorb, we acked downstream */
-	if (method == sip_method_cancel) {
-		handle_cancel(in, msg, sip);
-		goto done;
-	}
-	int initial = !sip->sip_to->a_tag;
-	if (P.draining && initial && method != sip_method_ack) {
-		reply(in, msg, 503, "Service Unavailable (shutting down)", "Retry-After: 30");
-		goto done;
-	}
-
-	pop_own_routes(msg, sip);
-	if (method == sip_method_options && !sip->sip_route && !sip->sip_request->rq_url->url_user &&
-	    route_is_us(P.conf, sip->sip_request->rq_url)) {
-		/* A keep-alive to us (gateways ask their proxy this): ours to answer. */
-		reply(in, msg, 200, "OK", "Allow: " PROXY_ALLOW "\r\nAccept: application/sdp\r\n"
-		    "Supported: 100rel, timer, replaces");
-		goto done;
-	}
-	uint32_t loop = loop_hash(sip);
-	if (loop_detected(P.conf, sip, loop)) {
-		log_limited(LOG_WARNING, EV_LOOP_DETECTED, "loop detected: %s from peer=%s carries "
-		    "our own Via with the same branch hash: %s", sip->sip_request->rq_method_name,
-		    peer_str(in, p), method == sip_method_ack ? "dropped" : "answered 482");
-		if (method != sip_method_ack)
-			reply(in, msg, 482, "Loop Detected", NULL);
-		goto done;
-	}
-	url_t const *next = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
-	struct dest d;
-	int cands[ROUTE_MAX_CANDIDATES], n_cands = 0;
-	int gw = in->side == SIDE_OUTSIDE ? in->adm.gateway : -1;
-	status = 0;
-	phrase = NULL;
-	if (in->side == SIDE_OUTSIDE) {
-		if (initial && !sip->sip_route && method != sip_method_ack) {
-			n_cands = route_um_candidates(P.conf, in->adm.gateway, um_health_up, cands,
-			    ROUTE_MAX_CANDIDATES);
-			if (n_cands < 0) {
-				/* Every UM server is down: say so now, not after time-outs. */
-				n_cands = 0;
-				reply(in, msg, 503, "Service Unavailable (every UM server is down)",
-				    "Retry-After: 10");
-				goto done;
-			}
-			if (n_cands == 0) {
-				status = 503;
-				phrase = "Service Unavailable (no UM server for this gateway)";
-			}
-		} else {
-			int um = next && next->url_host ? route_um_by_host(P.conf, next->url_host, 0) : -1;
-			if (um < 0) {
-				status = 403;
-				phrase = "Forbidden (destination is no UM server)";
-			} else
-				um_dest(&P.conf->um[um], next, &d);
-		}
-	} else {
-		if (!next || !next->url_host) {
-			status = 400;
-			phrase = "Bad Request (no host to route to)";
-		} else
-			status = gateway_dest(next, &d, &gw, &phrase);
-	}
-	if (status) {
-		if (method != sip_method_ack)
-			reply(in, msg, status, phrase, NULL);
-		goto done;
-	}
-	/* A new call: the dial plan's number rules, then the admission limits. */
+	struct route_next r;
 	struct dialog_ticket ticket = { .n = 0 };
-	int new_call = method == sip_method_invite && initial;
-	struct policy_refusal refusal;
-	if (new_call && policy_new_call(P.conf, in, msg, gw, cands, &n_cands, &ticket, &refusal)) {
-		reply(in, msg, refusal.status, refusal.phrase, refusal.extra);
-		goto done;
-	}
-	hop_count(msg, sip);
-	/* Media: the SDP as the next hop must see it (or a refusal). An ACK
-	 * whose SDP cannot be carried is not forwarded with the peer's own. */
-	if ((status = call_request(msg, in, gw, &phrase)) != 0) {
-		if (method != sip_method_ack)
-			reply(in, msg, status, phrase, NULL);
-		goto done;
-	}
-	dialogs_request(sip);
-	if (method == sip_method_ack) {
-		forward_stateless(msg, &d);
-		goto done;
-	}
+	uint32_t loop;
 
-	if (!(t = txn_new(loop)))
+	if (refused(in, msg) || malformed(in, msg) || retransmitted(in, msg) ||
+	    cancelled(in, msg) || draining(in, msg))
 		goto done;
-	t->up_branch = strdup(branch ? branch : sip->sip_call_id->i_id);
-	t->method = method;
-	t->in = *in;
-	t->req = msg;
-	txn_index(t);
-	msg = NULL;
-	if (method == sip_method_invite)
-		reply(in, t->req, 100, "Trying", NULL);
-	if (new_call && dialogs_start(sip_object(t->req), &ticket, policy_now_ms()) != 0) {
-		answer_upstream(t, 500, "Server Internal Error (out of memory)");
+	pop_own_routes(msg, sip);
+	if (options_to_us(in, msg) || looped(in, msg, loop = loop_hash(sip)))
+		goto done;
+	route_request(P.conf, in->side, in->adm.gateway, sip, um_health_up, &r);
+	if (unroutable(in, msg, &r) || policy_refused(in, msg, &r, &ticket) ||
+	    media_refused(in, msg, r.gateway))
+		goto done;
+	dialogs_request(sip);
+	if (sip->sip_request->rq_method != sip_method_ack) {
+		forward(in, msg, &r, &ticket, loop);
 		return;
 	}
-	if (n_cands) {
-		memcpy(t->um, cands, sizeof(int) * (size_t)n_cands);
-		t->n_um = n_cands;
-		if (forward_to_um(t) != 0)
-			answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
-		return;
-	}
-	t->dst = d;
-	const struct listener *out = transport_listener(d.side, d.tp);
-	if (!out && d.tp == TP_TLS)
-		out = transport_listener(d.side, TP_TCP);
-	if (!out || stamp(t, out, creates_dialog(sip_object(t->req))) != 0) {
-		answer_upstream(t, 500, "Server Internal Error (no listener for that transport)");
-		return;
-	}
-	if (send_out(t) != 0)
-		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
-	return;
+	forward_stateless(msg, &r.dest);
 done:
-	if (msg)
-		msg_destroy(msg);
+	msg_destroy(msg);
 }
 
 /* ---- responses ---- */
@@ -674,10 +709,8 @@ send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
     void (*done)(void *, int), void *done_arg)
 {
 	struct txn *t = txn_new(loop_hash(sip_object(req)));
-	const struct listener *out = transport_listener(d->side, d->tp);
+	const struct listener *out = listener_for(d);
 
-	if (!out && d->tp == TP_TLS)
-		out = transport_listener(d->side, TP_TCP);
 	if (!t || !out) {
 		if (t)
 			txn_free(t);
@@ -742,7 +775,7 @@ send_probe(int um, long timeout_ms, void (*done)(void *, int), void *arg)
 	const struct conf_um *u = &P.conf->um[um];
 	struct dest d;
 
-	if (um_dest(u, NULL, &d) != 0)
+	if (route_um_dest(u, NULL, &d) != 0)
 		return -1;
 	return send_options(u->uri, &d, timeout_ms, done, arg);
 }
@@ -758,23 +791,12 @@ proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg)
 int
 proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *arg)
 {
-	if (gw < 0 || gw >= P.conf->n_gateways || P.conf->gateways[gw].n_addr < 1)
-		return -1;
-	const struct conf_gateway *g = &P.conf->gateways[gw];
 	struct dest d;
 	char target[300];
 
-	memset(&d, 0, sizeof(d));
-	d.side = SIDE_OUTSIDE;
-	d.addr = g->addr[0];
-	netaddr_set_port(netaddr_sa(&d.addr), g->port);
-	if (g->mode == SEC_UNSECURED)
-		d.tp = TP_UDP;
-	else {
-		d.tp = TP_TLS;
-		d.verify_name = g->fqdn;
-		d.conn = transport_conn_for_gateway(gw);
-	}
+	if (gw < 0 || gw >= P.conf->n_gateways || route_gateway_dest(P.conf, gw, NULL, &d) != 0)
+		return -1;
+	const struct conf_gateway *g = &P.conf->gateways[gw];
 	snprintf(target, sizeof(target), "sip:%s:%u;transport=%s", g->fqdn, g->port,
 	    conf_transport_name(d.tp));
 	return send_options(target, &d, timeout_ms, done, arg);
