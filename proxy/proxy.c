@@ -19,6 +19,7 @@
 #include "proxy.h"
 #include "route.h"
 #include "sipmsg.h"
+#include "stamp.h"
 #include "txn.h"
 #include "um_health.h"
 
@@ -51,46 +52,7 @@ reply(const struct inbound *in, msg_t *req, int status, const char *phrase, cons
 	return sent;
 }
 
-/* ---- building the forwarded request ---- */
-
-static int
-add_header(msg_t *msg, msg_header_t *h)
-{
-	return h ? msg_header_insert(msg, msg_object(msg), h) : -1;
-}
-
-/* Our Via on top, and the two Record-Route entries when the request may
- * create a dialog (RFC 5658: in on one side, out on the other). */
-static int
-stamp(struct txn *t, const struct listener *out, int record_route)
-{
-	msg_t *msg = t->req;
-	su_home_t *home = msg_home(msg);
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s", out->tp == TP_UDP ? "UDP" :
-	    out->tp == TP_TCP ? "TCP" : "TLS", out->hostport, t->branch);
-	if (add_header(msg, (msg_header_t *)sip_via_make(home, buf)) < 0)
-		return -1;
-	if (!record_route)
-		return 0;
-	const struct listener *in = t->in.li;
-	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", in->hostport,
-	    conf_transport_name(in->tp));
-	if (add_header(msg, (msg_header_t *)sip_record_route_make(home, buf)) < 0)
-		return -1;
-	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", out->hostport,
-	    conf_transport_name(out->tp));
-	return add_header(msg, (msg_header_t *)sip_record_route_make(home, buf));
-}
-
-static int
-creates_dialog(sip_t const *sip)
-{
-	sip_method_t m = sip->sip_request->rq_method;
-	return !sip->sip_to->a_tag && (m == sip_method_invite || m == sip_method_subscribe ||
-	    m == sip_method_refer || m == sip_method_notify);
-}
+/* ---- sending ---- */
 
 /* Sends t->req (already stamped) to t->dst and starts its timers. */
 static int
@@ -186,16 +148,10 @@ forward_to_um(struct txn *t)
 		if (t->method == sip_method_invite && dialogs_use_um(sip->sip_call_id->i_id,
 		    alim_um(t->um[t->cur_um]), policy_now_ms()) != 0)
 			continue;
-		if (sip->sip_via && strcmp(sip->sip_via->v_branch ? sip->sip_via->v_branch : "", t->branch) == 0) {
-			/* Failover: new branch and new stamps for the new hop. */
-			msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
-			if (creates_dialog(sip) && sip->sip_record_route) {
-				msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_record_route);
-				msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_record_route);
-			}
-			txn_rebranch(t);
-		}
-		if (stamp(t, out, creates_dialog(sip)) == 0 && send_out(t) == 0)
+		if (stamp_remove(msg, t->branch))
+			txn_rebranch(t);	/* failover: a new branch for the new hop */
+		if (stamp_request(msg, t->branch, t->in.li, out, stamp_creates_dialog(sip)) == 0 &&
+		    send_out(t) == 0)
 			return 0;
 		um_failed(t->um[t->cur_um], 0, "cannot send");
 	}
@@ -455,20 +411,6 @@ policy_refused(const struct inbound *in, msg_t *msg, struct route_next *r,
 	return 1;
 }
 
-static void
-hop_count(msg_t *msg, sip_t *sip)
-{
-	if (sip->sip_max_forwards) {
-		sip->sip_max_forwards->mf_count--;
-		sip_fragment_clear(sip->sip_max_forwards->mf_common);
-	} else {
-		char mf[8];
-		snprintf(mf, sizeof(mf), "%d", P.conf->sip.max_forwards);
-		msg_header_insert(msg, (msg_pub_t *)sip,
-		    (msg_header_t *)sip_max_forwards_make(msg_home(msg), mf));
-	}
-}
-
 /* Max-Forwards, then the media: the SDP as the next hop must see it, or a
  * refusal (an ACK whose SDP cannot be carried is not forwarded with the
  * peer's own). */
@@ -478,7 +420,7 @@ media_refused(const struct inbound *in, msg_t *msg, int gw)
 	const char *phrase;
 	int status;
 
-	hop_count(msg, sip_object(msg));
+	stamp_hop_count(msg, P.conf->sip.max_forwards);
 	if ((status = call_request(msg, in, gw, &phrase)) == 0)
 		return 0;
 	answer(in, msg, status, phrase, NULL);
@@ -489,19 +431,12 @@ media_refused(const struct inbound *in, msg_t *msg, int gw)
 static void
 forward_stateless(msg_t *msg, const struct dest *d)
 {
-	sip_t *sip = sip_object(msg);
 	const struct listener *out = listener_for(d);
-	char buf[256], branch[48];
 	size_t n;
 
 	if (!out)
 		return;
-	/* Same ACK, same branch: derive it from the upstream one. */
-	snprintf(branch, sizeof(branch), "z9hG4bK-a%08lx",
-	    msg_hash_string(sip->sip_via->v_branch ? sip->sip_via->v_branch : sip->sip_call_id->i_id));
-	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s", out->tp == TP_UDP ? "UDP" :
-	    out->tp == TP_TCP ? "TCP" : "TLS", out->hostport, branch);
-	add_header(msg, (msg_header_t *)sip_via_make(msg_home(msg), buf));
+	stamp_ack(msg, out);
 	char *text = sipmsg_print(msg, &n);
 	if (text)
 		transport_send(d, text, n);
@@ -537,7 +472,8 @@ forward_to(struct txn *t, const struct dest *d)
 	const struct listener *out = listener_for(d);
 
 	t->dst = *d;
-	if (!out || stamp(t, out, creates_dialog(sip_object(t->req))) != 0)
+	if (!out || stamp_request(t->req, t->branch, t->in.li, out,
+	    stamp_creates_dialog(sip_object(t->req))) != 0)
 		answer_upstream(t, 500, "Server Internal Error (no listener for that transport)");
 	else if (send_out(t) != 0)
 		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
@@ -599,52 +535,81 @@ done:
 
 /* ---- responses ---- */
 
-static void
-handle_response(const struct inbound *in, msg_t *msg)
+/* The transaction a response belongs to, or NULL: not ours to route
+ * (RFC 3261 16.7 drops it). */
+static struct txn *
+our_txn(const struct inbound *in, sip_t const *sip)
 {
-	sip_t *sip = sip_object(msg);
 	struct txn *t;
-	size_t n;
 
 	if (in->adm.verdict != ADMIT_OK || sipmsg_check_response(sip) != 0 ||
-	    !(t = txn_by_branch(sip->sip_via->v_branch)) ||
-	    sip->sip_cseq->cs_method != t->method) {
-		msg_destroy(msg);	/* not ours to route: RFC 3261 16.7 drops it */
-		return;
-	}
-	int status = sip->sip_status->st_status;
-	if (t->local) {
-		if (status >= 200 && t->state != TXN_COMPLETED)
-			local_end(t, status);
-		msg_destroy(msg);
-		return;
-	}
-	if (t->state == TXN_COMPLETED && !(status >= 200 && status < 300 &&
-	    t->method == sip_method_invite)) {
-		msg_destroy(msg);	/* a retransmission; our ACK went already */
-		return;
-	}
-	if (status < 200) {
-		txn_provisional(t);
-		if (status == 100) {
-			msg_destroy(msg);	/* hop by hop: we sent our own */
-			return;
-		}
-	} else if (t->method == sip_method_invite && status >= 300) {
-		char *ack = sipmsg_ack(t->req, sip, &n);
-		if (ack)
-			transport_send(&t->dst, ack, n);
-		free(ack);
-		if (status == 503 && txn_can_fail_over(t)) {
-			msg_destroy(msg);
-			fail_over(t, 1, "503 Service Unavailable");
-			return;
-		}
-	} else if (status == 503 && txn_can_fail_over(t)) {
-		msg_destroy(msg);
-		fail_over(t, 1, "503 Service Unavailable");
-		return;
-	}
+	    !(t = txn_by_branch(sip->sip_via->v_branch)) || sip->sip_cseq->cs_method != t->method)
+		return NULL;
+	return t;
+}
+
+/* Ours: it stops here; a final one ends the local transaction. */
+static int
+for_us(struct txn *t, int status)
+{
+	if (!t->local)
+		return 0;
+	if (status >= 200 && t->state != TXN_COMPLETED)
+		local_end(t, status);
+	return 1;
+}
+
+/* After the final, only an INVITE's 2xx retransmissions are relayed
+ * (RFC 6026); the others are dropped: our ACK went already. */
+static int
+late(const struct txn *t, int status)
+{
+	return t->state == TXN_COMPLETED &&
+	    !(status >= 200 && status < 300 && t->method == sip_method_invite);
+}
+
+/* A 1xx: Proceeding; a 100 goes no further (hop by hop: we sent our own). */
+static int
+provisional_absorbed(struct txn *t, int status)
+{
+	if (status >= 200)
+		return 0;
+	txn_provisional(t);
+	return status == 100;
+}
+
+/* We ACK a non-2xx final to an INVITE hop by hop (RFC 3261 17.1.1.3). */
+static void
+ack_downstream(struct txn *t, sip_t const *sip)
+{
+	size_t n;
+	char *ack = sipmsg_ack(t->req, sip, &n);
+
+	if (ack)
+		transport_send(&t->dst, ack, n);
+	free(ack);
+}
+
+/* 503 from a UM server before anything but 100 went upstream: the next one. */
+static int
+failed_over(struct txn *t, sip_t const *sip, int status)
+{
+	if (t->method == sip_method_invite && status >= 300)
+		ack_downstream(t, sip);
+	if (status != 503 || !txn_can_fail_over(t))
+		return 0;
+	fail_over(t, 1, "503 Service Unavailable");
+	return 1;
+}
+
+/* To where the request came from, without our Via; a final is kept for
+ * retransmissions of the request and completes t. */
+static void
+relay_upstream(struct txn *t, msg_t *msg, const struct inbound *in, int status)
+{
+	sip_t *sip = sip_object(msg);
+	size_t n;
+
 	msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
 	call_response(msg, in);
 	if (status >= 200)
@@ -664,6 +629,19 @@ handle_response(const struct inbound *in, msg_t *msg)
 		t->best = status;
 	if (status >= 200 && t->state != TXN_COMPLETED)
 		txn_complete(t);
+}
+
+/* The stages of a response, in order. */
+static void
+handle_response(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	struct txn *t = our_txn(in, sip);
+	int status = sip->sip_status->st_status;
+
+	if (t && !for_us(t, status) && !late(t, status) && !provisional_absorbed(t, status) &&
+	    !failed_over(t, sip, status))
+		relay_upstream(t, msg, in, status);
 	msg_destroy(msg);
 }
 
@@ -733,7 +711,7 @@ send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
 		return -1;
 	}
 	txn_index(t);
-	if (stamp(t, out, 0) != 0) {
+	if (stamp_request(req, t->branch, NULL, out, 0) != 0) {
 		txn_complete(t);
 		return -1;
 	}
