@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "proxy.h"
 #include "route.h"
+#include "screen.h"
 #include "sipmsg.h"
 #include "stamp.h"
 #include "txn.h"
@@ -32,25 +33,6 @@ static struct {
 	int draining;
 	uint64_t probes;	/* Call-IDs of our probes */
 } P;
-
-static const char *
-peer_str(const struct inbound *in, char *buf)
-{
-	return netaddr_str((const struct sockaddr *)&in->peer.ss, buf, NETADDR_STRLEN);
-}
-
-/* Answers req where it came from. Returns 1 when the answer went out, 0 when
- * none could be built (req is not a request) or sent. */
-static int
-reply(const struct inbound *in, msg_t *req, int status, const char *phrase, const char *extra)
-{
-	size_t n;
-	char *text = sipmsg_response(req, status, phrase, extra, &n);
-	int sent = text && transport_reply(in, text, n) == 0;
-
-	free(text);
-	return sent;
-}
 
 /* ---- sending ---- */
 
@@ -226,69 +208,7 @@ static void
 answer(const struct inbound *in, msg_t *msg, int status, const char *phrase, const char *extra)
 {
 	if (sip_object(msg)->sip_request->rq_method != sip_method_ack)
-		reply(in, msg, status, phrase, extra);
-}
-
-static int
-refused(const struct inbound *in, msg_t *msg)
-{
-	char p[NETADDR_STRLEN], l[NETADDR_STRLEN];
-
-	if (in->adm.verdict == ADMIT_OK)
-		return 0;
-	refusal_count(in->adm.refusal);
-	log_limited(LOG_WARNING, EV_PEER_REFUSED,
-	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(in, p),
-	    netaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),
-	    conf_transport_name(in->tp), in->adm.reason);
-	if (sip_object(msg)->sip_request && sip_object(msg)->sip_request->rq_method != sip_method_ack)
-		reply(in, msg, 403, "Forbidden", NULL);
-	return 1;
-}
-
-/* Answers a request that failed the checks; the log says what was done: an
- * answer that could not be built or sent is not "answered". */
-static void
-answer_malformed(const struct inbound *in, msg_t *msg, int status, const char *phrase,
-    const char *unsupported)
-{
-	char p[NETADDR_STRLEN], extra[300];
-	const char *x = NULL;
-
-	if (status == 420) {
-		snprintf(extra, sizeof(extra), "Unsupported: %s", unsupported);
-		x = extra;
-	}
-	if (reply(in, msg, status, phrase, x))
-		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s)",
-		    peer_str(in, p), status, phrase);
-	else
-		log_limited(LOG_NOTICE, EV_MALFORMED,
-		    "malformed SIP from peer=%s could not be answered (%d %s)",
-		    peer_str(in, p), status, phrase);
-}
-
-/* RFC 3261 16.3. A malformed response is dropped, a malformed ACK too. */
-static int
-malformed(const struct inbound *in, msg_t *msg)
-{
-	sip_t *sip = sip_object(msg);
-	const char *phrase, *unsupported;
-	char p[NETADDR_STRLEN];
-	int status = sipmsg_check_request(sip, msg_has_error(msg), &phrase, &unsupported);
-
-	if (!status)
-		return 0;
-	if (!sip->sip_request && sipmsg_is_response_text(msg))
-		log_limited(LOG_NOTICE, EV_MALFORMED,
-		    "malformed SIP response from peer=%s dropped", peer_str(in, p));
-	else if (sip->sip_request && sip->sip_request->rq_method == sip_method_ack)
-		log_limited(LOG_NOTICE, EV_MALFORMED,
-		    "malformed SIP from peer=%s not answered (an ACK): %d (%s)",
-		    peer_str(in, p), status, phrase);
-	else
-		answer_malformed(in, msg, status, phrase, unsupported);
-	return 1;
+		transport_answer(in, msg, status, phrase, extra);
 }
 
 /* A retransmission of a request we have: our last answer again (or 100).
@@ -307,7 +227,7 @@ retransmitted(const struct inbound *in, msg_t *msg)
 	if (t->last)
 		transport_reply(in, t->last, t->last_len);
 	else if (m == sip_method_invite)
-		reply(in, msg, 100, "Trying", NULL);
+		transport_answer(in, msg, 100, "Trying", NULL);
 	return 1;
 }
 
@@ -322,10 +242,10 @@ cancelled(const struct inbound *in, msg_t *msg)
 	if (sip->sip_request->rq_method != sip_method_cancel)
 		return 0;
 	if (!(t = txn_by_upstream(sip->sip_via->v_branch, sip_method_invite))) {
-		reply(in, msg, 481, "Call/Transaction Does Not Exist", NULL);
+		transport_answer(in, msg, 481, "Call/Transaction Does Not Exist", NULL);
 		return 1;
 	}
-	reply(in, msg, 200, "OK", NULL);
+	transport_answer(in, msg, 200, "OK", NULL);
 	if (t->state != TXN_COMPLETED && t->best < 200)
 		cancel_downstream(t);
 	return 1;
@@ -339,7 +259,7 @@ draining(const struct inbound *in, msg_t *msg)
 
 	if (!P.draining || sip->sip_to->a_tag || sip->sip_request->rq_method == sip_method_ack)
 		return 0;
-	reply(in, msg, 503, "Service Unavailable (shutting down)", "Retry-After: 30");
+	transport_answer(in, msg, 503, "Service Unavailable (shutting down)", "Retry-After: 30");
 	return 1;
 }
 
@@ -360,24 +280,8 @@ options_to_us(const struct inbound *in, msg_t *msg)
 	if (sip->sip_request->rq_method != sip_method_options || sip->sip_route ||
 	    sip->sip_request->rq_url->url_user || !route_is_us(P.conf, sip->sip_request->rq_url))
 		return 0;
-	reply(in, msg, 200, "OK", "Allow: " PROXY_ALLOW "\r\nAccept: application/sdp\r\n"
+	transport_answer(in, msg, 200, "OK", "Allow: " PROXY_ALLOW "\r\nAccept: application/sdp\r\n"
 	    "Supported: 100rel, timer, replaces");
-	return 1;
-}
-
-static int
-looped(const struct inbound *in, msg_t *msg, uint32_t loop)
-{
-	sip_t *sip = sip_object(msg);
-	int ack = sip->sip_request->rq_method == sip_method_ack;
-	char p[NETADDR_STRLEN];
-
-	if (!loop_detected(P.conf, sip, loop))
-		return 0;
-	log_limited(LOG_WARNING, EV_LOOP_DETECTED, "loop detected: %s from peer=%s carries "
-	    "our own Via with the same branch hash: %s", sip->sip_request->rq_method_name,
-	    peer_str(in, p), ack ? "dropped" : "answered 482");
-	answer(in, msg, 482, "Loop Detected", NULL);
 	return 1;
 }
 
@@ -407,7 +311,7 @@ policy_refused(const struct inbound *in, msg_t *msg, struct route_next *r,
 	if (!new_call(sip_object(msg)) ||
 	    !policy_new_call(P.conf, in, msg, r->gateway, r->um, &r->n_um, ticket, &refusal))
 		return 0;
-	reply(in, msg, refusal.status, refusal.phrase, refusal.extra);
+	transport_answer(in, msg, refusal.status, refusal.phrase, refusal.extra);
 	return 1;
 }
 
@@ -461,7 +365,7 @@ open_txn(const struct inbound *in, msg_t *msg, uint32_t loop)
 	t->req = msg;
 	txn_index(t);
 	if (t->method == sip_method_invite)
-		reply(in, msg, 100, "Trying", NULL);
+		transport_answer(in, msg, 100, "Trying", NULL);
 	return t;
 }
 
@@ -513,11 +417,11 @@ handle_request(const struct inbound *in, msg_t *msg)
 	struct dialog_ticket ticket = { .n = 0 };
 	uint32_t loop;
 
-	if (refused(in, msg) || malformed(in, msg) || retransmitted(in, msg) ||
+	if (screen_refused(in, msg) || screen_malformed(in, msg) || retransmitted(in, msg) ||
 	    cancelled(in, msg) || draining(in, msg))
 		goto done;
 	pop_own_routes(msg, sip);
-	if (options_to_us(in, msg) || looped(in, msg, loop = loop_hash(sip)))
+	if (options_to_us(in, msg) || screen_looped(P.conf, in, msg, loop = loop_hash(sip)))
 		goto done;
 	route_request(P.conf, in->side, in->adm.gateway, sip, um_health_up, &r);
 	if (unroutable(in, msg, &r) || policy_refused(in, msg, &r, &ticket) ||

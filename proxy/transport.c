@@ -594,6 +594,18 @@ transport_reply(const struct inbound *in, const char *buf, size_t len)
 	return 0;
 }
 
+int
+transport_answer(const struct inbound *in, msg_t *req, int status, const char *phrase,
+    const char *extra)
+{
+	size_t n;
+	char *text = sipmsg_response(req, status, phrase, extra, &n);
+	int sent = text && transport_reply(in, text, n) == 0;
+
+	free(text);
+	return sent;
+}
+
 /* ---- listeners ---- */
 
 struct listener *
