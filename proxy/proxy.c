@@ -72,7 +72,7 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 	msg_t *orig = t->req;
 
 	if (t->local) {
-		local_end(t, status == 408 ? 0 : PROBE_UNREACHABLE);
+		local_end(t, status == 408 ? PROBE_NO_ANSWER : PROBE_UNREACHABLE);
 		return;
 	}
 	if (!orig) {
@@ -218,7 +218,8 @@ retransmitted(const struct inbound *in, msg_t *msg)
 {
 	sip_t *sip = sip_object(msg);
 	sip_method_t m = sip->sip_request->rq_method;
-	struct txn *t = txn_by_upstream(sip->sip_via->v_branch, m == sip_method_ack ? sip_method_invite : m);
+	struct txn *t = txn_by_upstream(sip->sip_via->v_branch,
+	    m == sip_method_ack ? sip_method_invite : m);
 
 	if (!t)
 		return 0;
@@ -392,7 +393,8 @@ forward(const struct inbound *in, msg_t *msg, const struct route_next *r,
 
 	if (!t)
 		return;
-	if (new_call(sip_object(t->req)) && dialogs_start(sip_object(t->req), ticket, policy_now_ms()) != 0) {
+	sip_t *sip = sip_object(t->req);
+	if (new_call(sip) && dialogs_start(sip, ticket, policy_now_ms()) != 0) {
 		answer_upstream(t, 500, "Server Internal Error (out of memory)");
 		return;
 	}

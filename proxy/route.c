@@ -133,7 +133,8 @@ to_gateway(const struct conf *c, url_t const *next, struct route_next *r)
 	if (r->gateway < 0)
 		nowhere(r, 404, "Not Found (no such gateway)", NULL);
 	else if (route_gateway_dest(c, r->gateway, next, &r->dest) != 0)
-		nowhere(r, 503, "Service Unavailable (gateway has no address; list its addresses)", NULL);
+		nowhere(r, 503, "Service Unavailable (gateway has no address; list its addresses)",
+		    NULL);
 }
 
 void

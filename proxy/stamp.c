@@ -55,7 +55,8 @@ stamp_hop_count(msg_t *msg, int max_forwards)
 		return;
 	}
 	snprintf(mf, sizeof(mf), "%d", max_forwards);
-	msg_header_insert(msg, (msg_pub_t *)sip, (msg_header_t *)sip_max_forwards_make(msg_home(msg), mf));
+	msg_header_insert(msg, (msg_pub_t *)sip,
+	    (msg_header_t *)sip_max_forwards_make(msg_home(msg), mf));
 }
 
 int
@@ -90,9 +91,9 @@ int
 stamp_ack(msg_t *msg, const struct listener *out)
 {
 	sip_t *sip = sip_object(msg);
+	const char *up = sip->sip_via->v_branch ? sip->sip_via->v_branch : sip->sip_call_id->i_id;
 	char branch[48];
 
-	snprintf(branch, sizeof(branch), "z9hG4bK-a%08lx",
-	    msg_hash_string(sip->sip_via->v_branch ? sip->sip_via->v_branch : sip->sip_call_id->i_id));
+	snprintf(branch, sizeof(branch), "z9hG4bK-a%08lx", msg_hash_string(up));
 	return add_via(msg, out, branch);
 }

@@ -223,7 +223,9 @@ time_limit(const struct txn *t)
 {
 	if (t->timeout_ms)
 		return t->timeout_ms;
-	return t->state == TXN_PROCEEDING && t->method == sip_method_invite ? TIMER_C_MS : TIMER_B_MS;
+	if (t->state == TXN_PROCEEDING && t->method == sip_method_invite)
+		return TIMER_C_MS;
+	return TIMER_B_MS;
 }
 
 /* UDP is retransmitted until a response arrives; an INVITE's 1xx stops it

@@ -222,8 +222,8 @@ START_TEST(gateway_in_dialog_to_named_um_only)
 {
 	struct route_next r;
 
-	route_request(c, SIDE_OUTSIDE, 1, req("sip:um@10.0.0.22:5072;transport=tcp", "BYE", "t1", NULL),
-	    all_up, &r);
+	route_request(c, SIDE_OUTSIDE, 1, req("sip:um@10.0.0.22:5072;transport=tcp", "BYE", "t1",
+	    NULL), all_up, &r);
 	expect_dest(&r, SIDE_INSIDE, TP_TCP, "10.0.0.22:5072");	/* the URI's port */
 	ck_assert_int_eq(r.gateway, 1);
 	route_request(c, SIDE_OUTSIDE, 0, req("sip:+1@sbc.example.test", "INVITE", NULL,
@@ -281,7 +281,8 @@ START_TEST(inside_refusals)
 	    all_up, &r);
 	ck_assert_int_eq(r.status, 503);
 	ck_assert_int_eq(r.gateway, 3);
-	route_request(c, SIDE_INSIDE, -1, req("tel:+14255550100", "INVITE", NULL, NULL), all_up, &r);
+	route_request(c, SIDE_INSIDE, -1, req("tel:+14255550100", "INVITE", NULL, NULL), all_up,
+	    &r);
 	ck_assert_int_eq(r.status, 400);
 	free_req();
 }
