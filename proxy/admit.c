@@ -6,7 +6,7 @@
 #include "resolve.h"
 
 int
-gateway_by_address(const struct conf *c, const struct sockaddr *src)
+admit_gateway_by_address(const struct conf *c, const struct sockaddr *src)
 {
 	for (int i = 0; i < c->n_gateways; i++)
 		for (int j = 0; j < c->gateways[i].n_addr; j++)
@@ -56,7 +56,7 @@ admit_outside(const struct conf *c, enum transport tp, const struct sockaddr *sr
 			return verdict(ADMIT_CLOSE, REFUSAL_WRONG_ADDRESS, "source address not among the gateway's addresses", g);
 		return verdict(ADMIT_OK, REFUSAL_NONE, NULL, g);
 	}
-	int g = gateway_by_address(c, src);
+	int g = admit_gateway_by_address(c, src);
 	if (g < 0)
 		return verdict(tp == TP_UDP ? ADMIT_DROP : ADMIT_CLOSE, REFUSAL_UNKNOWN_SOURCE,
 		    "source address is no listed gateway", -1);

@@ -27,6 +27,6 @@ struct admission admit_outside(const struct conf *c, enum transport tp,
 struct admission admit_inside(const struct conf *c, const struct sockaddr *src);
 
 /* A gateway whose addresses include src, or -1. */
-int gateway_by_address(const struct conf *c, const struct sockaddr *src);
+int admit_gateway_by_address(const struct conf *c, const struct sockaddr *src);
 
 #endif

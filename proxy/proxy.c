@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <sofia-sip/msg_header.h>
@@ -19,19 +18,14 @@
 #include "policy.h"
 #include "proxy.h"
 #include "route.h"
+#include "screen.h"
 #include "sipmsg.h"
+#include "stamp.h"
 #include "txn.h"
 #include "um_health.h"
 
-#define TICK_MS 250
 /* What we carry end to end (the UM servers' and gateways' own methods). */
 #define PROXY_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY, SUBSCRIBE, MESSAGE"
-#define T1_MS 500
-#define T2_MS 4000
-#define TIMER_B_MS (64 * T1_MS)		/* no answer at all */
-#define TIMER_C_MS (180 * 1000)		/* INVITE ringing too long */
-#define LINGER_INVITE_MS (64 * T1_MS)	/* absorb retransmissions, relay 2xx ones (RFC 6026) */
-#define LINGER_OTHER_MS (2 * T2_MS)	/* two retransmission intervals, shorter than Timer J to save memory */
 
 static struct {
 	struct event_base *base;
@@ -41,81 +35,7 @@ static struct {
 	msg_t *final;		/* the final response a local_end is about */
 } P;
 
-static long
-ms_since(const struct timeval *then)
-{
-	struct timeval now;
-
-	gettimeofday(&now, NULL);
-	return (now.tv_sec - then->tv_sec) * 1000L + (now.tv_usec - then->tv_usec) / 1000L;
-}
-
-static void
-arm(struct txn *t, long ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	evtimer_add(&t->timer, &tv);
-}
-
-static const char *
-peer_str(const struct inbound *in, char *buf)
-{
-	return netaddr_str((const struct sockaddr *)&in->peer.ss, buf, NETADDR_STRLEN);
-}
-
-/* Answers req where it came from. Returns 1 when the answer went out, 0 when
- * none could be built (req is not a request) or sent. */
-static int
-reply(const struct inbound *in, msg_t *req, int status, const char *phrase, const char *extra)
-{
-	size_t n;
-	char *text = sipmsg_response(req, status, phrase, extra, &n);
-	int sent = text && transport_reply(in, text, n) == 0;
-
-	free(text);
-	return sent;
-}
-
-/* ---- building the forwarded request ---- */
-
-static int
-add_header(msg_t *msg, msg_header_t *h)
-{
-	return h ? msg_header_insert(msg, msg_object(msg), h) : -1;
-}
-
-/* Our Via on top, and the two Record-Route entries when the request may
- * create a dialog (RFC 5658: in on one side, out on the other). */
-static int
-stamp(struct txn *t, const struct listener *out, int record_route)
-{
-	msg_t *msg = t->req;
-	su_home_t *home = msg_home(msg);
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s", out->tp == TP_UDP ? "UDP" :
-	    out->tp == TP_TCP ? "TCP" : "TLS", out->hostport, t->branch);
-	if (add_header(msg, (msg_header_t *)sip_via_make(home, buf)) < 0)
-		return -1;
-	if (!record_route)
-		return 0;
-	const struct listener *in = t->in.li;
-	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", in->hostport,
-	    conf_transport_name(in->tp));
-	if (add_header(msg, (msg_header_t *)sip_record_route_make(home, buf)) < 0)
-		return -1;
-	snprintf(buf, sizeof(buf), "<sip:%s;transport=%s;lr>", out->hostport,
-	    conf_transport_name(out->tp));
-	return add_header(msg, (msg_header_t *)sip_record_route_make(home, buf));
-}
-
-static int
-creates_dialog(sip_t const *sip)
-{
-	sip_method_t m = sip->sip_request->rq_method;
-	return !sip->sip_to->a_tag && (m == sip_method_invite || m == sip_method_subscribe ||
-	    m == sip_method_refer || m == sip_method_notify);
-}
+/* ---- sending ---- */
 
 /* Sends t->req (already stamped) to t->dst and starts its timers. */
 static int
@@ -127,84 +47,12 @@ send_out(struct txn *t)
 	if (!text || !(t->out = malloc(t->out_len)))
 		return -1;
 	memcpy(t->out, text, t->out_len);
-	gettimeofday(&t->last_try, NULL);
-	t->started = t->last_try;	/* last (re)transmission */
-	t->rtx_ms = T1_MS;
-	t->state = TXN_CALLING;
+	txn_sent(t);
 	t->conn = transport_send(&t->dst, t->out, t->out_len);
-	arm(t, TICK_MS);
 	return t->conn < 0 ? -1 : 0;
 }
 
-/* ---- choosing the next hop ---- */
-
-static int
-um_dest(const struct conf_um *u, url_t const *uri, struct dest *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->side = SIDE_INSIDE;
-	d->tp = uri ? route_uri_transport(uri, u->tp) : u->tp;
-	if (d->tp == TP_TLS)
-		d->tp = TP_TCP;		/* the inside speaks plain SIP only */
-	uint16_t port = uri && uri->url_port ? (uint16_t)atoi(uri->url_port) : u->port;
-	return netaddr_parse(u->host, port, &d->addr);
-}
-
-/* The gateway a request from the inside goes to, and how. Returns 0 or a status. */
-static int
-gateway_dest(url_t const *uri, struct dest *d, int *gw_out, const char **why)
-{
-	int gw = route_gateway_by_host(P.conf, uri->url_host);
-
-	memset(d, 0, sizeof(*d));
-	*gw_out = gw;
-	if (gw < 0) {
-		*why = "Not Found (no such gateway)";
-		return 404;
-	}
-	const struct conf_gateway *g = &P.conf->gateways[gw];
-	struct netaddr lit;
-	int literal = netaddr_parse(uri->url_host, 0, &lit) == 0;
-	uint16_t port = uri->url_port ? (uint16_t)atoi(uri->url_port) : g->port;
-
-	d->side = SIDE_OUTSIDE;
-	if (g->mode == SEC_UNSECURED) {
-		d->tp = route_uri_transport(uri, TP_UDP);
-		if (d->tp == TP_TLS)
-			d->tp = TP_TCP;
-	} else {
-		d->tp = TP_TLS;
-		d->verify_name = g->fqdn;
-		d->conn = transport_conn_for_gateway(gw);
-	}
-	if (literal)
-		netaddr_parse(uri->url_host, port, &d->addr);
-	else if (g->n_addr > 0) {
-		d->addr = g->addr[0];
-		netaddr_set_port(netaddr_sa(&d->addr), g->port);
-	} else {
-		*why = "Service Unavailable (gateway has no address; list its addresses)";
-		return 503;
-	}
-	return 0;
-}
-
 /* ---- responses toward upstream ---- */
-
-static void
-complete(struct txn *t)
-{
-	/* What lingers needs only the last answer and the branches: the request
-	 * itself (kilobytes in sofia's allocator) goes now, not in 32 s. */
-	if (t->req) {
-		msg_destroy(t->req);
-		t->req = NULL;
-	}
-	free(t->out);
-	t->out = NULL;
-	t->state = TXN_COMPLETED;
-	arm(t, t->method == sip_method_invite ? LINGER_INVITE_MS : LINGER_OTHER_MS);
-}
 
 /* A local transaction ends: its owner learns how, once. */
 static void
@@ -213,7 +61,7 @@ local_end(struct txn *t, int status)
 	void (*done)(void *, int) = t->done;
 
 	t->done = NULL;
-	complete(t);
+	txn_complete(t);
 	if (done)
 		done(t->done_arg, status);
 }
@@ -225,11 +73,11 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 	msg_t *orig = t->req;
 
 	if (t->local) {
-		local_end(t, status == 408 ? 0 : PROBE_UNREACHABLE);
+		local_end(t, status == 408 ? PROBE_NO_ANSWER : PROBE_UNREACHABLE);
 		return;
 	}
 	if (!orig) {
-		complete(t);
+		txn_complete(t);
 		return;
 	}
 	if (t->method == sip_method_invite && status >= 300) {
@@ -248,7 +96,7 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 		t->last_len = n;
 	}
 	t->best = status;
-	complete(t);
+	txn_complete(t);
 }
 
 /* A request of a call did not get through to UM server um: logged (rate
@@ -273,7 +121,7 @@ forward_to_um(struct txn *t)
 
 	for (; t->cur_um < t->n_um; t->cur_um++) {
 		const struct conf_um *u = &P.conf->um[t->um[t->cur_um]];
-		if (um_dest(u, NULL, &t->dst) != 0)
+		if (route_um_dest(u, NULL, &t->dst) != 0)
 			continue;
 		const struct listener *out = transport_listener(SIDE_INSIDE, t->dst.tp);
 		if (!out)
@@ -283,27 +131,14 @@ forward_to_um(struct txn *t)
 		if (t->method == sip_method_invite && dialogs_use_um(sip->sip_call_id->i_id,
 		    alim_um(t->um[t->cur_um]), policy_now_ms()) != 0)
 			continue;
-		if (sip->sip_via && strcmp(sip->sip_via->v_branch ? sip->sip_via->v_branch : "", t->branch) == 0) {
-			/* Failover: new branch and new stamps for the new hop. */
-			msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
-			if (creates_dialog(sip) && sip->sip_record_route) {
-				msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_record_route);
-				msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_record_route);
-			}
-			txn_rebranch(t);
-		}
-		if (stamp(t, out, creates_dialog(sip)) == 0 && send_out(t) == 0)
+		if (stamp_remove(msg, t->branch))
+			txn_rebranch(t);	/* failover: a new branch for the new hop */
+		if (stamp_request(msg, t->branch, t->in.li, out, stamp_creates_dialog(sip)) == 0 &&
+		    send_out(t) == 0)
 			return 0;
 		um_failed(t->um[t->cur_um], 0, "cannot send");
 	}
 	return -1;
-}
-
-static int
-can_fail_over(const struct txn *t)
-{
-	return t->n_um > 0 && t->cur_um + 1 < t->n_um && t->best <= 100 &&
-	    t->state != TXN_COMPLETED;
 }
 
 static void
@@ -315,68 +150,119 @@ fail_over(struct txn *t, int answered, const char *why)
 		answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
 }
 
-static void
-txn_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct txn *t = arg;
+/* ---- what the transaction clock asks (txn.c) ---- */
 
-	(void)fd;
-	(void)what;
-	if (t->state == TXN_COMPLETED) {
-		txn_free(t);
-		return;
-	}
-	long since_try = ms_since(&t->last_try);
-	if (t->state == TXN_CALLING && since_try >= P.conf->sip.failover_timeout * 1000L &&
-	    can_fail_over(t)) {
-		fail_over(t, 0, "no response");
-		return;
-	}
-	long limit = t->timeout_ms ? t->timeout_ms :
-	    t->state == TXN_PROCEEDING && t->method == sip_method_invite ? TIMER_C_MS : TIMER_B_MS;
-	if (since_try >= limit && t->local) {
-		local_end(t, 0);
-		return;
-	}
-	if (since_try >= limit) {
-		if (t->method == sip_method_invite && t->state == TXN_PROCEEDING) {
-			size_t n;
-			char *c = sipmsg_cancel(t->req, &n);
-			if (c)
-				transport_send(&t->dst, c, n);
-			free(c);
-		}
-		if (t->n_um)
-			um_failed(t->um[t->cur_um], 0, "request timed out");
-		answer_upstream(t, 408, "Request Timeout");
-		return;
-	}
-	/* UDP: Timer A / E retransmissions until a response arrives. */
-	if (t->dst.tp == TP_UDP && (t->state == TXN_CALLING ||
-	    (t->state == TXN_PROCEEDING && t->method != sip_method_invite)) &&
-	    ms_since(&t->started) >= (long)t->rtx_ms) {
-		transport_send(&t->dst, t->out, t->out_len);
-		gettimeofday(&t->started, NULL);
-		t->rtx_ms = t->method == sip_method_invite ? t->rtx_ms * 2 :
-		    (t->rtx_ms * 2 > T2_MS ? T2_MS : t->rtx_ms * 2);
-	}
-	arm(t, TICK_MS);
+static void
+retransmit(struct txn *t)
+{
+	transport_send(&t->dst, t->out, t->out_len);
 }
 
-/* ---- requests ---- */
+static void
+no_response(struct txn *t)
+{
+	fail_over(t, 0, "no response");
+}
+
+/* CANCEL downstream for a ringing INVITE (its 487 is not waited for). */
+static void
+cancel_downstream(struct txn *t)
+{
+	size_t n;
+	char *c = sipmsg_cancel(t->req, &n);
+
+	if (c)
+		transport_send(&t->dst, c, n);
+	free(c);
+}
 
 static void
-refuse(const struct inbound *in, msg_t *msg, const char *reason)
+timed_out(struct txn *t)
 {
-	char p[NETADDR_STRLEN], l[NETADDR_STRLEN];
+	if (t->local) {
+		local_end(t, PROBE_NO_ANSWER);
+		return;
+	}
+	if (t->method == sip_method_invite && t->state == TXN_PROCEEDING)
+		cancel_downstream(t);
+	if (t->n_um)
+		um_failed(t->um[t->cur_um], 0, "request timed out");
+	answer_upstream(t, 408, "Request Timeout");
+}
 
-	refusal_count(in->adm.refusal);
-	log_limited(LOG_WARNING, EV_PEER_REFUSED,
-	    "peer refused: peer=%s local=%s transport=%s reason=%s", peer_str(in, p),
-	    netaddr_str((const struct sockaddr *)&in->li->sa.ss, l, sizeof(l)),
-	    conf_transport_name(in->tp), reason);
-	if (sip_object(msg)->sip_request && sip_object(msg)->sip_request->rq_method != sip_method_ack)
-		reply(in, msg, 403, "Forbidden", NULL);
+static const struct txn_ops clock_ops = { retransmit, no_response, timed_out };
+
+/* ---- requests: each stage lets the request on (0) or has dealt with it (1) ---- */
+
+/* Where a request leaves from toward d: a TLS hop without a TLS listener on
+ * that side goes from the TCP one (and TLS is started on the connection). */
+static const struct listener *
+listener_for(const struct dest *d)
+{
+	const struct listener *out = transport_listener(d->side, d->tp);
+
+	return out || d->tp != TP_TLS ? out : transport_listener(d->side, TP_TCP);
+}
+
+/* An ACK is never answered (RFC 3261 17.2.1). */
+static void
+answer(const struct inbound *in, msg_t *msg, int status, const char *phrase, const char *extra)
+{
+	if (sip_object(msg)->sip_request->rq_method != sip_method_ack)
+		transport_answer(in, msg, status, phrase, extra);
+}
+
+/* A retransmission of a request we have: our last answer again (or 100).
+ * An ACK of a non-2xx final is ours to absorb: we acked downstream. */
+static int
+retransmitted(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	sip_method_t m = sip->sip_request->rq_method;
+	struct txn *t = txn_by_upstream(sip->sip_via->v_branch,
+	    m == sip_method_ack ? sip_method_invite : m);
+
+	if (!t)
+		return 0;
+	if (m == sip_method_ack)
+		return t->best >= 300;
+	if (t->last)
+		transport_reply(in, t->last, t->last_len);
+	else if (m == sip_method_invite)
+		transport_answer(in, msg, 100, "Trying", NULL);
+	return 1;
+}
+
+/* CANCEL is hop by hop: 200 here, and our own CANCEL downstream while the
+ * INVITE has no final answer. */
+static int
+cancelled(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	struct txn *t;
+
+	if (sip->sip_request->rq_method != sip_method_cancel)
+		return 0;
+	if (!(t = txn_by_upstream(sip->sip_via->v_branch, sip_method_invite))) {
+		transport_answer(in, msg, 481, "Call/Transaction Does Not Exist", NULL);
+		return 1;
+	}
+	transport_answer(in, msg, 200, "OK", NULL);
+	if (t->state != TXN_COMPLETED && t->best < 200)
+		cancel_downstream(t);
+	return 1;
+}
+
+/* Shutting down: in-dialog requests still pass, so calls can end. */
+static int
+draining(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+
+	if (!P.draining || sip->sip_to->a_tag || sip->sip_request->rq_method == sip_method_ack)
+		return 0;
+	transport_answer(in, msg, 503, "Service Unavailable (shutting down)", "Retry-After: 30");
+	return 1;
 }
 
 /* Pops the Route entries that name us (both of a double Record-Route). */
@@ -387,294 +273,254 @@ pop_own_routes(msg_t *msg, sip_t *sip)
 		msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_route);
 }
 
-static void
-hop_count(msg_t *msg, sip_t *sip)
+/* A keep-alive to us (gateways ask their proxy this): ours to answer. */
+static int
+options_to_us(const struct inbound *in, msg_t *msg)
 {
-	if (sip->sip_max_forwards) {
-		sip->sip_max_forwards->mf_count--;
-		sip_fragment_clear(sip->sip_max_forwards->mf_common);
-	} else {
-		char mf[8];
-		snprintf(mf, sizeof(mf), "%d", P.conf->sip.max_forwards);
-		msg_header_insert(msg, (msg_pub_t *)sip,
-		    (msg_header_t *)sip_max_forwards_make(msg_home(msg), mf));
-	}
+	sip_t *sip = sip_object(msg);
+
+	if (sip->sip_request->rq_method != sip_method_options || sip->sip_route ||
+	    sip->sip_request->rq_url->url_user || !route_is_us(P.conf, sip->sip_request->rq_url))
+		return 0;
+	transport_answer(in, msg, 200, "OK", "Allow: " PROXY_ALLOW "\r\nAccept: application/sdp\r\n"
+	    "Supported: 100rel, timer, replaces");
+	return 1;
 }
 
-static void
-handle_cancel(const struct inbound *in, msg_t *msg, sip_t *sip)
+static int
+unroutable(const struct inbound *in, msg_t *msg, const struct route_next *r)
 {
-	struct txn *t = txn_by_upstream(sip->sip_via->v_branch, sip_method_invite);
+	if (!r->status)
+		return 0;
+	answer(in, msg, r->status, r->phrase, r->extra);
+	return 1;
+}
 
-	if (!t) {
-		reply(in, msg, 481, "Call/Transaction Does Not Exist", NULL);
-		return;
-	}
-	reply(in, msg, 200, "OK", NULL);
-	if (t->state != TXN_COMPLETED && t->best < 200) {
-		size_t n;
-		char *c = sipmsg_cancel(t->req, &n);
-		if (c)
-			transport_send(&t->dst, c, n);
-		free(c);
-	}
+static int
+new_call(sip_t const *sip)
+{
+	return sip->sip_request->rq_method == sip_method_invite && !sip->sip_to->a_tag;
+}
+
+/* A new call: the dial plan's number rules, then the admission limits
+ * (UM servers without room leave r's list). */
+static int
+policy_refused(const struct inbound *in, msg_t *msg, struct route_next *r,
+    struct dialog_ticket *ticket)
+{
+	struct policy_refusal refusal;
+
+	if (!new_call(sip_object(msg)) ||
+	    !policy_new_call(P.conf, in, msg, r->gateway, r->um, &r->n_um, ticket, &refusal))
+		return 0;
+	transport_answer(in, msg, refusal.status, refusal.phrase, refusal.extra);
+	return 1;
+}
+
+/* Max-Forwards, then the media: the SDP as the next hop must see it, or a
+ * refusal (an ACK whose SDP cannot be carried is not forwarded with the
+ * peer's own). */
+static int
+media_refused(const struct inbound *in, msg_t *msg, int gw)
+{
+	const char *phrase;
+	int status;
+
+	stamp_hop_count(msg, P.conf->sip.max_forwards);
+	if ((status = call_request(msg, in, gw, &phrase)) == 0)
+		return 0;
+	answer(in, msg, status, phrase, NULL);
+	return 1;
 }
 
 /* A request without a transaction of ours: ACK for a 2xx (RFC 3261 16.7). */
 static void
 forward_stateless(msg_t *msg, const struct dest *d)
 {
-	sip_t *sip = sip_object(msg);
-	const struct listener *out = transport_listener(d->side, d->tp == TP_TLS &&
-	    !transport_listener(d->side, TP_TLS) ? TP_TCP : d->tp);
-	char buf[256], branch[48];
+	const struct listener *out = listener_for(d);
 	size_t n;
 
 	if (!out)
 		return;
-	/* Same ACK, same branch: derive it from the upstream one. */
-	snprintf(branch, sizeof(branch), "z9hG4bK-a%08lx",
-	    msg_hash_string(sip->sip_via->v_branch ? sip->sip_via->v_branch : sip->sip_call_id->i_id));
-	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s", out->tp == TP_UDP ? "UDP" :
-	    out->tp == TP_TCP ? "TCP" : "TLS", out->hostport, branch);
-	add_header(msg, (msg_header_t *)sip_via_make(msg_home(msg), buf));
+	stamp_ack(msg, out);
 	char *text = sipmsg_print(msg, &n);
 	if (text)
 		transport_send(d, text, n);
 }
 
+/* The server side of a new transaction for msg (taken). */
+static struct txn *
+open_txn(const struct inbound *in, msg_t *msg, uint32_t loop)
+{
+	sip_t *sip = sip_object(msg);
+	const char *branch = sip->sip_via->v_branch;
+	struct txn *t = txn_new(loop);
+
+	if (!t || !(t->up_branch = strdup(branch ? branch : sip->sip_call_id->i_id))) {
+		if (t)
+			txn_free(t);
+		msg_destroy(msg);
+		return NULL;
+	}
+	t->method = sip->sip_request->rq_method;
+	t->in = *in;
+	t->req = msg;
+	txn_index(t);
+	if (t->method == sip_method_invite)
+		transport_answer(in, msg, 100, "Trying", NULL);
+	return t;
+}
+
+/* Sends t to its one next hop d. */
+static void
+forward_to(struct txn *t, const struct dest *d)
+{
+	const struct listener *out = listener_for(d);
+
+	t->dst = *d;
+	if (!out || stamp_request(t->req, t->branch, t->in.li, out,
+	    stamp_creates_dialog(sip_object(t->req))) != 0)
+		answer_upstream(t, 500, "Server Internal Error (no listener for that transport)");
+	else if (send_out(t) != 0)
+		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
+}
+
+/* Forwards msg (taken) statefully where r says. */
+static void
+forward(const struct inbound *in, msg_t *msg, const struct route_next *r,
+    const struct dialog_ticket *ticket, uint32_t loop)
+{
+	struct txn *t = open_txn(in, msg, loop);
+
+	if (!t)
+		return;
+	sip_t *sip = sip_object(t->req);
+	if (new_call(sip) && dialogs_start(sip, ticket, policy_now_ms()) != 0) {
+		answer_upstream(t, 500, "Server Internal Error (out of memory)");
+		return;
+	}
+	if (r->n_um == 0) {
+		forward_to(t, &r->dest);
+		return;
+	}
+	memcpy(t->um, r->um, sizeof(int) * (size_t)r->n_um);
+	t->n_um = r->n_um;
+	if (forward_to_um(t) != 0)
+		answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
+}
+
+/* The stages of a request, in order (docs/ARCHITECTURE.md "The way of a SIP
+ * message"): admitted, well-formed, not one we know already, routed, within
+ * the call policy and with media we can carry, then forwarded. */
 static void
 handle_request(const struct inbound *in, msg_t *msg)
 {
 	sip_t *sip = sip_object(msg);
-	const char *phrase, *unsupported;
-	char p[NETADDR_STRLEN], extra[300];
-	int status;
-
-	if (in->adm.verdict != ADMIT_OK) {
-		refuse(in, msg, in->adm.reason);
-		goto done;
-	}
-	status = sipmsg_check_request(sip, msg_has_error(msg), &phrase, &unsupported);
-	if (status) {
-		/* The log says what was done: an answer that could not be built or
-		 * sent is not "answered". */
-		if (!sip->sip_request && sipmsg_is_response_text(msg))
-			log_limited(LOG_NOTICE, EV_MALFORMED,
-			    "malformed SIP response from peer=%s dropped", peer_str(in, p));
-		else if (sip->sip_request && sip->sip_request->rq_method == sip_method_ack)
-			log_limited(LOG_NOTICE, EV_MALFORMED,
-			    "malformed SIP from peer=%s not answered (an ACK): %d (%s)",
-			    peer_str(in, p), status, phrase);
-		else {
-			const char *x = NULL;
-			if (status == 420) {
-				snprintf(extra, sizeof(extra), "Unsupported: %s", unsupported);
-				x = extra;
-			}
-			if (reply(in, msg, status, phrase, x))
-				log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s answered %d (%s)",
-				    peer_str(in, p), status, phrase);
-			else
-				log_limited(LOG_NOTICE, EV_MALFORMED,
-				    "malformed SIP from peer=%s could not be answered (%d %s)",
-				    peer_str(in, p), status, phrase);
-		}
-		goto done;
-	}
-	sip_method_t method = sip->sip_request->rq_method;
-	const char *branch = sip->sip_via->v_branch;
-
-	/* A retransmission of a request we already have. */
-	struct txn *t = method == sip_method_ack ? txn_by_upstream(branch, sip_method_invite) :
-	    txn_by_upstream(branch, method);
-	if (t && method != sip_method_ack) {
-		if (t->last)
-			transport_reply(in, t->last, t->last_len);
-		else if (method == sip_method_invite)
-			reply(in, msg, 100, "Trying", NULL);
-		goto done;
-	}
-	if (t && method == sip_method_ack && t->best >= 300)
-		goto done;	/* ACK of a non-2xx final: ours to absorb, we acked downstream */
-	if (method == sip_method_cancel) {
-		handle_cancel(in, msg, sip);
-		goto done;
-	}
-	int initial = !sip->sip_to->a_tag;
-	if (P.draining && initial && method != sip_method_ack) {
-		reply(in, msg, 503, "Service Unavailable (shutting down)", "Retry-After: 30");
-		goto done;
-	}
-
-	pop_own_routes(msg, sip);
-	if (method == sip_method_options && !sip->sip_route && !sip->sip_request->rq_url->url_user &&
-	    route_is_us(P.conf, sip->sip_request->rq_url)) {
-		/* A keep-alive to us (gateways ask their proxy this): ours to answer. */
-		reply(in, msg, 200, "OK", "Allow: " PROXY_ALLOW "\r\nAccept: application/sdp\r\n"
-		    "Supported: 100rel, timer, replaces");
-		goto done;
-	}
-	uint32_t loop = loop_hash(sip);
-	if (loop_detected(P.conf, sip, loop)) {
-		log_limited(LOG_WARNING, EV_LOOP_DETECTED, "loop detected: %s from peer=%s carries "
-		    "our own Via with the same branch hash: %s", sip->sip_request->rq_method_name,
-		    peer_str(in, p), method == sip_method_ack ? "dropped" : "answered 482");
-		if (method != sip_method_ack)
-			reply(in, msg, 482, "Loop Detected", NULL);
-		goto done;
-	}
-	url_t const *next = sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
-	struct dest d;
-	int cands[ROUTE_MAX_CANDIDATES], n_cands = 0;
-	int gw = in->side == SIDE_OUTSIDE ? in->adm.gateway : -1;
-	status = 0;
-	phrase = NULL;
-	if (in->side == SIDE_OUTSIDE) {
-		if (initial && !sip->sip_route && method != sip_method_ack) {
-			n_cands = route_um_candidates(P.conf, in->adm.gateway, um_health_up, cands,
-			    ROUTE_MAX_CANDIDATES);
-			if (n_cands < 0) {
-				/* Every UM server is down: say so now, not after time-outs. */
-				n_cands = 0;
-				reply(in, msg, 503, "Service Unavailable (every UM server is down)",
-				    "Retry-After: 10");
-				goto done;
-			}
-			if (n_cands == 0) {
-				status = 503;
-				phrase = "Service Unavailable (no UM server for this gateway)";
-			}
-		} else {
-			int um = next && next->url_host ? route_um_by_host(P.conf, next->url_host, 0) : -1;
-			if (um < 0) {
-				status = 403;
-				phrase = "Forbidden (destination is no UM server)";
-			} else
-				um_dest(&P.conf->um[um], next, &d);
-		}
-	} else {
-		if (!next || !next->url_host) {
-			status = 400;
-			phrase = "Bad Request (no host to route to)";
-		} else
-			status = gateway_dest(next, &d, &gw, &phrase);
-	}
-	if (status) {
-		if (method != sip_method_ack)
-			reply(in, msg, status, phrase, NULL);
-		goto done;
-	}
-	/* A new call: the dial plan's number rules, then the admission limits. */
+	struct route_next r;
 	struct dialog_ticket ticket = { .n = 0 };
-	int new_call = method == sip_method_invite && initial;
-	struct policy_refusal refusal;
-	if (new_call && policy_new_call(P.conf, in, msg, gw, cands, &n_cands, &ticket, &refusal)) {
-		reply(in, msg, refusal.status, refusal.phrase, refusal.extra);
-		goto done;
-	}
-	hop_count(msg, sip);
-	/* Media: the SDP as the next hop must see it (or a refusal). An ACK
-	 * whose SDP cannot be carried is not forwarded with the peer's own. */
-	if ((status = call_request(msg, in, gw, &phrase)) != 0) {
-		if (method != sip_method_ack)
-			reply(in, msg, status, phrase, NULL);
-		goto done;
-	}
-	dialogs_request(sip);
-	if (method == sip_method_ack) {
-		forward_stateless(msg, &d);
-		goto done;
-	}
+	uint32_t loop;
 
-	if (!(t = txn_new(P.base, txn_tick, loop)))
+	if (screen_refused(in, msg) || screen_malformed(in, msg) || retransmitted(in, msg) ||
+	    cancelled(in, msg) || draining(in, msg))
 		goto done;
-	t->up_branch = strdup(branch ? branch : sip->sip_call_id->i_id);
-	t->method = method;
-	t->in = *in;
-	t->req = msg;
-	txn_index(t);
-	msg = NULL;
-	if (method == sip_method_invite)
-		reply(in, t->req, 100, "Trying", NULL);
-	if (new_call && dialogs_start(sip_object(t->req), &ticket, policy_now_ms()) != 0) {
-		answer_upstream(t, 500, "Server Internal Error (out of memory)");
+	pop_own_routes(msg, sip);
+	if (options_to_us(in, msg) || screen_looped(P.conf, in, msg, loop = loop_hash(sip)))
+		goto done;
+	route_request(P.conf, in->side, in->adm.gateway, sip, um_health_up, &r);
+	if (unroutable(in, msg, &r) || policy_refused(in, msg, &r, &ticket) ||
+	    media_refused(in, msg, r.gateway))
+		goto done;
+	dialogs_request(sip);
+	if (sip->sip_request->rq_method != sip_method_ack) {
+		forward(in, msg, &r, &ticket, loop);
 		return;
 	}
-	if (n_cands) {
-		memcpy(t->um, cands, sizeof(int) * (size_t)n_cands);
-		t->n_um = n_cands;
-		if (forward_to_um(t) != 0)
-			answer_upstream(t, 503, "Service Unavailable (no UM server reachable)");
-		return;
-	}
-	t->dst = d;
-	const struct listener *out = transport_listener(d.side, d.tp);
-	if (!out && d.tp == TP_TLS)
-		out = transport_listener(d.side, TP_TCP);
-	if (!out || stamp(t, out, creates_dialog(sip_object(t->req))) != 0) {
-		answer_upstream(t, 500, "Server Internal Error (no listener for that transport)");
-		return;
-	}
-	if (send_out(t) != 0)
-		answer_upstream(t, 503, "Service Unavailable (next hop unreachable)");
-	return;
+	forward_stateless(msg, &r.dest);
 done:
-	if (msg)
-		msg_destroy(msg);
+	msg_destroy(msg);
 }
 
 /* ---- responses ---- */
 
-static void
-handle_response(const struct inbound *in, msg_t *msg)
+/* The transaction a response belongs to, or NULL: not ours to route
+ * (RFC 3261 16.7 drops it). */
+static struct txn *
+our_txn(const struct inbound *in, sip_t const *sip)
 {
-	sip_t *sip = sip_object(msg);
 	struct txn *t;
-	size_t n;
 
 	if (in->adm.verdict != ADMIT_OK || sipmsg_check_response(sip) != 0 ||
-	    !(t = txn_by_branch(sip->sip_via->v_branch)) ||
-	    sip->sip_cseq->cs_method != t->method) {
-		msg_destroy(msg);	/* not ours to route: RFC 3261 16.7 drops it */
-		return;
-	}
-	int status = sip->sip_status->st_status;
-	if (t->local) {
-		P.final = msg;		/* for proxy_local_request's done */
-		if (status >= 200 && t->state != TXN_COMPLETED)
-			local_end(t, status);
+	    !(t = txn_by_branch(sip->sip_via->v_branch)) || sip->sip_cseq->cs_method != t->method)
+		return NULL;
+	return t;
+}
+
+/* Ours: it stops here; a final one ends the local transaction (and is what
+ * proxy_local_request's done may read). */
+static int
+for_us(struct txn *t, msg_t *msg, int status)
+{
+	if (!t->local)
+		return 0;
+	if (status >= 200 && t->state != TXN_COMPLETED) {
+		P.final = msg;
+		local_end(t, status);
 		P.final = NULL;
-		msg_destroy(msg);
-		return;
 	}
-	if (t->state == TXN_COMPLETED && !(status >= 200 && status < 300 &&
-	    t->method == sip_method_invite)) {
-		msg_destroy(msg);	/* a retransmission; our ACK went already */
-		return;
-	}
-	if (status < 200) {
-		if (t->state == TXN_CALLING)
-			t->state = TXN_PROCEEDING;
-		if (status == 100) {
-			msg_destroy(msg);	/* hop by hop: we sent our own */
-			return;
-		}
-	} else if (t->method == sip_method_invite && status >= 300) {
-		char *ack = sipmsg_ack(t->req, sip, &n);
-		if (ack)
-			transport_send(&t->dst, ack, n);
-		free(ack);
-		if (status == 503 && can_fail_over(t)) {
-			msg_destroy(msg);
-			fail_over(t, 1, "503 Service Unavailable");
-			return;
-		}
-	} else if (status == 503 && can_fail_over(t)) {
-		msg_destroy(msg);
-		fail_over(t, 1, "503 Service Unavailable");
-		return;
-	}
+	return 1;
+}
+
+/* After the final, only an INVITE's 2xx retransmissions are relayed
+ * (RFC 6026); the others are dropped: our ACK went already. */
+static int
+late(const struct txn *t, int status)
+{
+	return t->state == TXN_COMPLETED &&
+	    !(status >= 200 && status < 300 && t->method == sip_method_invite);
+}
+
+/* A 1xx: Proceeding; a 100 goes no further (hop by hop: we sent our own). */
+static int
+provisional_absorbed(struct txn *t, int status)
+{
+	if (status >= 200)
+		return 0;
+	txn_provisional(t);
+	return status == 100;
+}
+
+/* We ACK a non-2xx final to an INVITE hop by hop (RFC 3261 17.1.1.3). */
+static void
+ack_downstream(struct txn *t, sip_t const *sip)
+{
+	size_t n;
+	char *ack = sipmsg_ack(t->req, sip, &n);
+
+	if (ack)
+		transport_send(&t->dst, ack, n);
+	free(ack);
+}
+
+/* 503 from a UM server before anything but 100 went upstream: the next one. */
+static int
+failed_over(struct txn *t, sip_t const *sip, int status)
+{
+	if (t->method == sip_method_invite && status >= 300)
+		ack_downstream(t, sip);
+	if (status != 503 || !txn_can_fail_over(t))
+		return 0;
+	fail_over(t, 1, "503 Service Unavailable");
+	return 1;
+}
+
+/* To where the request came from, without our Via; a final is kept for
+ * retransmissions of the request and completes t. */
+static void
+relay_upstream(struct txn *t, msg_t *msg, const struct inbound *in, int status)
+{
+	sip_t *sip = sip_object(msg);
+	size_t n;
+
 	msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
 	call_response(msg, in);
 	if (status >= 200)
@@ -693,7 +539,20 @@ handle_response(const struct inbound *in, msg_t *msg)
 	if (status > t->best)
 		t->best = status;
 	if (status >= 200 && t->state != TXN_COMPLETED)
-		complete(t);
+		txn_complete(t);
+}
+
+/* The stages of a response, in order. */
+static void
+handle_response(const struct inbound *in, msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+	struct txn *t = our_txn(in, sip);
+	int status = sip->sip_status->st_status;
+
+	if (t && !for_us(t, msg, status) && !late(t, status) && !provisional_absorbed(t, status) &&
+	    !failed_over(t, sip, status))
+		relay_upstream(t, msg, in, status);
 	msg_destroy(msg);
 }
 
@@ -715,7 +574,7 @@ conn_lost(struct txn *t)
 		return;
 	if (t->local)
 		local_end(t, PROBE_UNREACHABLE);
-	else if (can_fail_over(t))
+	else if (txn_can_fail_over(t))
 		fail_over(t, 0, "connection failed");
 	else {
 		if (t->n_um)
@@ -738,11 +597,9 @@ static int
 send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
     void (*done)(void *, int), void *done_arg)
 {
-	struct txn *t = txn_new(P.base, txn_tick, loop_hash(sip_object(req)));
-	const struct listener *out = transport_listener(d->side, d->tp);
+	struct txn *t = txn_new(loop_hash(sip_object(req)));
+	const struct listener *out = listener_for(d);
 
-	if (!out && d->tp == TP_TLS)
-		out = transport_listener(d->side, TP_TCP);
 	if (!t || !out) {
 		if (t)
 			txn_free(t);
@@ -765,8 +622,8 @@ send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
 		return -1;
 	}
 	txn_index(t);
-	if (stamp(t, out, 0) != 0) {
-		complete(t);
+	if (stamp_request(req, t->branch, NULL, out, 0) != 0) {
+		txn_complete(t);
 		return -1;
 	}
 	t->done = done;
@@ -807,7 +664,7 @@ send_probe(int um, long timeout_ms, void (*done)(void *, int), void *arg)
 	const struct conf_um *u = &P.conf->um[um];
 	struct dest d;
 
-	if (um_dest(u, NULL, &d) != 0)
+	if (route_um_dest(u, NULL, &d) != 0)
 		return -1;
 	return send_options(u->uri, &d, timeout_ms, done, arg);
 }
@@ -823,23 +680,12 @@ proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg)
 int
 proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *arg)
 {
-	if (gw < 0 || gw >= P.conf->n_gateways || P.conf->gateways[gw].n_addr < 1)
-		return -1;
-	const struct conf_gateway *g = &P.conf->gateways[gw];
 	struct dest d;
 	char target[300];
 
-	memset(&d, 0, sizeof(d));
-	d.side = SIDE_OUTSIDE;
-	d.addr = g->addr[0];
-	netaddr_set_port(netaddr_sa(&d.addr), g->port);
-	if (g->mode == SEC_UNSECURED)
-		d.tp = TP_UDP;
-	else {
-		d.tp = TP_TLS;
-		d.verify_name = g->fqdn;
-		d.conn = transport_conn_for_gateway(gw);
-	}
+	if (gw < 0 || gw >= P.conf->n_gateways || route_gateway_dest(P.conf, gw, NULL, &d) != 0)
+		return -1;
+	const struct conf_gateway *g = &P.conf->gateways[gw];
 	snprintf(target, sizeof(target), "sip:%s:%u;transport=%s", g->fqdn, g->port,
 	    conf_transport_name(d.tp));
 	return send_options(target, &d, timeout_ms, done, arg);
@@ -884,6 +730,7 @@ proxy_init(struct event_base *base, struct conf *c, char *err, size_t errlen)
 {
 	P.base = base;
 	P.conf = c;
+	txn_init(base, &clock_ops, c->sip.failover_timeout * 1000L);
 	if (alim_apply(c, policy_now_ms()) != 0 || dialogs_init(base) != 0) {
 		snprintf(err, errlen, "call limits: out of memory");
 		return -1;
@@ -918,6 +765,7 @@ proxy_reconf(struct conf *c, char *err, size_t errlen)
 	/* UM indexes of transactions in flight belong to the old config: those
 	 * requests finish where they are, without failover. */
 	txn_foreach(forget_failover);
+	txn_set_failover(c->sip.failover_timeout * 1000L);
 	P.conf = c;
 	um_health_reconf(c);
 	return 0;

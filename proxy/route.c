@@ -23,7 +23,7 @@ route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max
 				all[n_all++] = i;
 	}
 	for (int i = 0; i < n_all; i++)
-		if (up(all[i]) && c->um[all[i]].sa.ss.ss_family != AF_UNSPEC)	/* AF_UNSPEC: a name not resolved */
+		if (up(all[i]))
 			all[n++] = all[i];	/* keeps the configured order */
 	if (n_all > 0 && n == 0)
 		return -1;
@@ -35,6 +35,121 @@ route_um_candidates(struct conf *c, int gw, int (*up)(int um), int *out, int max
 	for (int i = 0; i < n && k < max; i++)
 		out[k++] = all[(start + (unsigned)i) % (unsigned)n];
 	return k;
+}
+
+static uint16_t
+uri_port(url_t const *uri, uint16_t dflt)
+{
+	return uri && uri->url_port ? (uint16_t)atoi(uri->url_port) : dflt;
+}
+
+int
+route_um_dest(const struct conf_um *u, url_t const *uri, struct dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->side = SIDE_INSIDE;
+	d->tp = uri ? route_uri_transport(uri, u->tp) : u->tp;
+	if (d->tp == TP_TLS)
+		d->tp = TP_TCP;
+	return netaddr_parse(u->host, uri_port(uri, u->port), &d->addr);
+}
+
+int
+route_gateway_dest(const struct conf *c, int gw, url_t const *uri, struct dest *d)
+{
+	const struct conf_gateway *g = &c->gateways[gw];
+
+	memset(d, 0, sizeof(*d));
+	d->side = SIDE_OUTSIDE;
+	if (g->mode == SEC_UNSECURED) {
+		d->tp = uri ? route_uri_transport(uri, TP_UDP) : TP_UDP;
+		if (d->tp == TP_TLS)
+			d->tp = TP_TCP;
+	} else {
+		d->tp = TP_TLS;
+		d->verify_name = g->fqdn;
+		d->conn = transport_conn_for_gateway(gw);
+	}
+	/* An address in the URI is the one to use; a name is the gateway's. */
+	if (uri && uri->url_host &&
+	    netaddr_parse(uri->url_host, uri_port(uri, g->port), &d->addr) == 0)
+		return 0;
+	if (g->n_addr < 1)
+		return -1;
+	d->addr = g->addr[0];
+	netaddr_set_port(netaddr_sa(&d->addr), g->port);
+	return 0;
+}
+
+static void
+nowhere(struct route_next *r, int status, const char *phrase, const char *extra)
+{
+	r->status = status;
+	r->phrase = phrase;
+	r->extra = extra;
+}
+
+static url_t const *
+next_uri(sip_t const *sip)
+{
+	return sip->sip_route ? sip->sip_route->r_url : sip->sip_request->rq_url;
+}
+
+/* A new request from a gateway: its UM servers, round-robin. */
+static void
+to_um_servers(struct conf *c, int gw, int (*up)(int um), struct route_next *r)
+{
+	int n = route_um_candidates(c, gw, up, r->um, ROUTE_MAX_CANDIDATES);
+
+	if (n < 0)	/* every UM server is down: say so now, not after time-outs */
+		nowhere(r, 503, "Service Unavailable (every UM server is down)", "Retry-After: 10");
+	else if (n == 0)
+		nowhere(r, 503, "Service Unavailable (no UM server for this gateway)", NULL);
+	else
+		r->n_um = n;
+}
+
+/* A gateway's request inside a dialog (or routed): only to a UM server. */
+static void
+to_um_named(const struct conf *c, url_t const *next, struct route_next *r)
+{
+	int um = next && next->url_host ? route_um_by_host(c, next->url_host, 0) : -1;
+
+	if (um < 0)
+		nowhere(r, 403, "Forbidden (destination is no UM server)", NULL);
+	else if (route_um_dest(&c->um[um], next, &r->dest) != 0)
+		nowhere(r, 503, "Service Unavailable (UM server has no address)", NULL);
+}
+
+/* A request from the inside: only to a listed gateway. */
+static void
+to_gateway(const struct conf *c, url_t const *next, struct route_next *r)
+{
+	if (!next || !next->url_host) {
+		nowhere(r, 400, "Bad Request (no host to route to)", NULL);
+		return;
+	}
+	r->gateway = route_gateway_by_host(c, next->url_host);
+	if (r->gateway < 0)
+		nowhere(r, 404, "Not Found (no such gateway)", NULL);
+	else if (route_gateway_dest(c, r->gateway, next, &r->dest) != 0)
+		nowhere(r, 503, "Service Unavailable (gateway has no address; list its addresses)",
+		    NULL);
+}
+
+void
+route_request(struct conf *c, enum side side, int gw, sip_t const *sip,
+    int (*up)(int um), struct route_next *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->gateway = side == SIDE_OUTSIDE ? gw : -1;
+	if (side == SIDE_INSIDE)
+		to_gateway(c, next_uri(sip), r);
+	else if (!sip->sip_to->a_tag && !sip->sip_route &&
+	    sip->sip_request->rq_method != sip_method_ack)
+		to_um_servers(c, gw, up, r);
+	else
+		to_um_named(c, next_uri(sip), r);
 }
 
 int

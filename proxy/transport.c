@@ -260,7 +260,8 @@ conn_of_gateway(const struct conn *c, int gateway)
 		return 0;
 	if (c->gateway >= 0)
 		return c->gateway == gateway;
-	return c->outbound && gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss) == gateway;
+	return c->outbound &&
+	    admit_gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss) == gateway;
 }
 
 int
@@ -382,7 +383,7 @@ on_down(uint64_t id, int established, const char *why)
 		log_limited(LOG_WARNING, EV_GW_UNREACHABLE, "connection to peer=%s failed: %s",
 		    peer_str(&c->peer, p), why);
 	if (c->outbound && !established && c->li->side == SIDE_OUTSIDE) {
-		int gw = gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss);
+		int gw = admit_gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss);
 		if (gw >= 0)
 			gw_status_failed(T.conf->gateways[gw].name, why, time(NULL));
 	}
@@ -441,7 +442,7 @@ listed_source(const struct listener *li, const struct netaddr *peer)
 
 	if (li->side == SIDE_INSIDE)
 		return admit_inside(T.conf, sa).verdict == ADMIT_OK;
-	return gateway_by_address(T.conf, sa) >= 0;
+	return admit_gateway_by_address(T.conf, sa) >= 0;
 }
 
 static void
@@ -591,6 +592,18 @@ transport_reply(const struct inbound *in, const char *buf, size_t len)
 		return -1;
 	worker_write(c->worker, c->id, buf, len);
 	return 0;
+}
+
+int
+transport_answer(const struct inbound *in, msg_t *req, int status, const char *phrase,
+    const char *extra)
+{
+	size_t n;
+	char *text = sipmsg_response(req, status, phrase, extra, &n);
+	int sent = text && transport_reply(in, text, n) == 0;
+
+	free(text);
+	return sent;
 }
 
 /* ---- listeners ---- */

@@ -58,6 +58,10 @@ struct listener *transport_listener(enum side side, enum transport tp);
 
 /* Sends a response to where the request came from. */
 int transport_reply(const struct inbound *in, const char *buf, size_t len);
+/* Answers request req (sipmsg_response) where it came from. 1 when the
+ * answer went out, 0 when none could be built (req is no request) or sent. */
+int transport_answer(const struct inbound *in, msg_t *req, int status, const char *phrase,
+    const char *extra);
 /* Sends to d, reusing or opening a connection. Returns the connection id,
  * 0 for UDP, or -1 on failure. */
 int64_t transport_send(const struct dest *d, const char *buf, size_t len);

@@ -6,10 +6,27 @@
 #include <string.h>
 #include <strings.h>
 
+#include <time.h>
+
 #include <openssl/rand.h>
 #include <sofia-sip/msg.h>
 
 #include "txn.h"
+
+#define TICK_MS 250
+#define T1_MS 500
+#define T2_MS 4000
+#define TIMER_B_MS (64 * T1_MS)		/* no answer at all (Timer B and F) */
+#define TIMER_C_MS (180 * 1000)		/* INVITE ringing too long */
+#define LINGER_INVITE_MS (64 * T1_MS)	/* absorb retransmissions, relay 2xx ones (RFC 6026) */
+#define LINGER_OTHER_MS (2 * T2_MS)	/* two retransmission intervals, shorter than Timer J to save memory */
+
+static struct {
+	struct event_base *base;
+	const struct txn_ops *ops;
+	long failover_ms;
+	int64_t (*now_ms)(void);	/* NULL: CLOCK_MONOTONIC */
+} T;
 
 static const char *
 our_branch(const struct hashtab_node *n)
@@ -64,8 +81,47 @@ txn_branch_loop(const char *b, uint32_t *loop)
 	return 1;
 }
 
+void
+txn_init(struct event_base *base, const struct txn_ops *ops, long failover_ms)
+{
+	T.base = base;
+	T.ops = ops;
+	T.failover_ms = failover_ms;
+}
+
+void
+txn_set_failover(long failover_ms)
+{
+	T.failover_ms = failover_ms;
+}
+
+void
+txn_set_clock(int64_t (*now_ms)(void))
+{
+	T.now_ms = now_ms;
+}
+
+int64_t
+txn_now_ms(void)
+{
+	struct timespec ts;
+
+	if (T.now_ms)
+		return T.now_ms();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	txn_tick(arg);
+}
+
 struct txn *
-txn_new(struct event_base *base, event_callback_fn cb, uint32_t loop)
+txn_new(uint32_t loop)
 {
 	struct txn *t = calloc(1, sizeof(*t));
 
@@ -73,7 +129,7 @@ txn_new(struct event_base *base, event_callback_fn cb, uint32_t loop)
 		return NULL;
 	t->loop = loop;
 	new_branch(t->branch, loop);
-	evtimer_assign(&t->timer, base, cb, t);
+	evtimer_assign(&t->timer, T.base, on_timer, t);
 	LIST_INSERT_HEAD(&everyone, t, all);
 	n_txn++;
 	return t;
@@ -112,6 +168,108 @@ txn_free(struct txn *t)
 	free(t->last);
 	free(t);
 }
+
+/* ---- the clock ---- */
+
+static void
+arm(struct txn *t, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(&t->timer, &tv);
+}
+
+void
+txn_sent(struct txn *t)
+{
+	t->tried_ms = t->rtx_at_ms = txn_now_ms();
+	t->rtx_ms = T1_MS;
+	t->state = TXN_CALLING;
+	arm(t, TICK_MS);
+}
+
+void
+txn_provisional(struct txn *t)
+{
+	if (t->state == TXN_CALLING)
+		t->state = TXN_PROCEEDING;
+}
+
+void
+txn_complete(struct txn *t)
+{
+	/* What lingers needs only the last answer and the branches: the request
+	 * itself (kilobytes in sofia's allocator) goes now, not in 32 s. */
+	if (t->req) {
+		msg_destroy(t->req);
+		t->req = NULL;
+	}
+	free(t->out);
+	t->out = NULL;
+	t->state = TXN_COMPLETED;
+	arm(t, t->method == sip_method_invite ? LINGER_INVITE_MS : LINGER_OTHER_MS);
+}
+
+int
+txn_can_fail_over(const struct txn *t)
+{
+	return t->n_um > 0 && t->cur_um + 1 < t->n_um && t->best <= 100 &&
+	    t->state != TXN_COMPLETED;
+}
+
+/* How long t may go unanswered on its hop. */
+static long
+time_limit(const struct txn *t)
+{
+	if (t->timeout_ms)
+		return t->timeout_ms;
+	if (t->state == TXN_PROCEEDING && t->method == sip_method_invite)
+		return TIMER_C_MS;
+	return TIMER_B_MS;
+}
+
+/* UDP is retransmitted until a response arrives; an INVITE's 1xx stops it
+ * (Timer A), a non-INVITE goes on at T2 until its final (Timer E). */
+static int
+retransmits(const struct txn *t)
+{
+	return t->dst.tp == TP_UDP && (t->state == TXN_CALLING ||
+	    (t->state == TXN_PROCEEDING && t->method != sip_method_invite));
+}
+
+static unsigned
+next_interval(const struct txn *t)
+{
+	unsigned twice = t->rtx_ms * 2;
+
+	return t->method == sip_method_invite || twice < T2_MS ? twice : T2_MS;
+}
+
+void
+txn_tick(struct txn *t)
+{
+	if (t->state == TXN_COMPLETED) {
+		txn_free(t);	/* the linger is over */
+		return;
+	}
+	int64_t now = txn_now_ms(), since_try = now - t->tried_ms;
+	if (t->state == TXN_CALLING && since_try >= T.failover_ms && txn_can_fail_over(t)) {
+		T.ops->fail_over(t);
+		return;
+	}
+	if (since_try >= time_limit(t)) {
+		T.ops->time_out(t);
+		return;
+	}
+	if (retransmits(t) && now - t->rtx_at_ms >= (int64_t)t->rtx_ms) {
+		t->rtx_at_ms = now;
+		t->rtx_ms = next_interval(t);
+		T.ops->retransmit(t);
+	}
+	arm(t, TICK_MS);
+}
+
+/* ---- the table ---- */
 
 struct txn *
 txn_by_branch(const char *b)

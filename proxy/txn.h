@@ -1,5 +1,9 @@
 /* Proxy transactions (RFC 3261 17, 16): the table keyed by our branch and
- * by the upstream branch, and the bookkeeping each one carries. */
+ * by the upstream branch, the bookkeeping each one carries, and the client
+ * transaction's clock: retransmission (Timer A/E), failover, time-out
+ * (Timer B/F, Timer C) and the linger of a completed one (in place of
+ * Timer D/K). What the clock decides is done by the owner (proxy.c)
+ * through struct txn_ops. Core thread only. */
 #ifndef UMSBC_TXN_H
 #define UMSBC_TXN_H
 
@@ -35,7 +39,8 @@ struct txn {
 	char *last;			/* last final response sent upstream */
 	size_t last_len;
 	unsigned rtx_ms;		/* current retransmission interval */
-	struct timeval started, last_try;
+	int64_t rtx_at_ms;		/* last (re)transmission (txn_now_ms) */
+	int64_t tried_ms;		/* sent to the current hop: time-outs count from here */
 	int local;			/* a request of our own (BYE, probe): no upstream */
 	char *verify;			/* dst.verify_name, owned (local only) */
 	/* local: told how it ended, once (a status, 0 = no answer, -1 = the
@@ -46,8 +51,26 @@ struct txn {
 	struct event timer;
 };
 
+/* What the clock asks of the owner. */
+struct txn_ops {
+	/* Send t->out to t->dst again (UDP, no response yet). */
+	void (*retransmit)(struct txn *t);
+	/* Nothing heard for the failover time, and txn_can_fail_over(t). */
+	void (*fail_over)(struct txn *t);
+	/* Timer B/F, Timer C (an INVITE ringing too long) or t->timeout_ms
+	 * ran out: the owner ends t (txn_complete) or sends it on afresh. */
+	void (*time_out)(struct txn *t);
+};
+
+/* failover_ms: silence after which a request goes to the next UM server. */
+void txn_init(struct event_base *base, const struct txn_ops *ops, long failover_ms);
+void txn_set_failover(long failover_ms);
+/* The clock (CLOCK_MONOTONIC, ms); tests put a fake one in (NULL: the real). */
+int64_t txn_now_ms(void);
+void txn_set_clock(int64_t (*now_ms)(void));
+
 /* loop: the request's loop_hash, which our branches carry (loop.c). */
-struct txn *txn_new(struct event_base *base, event_callback_fn cb, uint32_t loop);
+struct txn *txn_new(uint32_t loop);
 void txn_free(struct txn *t);
 void txn_index(struct txn *t);		/* after branch/up_branch are set */
 void txn_rebranch(struct txn *t);	/* new own branch (failover) */
@@ -55,6 +78,20 @@ void txn_rebranch(struct txn *t);	/* new own branch (failover) */
 int txn_branch_loop(const char *branch, uint32_t *loop);
 struct txn *txn_by_branch(const char *ours);
 struct txn *txn_by_upstream(const char *branch, sip_method_t method);
+/* t->out has just gone to a new hop: Calling, Timer A/E from T1, the
+ * time-outs from now. */
+void txn_sent(struct txn *t);
+/* A provisional response: Calling becomes Proceeding. */
+void txn_provisional(struct txn *t);
+/* Final: the request goes, the answer and branches linger to absorb
+ * retransmissions (and relay 2xx ones, RFC 6026), then t is freed. */
+void txn_complete(struct txn *t);
+/* Whether a request to UM servers may still go to the next one: there is
+ * one, nothing but 100 went upstream, and it is not completed. */
+int txn_can_fail_over(const struct txn *t);
+/* One step of the clock (its timer calls it; so may tests). */
+void txn_tick(struct txn *t);
+
 /* Calls fn for each transaction sent on connection conn. */
 void txn_foreach_conn(uint64_t conn, void (*fn)(struct txn *t));
 void txn_foreach(void (*fn)(struct txn *t));

@@ -208,7 +208,9 @@ um_health_stop(void)
 int
 um_health_up(int um)
 {
-	return um < 0 || um >= H.n || H.s[um].up;
+	if (um < 0 || um >= H.n)
+		return 1;
+	return H.s[um].up && H.s[um].u->sa.ss.ss_family != AF_UNSPEC;
 }
 
 void
@@ -228,7 +230,7 @@ um_health_view(int um, struct um_health_view *v)
 		return;
 	const struct um_state *s = &H.s[um];
 	v->probing = s->probing;
-	v->up = s->up;
+	v->up = um_health_up(um);
 	v->since = s->since;
 	v->rtt_ms = s->rtt_ms;
 	v->last_status = s->last_status;

@@ -3,8 +3,9 @@
  * connection, or a call's request it never answered mark it down, and new
  * calls skip it. Only an answered probe (any status, as in Kamailio's
  * dispatcher) marks it up again, so that the stragglers of an outage cannot
- * make the state flap. A server without probes is never marked down, so
- * never skipped: nothing would tell that it is back. Core thread only. */
+ * make the state flap. A server without probes is never marked down:
+ * nothing would tell that it is back. A server known by name is not up
+ * while the name has no address. Core thread only. */
 #ifndef UMSBC_UM_HEALTH_H
 #define UMSBC_UM_HEALTH_H
 
@@ -35,7 +36,8 @@ int um_health_start(struct event_base *base, const struct conf *c, um_probe_send
 void um_health_reconf(const struct conf *c);
 void um_health_stop(void);
 
-/* Whether new calls may go to um. */
+/* Whether new calls may go to um: not marked down, and its address known
+ * (a server known by name is not up while the name is not resolved). */
 int um_health_up(int um);
 /* A call's request to um failed (no answer, cannot send, connection lost):
  * a probed server is down now. */

@@ -1,13 +1,19 @@
-/* Routing choice: round-robin and failover order, gateways by name, us. */
+/* Routing choice: round-robin and failover order, gateways by name, us,
+ * and the next hop of a request. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+#include <sofia-sip/sip_protos.h>
 #include <sofia-sip/su_alloc.h>
 
 #include "route.h"
+#include "sipmsg.h"
 #include "suites.h"
+#include "um_health.h"
 
 static struct conf *c;
 
@@ -26,7 +32,8 @@ setup(void)
 	    "              { name = \"branch\"; um_servers = ( \"um2\" ); } );\n"
 	    "gateways = ( { name = \"gw1\"; fqdn = \"gw1.example.test\"; addresses = ( \"127.0.0.7\" ); dialplan = \"main\"; },\n"
 	    "             { name = \"gw2\"; fqdn = \"gw2.example.test\"; addresses = ( \"127.0.0.8\" ); dialplan = \"branch\"; },\n"
-	    "             { name = \"gw9\"; fqdn = \"gw9.example.test\"; addresses = ( \"127.0.0.9\" ); } );\n");
+	    "             { name = \"gw9\"; fqdn = \"gw9.example.test\"; addresses = ( \"127.0.0.9\" ); },\n"
+	    "             { name = \"gw5\"; fqdn = \"gw5.example.test\"; } );\n");
 	c = conf_load(path, err, sizeof(err));
 	unlink(path);
 	ck_assert_msg(c != NULL, "%s", err);
@@ -144,6 +151,180 @@ START_TEST(uri_transport)
 }
 END_TEST
 
+/* ---- the next hop of a request ---- */
+
+static msg_t *msg;
+
+static sip_t *
+req(const char *ruri, const char *method, const char *to_tag, const char *route)
+{
+	char buf[2048];
+	size_t used;
+	int n = snprintf(buf, sizeof(buf),
+	    "%s %s SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.20:5060;branch=z9hG4bK-r1\r\n"
+	    "%s%s%s"
+	    "From: <sip:a@10.0.0.20>;tag=caller\r\nTo: <sip:b@b.test>%s%s\r\n"
+	    "Call-ID: route-1\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+	    method, ruri, route ? "Route: " : "", route ? route : "", route ? "\r\n" : "",
+	    to_tag ? ";tag=" : "", to_tag ? to_tag : "", method);
+
+	if (msg)
+		msg_destroy(msg);
+	msg = NULL;
+	ck_assert_int_eq(sipmsg_parse(buf, (size_t)n, 1, sizeof(buf), &msg, &used), SIPMSG_OK);
+	return sip_object(msg);
+}
+
+static void
+free_req(void)
+{
+	if (msg)
+		msg_destroy(msg);
+	msg = NULL;
+}
+
+static void
+expect_dest(const struct route_next *r, enum side side, enum transport tp, const char *addr)
+{
+	char got[NETADDR_STRLEN];
+
+	ck_assert_int_eq(r->status, 0);
+	ck_assert_int_eq(r->n_um, 0);
+	ck_assert_int_eq(r->dest.side, side);
+	ck_assert_int_eq(r->dest.tp, tp);
+	netaddr_str(netaddr_csa(&r->dest.addr), got, sizeof(got));
+	ck_assert_str_eq(got, addr);
+}
+
+START_TEST(new_call_from_gateway_to_its_um_servers)
+{
+	struct route_next r;
+
+	route_request(c, SIDE_OUTSIDE, 0, req("sip:+1@sbc.example.test", "INVITE", NULL, NULL),
+	    all_up, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(r.gateway, 0);
+	ck_assert_int_eq(r.n_um, 3);
+	ck_assert_int_eq(r.um[0], 0);
+	ck_assert_int_eq(r.um[2], 2);
+	/* Every one of them down: 503 at once, with Retry-After. */
+	route_request(c, SIDE_OUTSIDE, 0, req("sip:+1@sbc.example.test", "OPTIONS", NULL, NULL),
+	    all_down, &r);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_int_eq(r.n_um, 0);
+	ck_assert_str_eq(r.extra, "Retry-After: 10");
+	free_req();
+}
+END_TEST
+
+/* In a dialog, or routed, or an ACK: the UM server named, nothing else. */
+START_TEST(gateway_in_dialog_to_named_um_only)
+{
+	struct route_next r;
+
+	route_request(c, SIDE_OUTSIDE, 1, req("sip:um@10.0.0.22:5072;transport=tcp", "BYE", "t1",
+	    NULL), all_up, &r);
+	expect_dest(&r, SIDE_INSIDE, TP_TCP, "10.0.0.22:5072");	/* the URI's port */
+	ck_assert_int_eq(r.gateway, 1);
+	route_request(c, SIDE_OUTSIDE, 0, req("sip:+1@sbc.example.test", "INVITE", NULL,
+	    "<sip:10.0.0.21;lr>"), all_up, &r);
+	expect_dest(&r, SIDE_INSIDE, TP_UDP, "10.0.0.21:5060");
+	/* sips: the inside speaks plain SIP: TCP. */
+	route_request(c, SIDE_OUTSIDE, 0, req("sips:um@10.0.0.20", "ACK", NULL, NULL), all_up, &r);
+	expect_dest(&r, SIDE_INSIDE, TP_TCP, "10.0.0.20:5060");
+	route_request(c, SIDE_OUTSIDE, 0, req("sip:x@10.9.9.9", "BYE", "t1", NULL), all_up, &r);
+	ck_assert_int_eq(r.status, 403);
+	/* A server that is down still gets its dialogs' requests. */
+	route_request(c, SIDE_OUTSIDE, 0, req("sip:um@10.0.0.21", "BYE", "t1", NULL), all_down, &r);
+	expect_dest(&r, SIDE_INSIDE, TP_UDP, "10.0.0.21:5060");
+	free_req();
+}
+END_TEST
+
+START_TEST(inside_to_the_gateway_named)
+{
+	struct route_next r;
+
+	/* gw1 is secured (its dial plan): TLS to its fqdn's certificate. */
+	route_request(c, SIDE_INSIDE, -1, req("sip:+1@gw1.example.test", "INVITE", NULL, NULL),
+	    all_up, &r);
+	expect_dest(&r, SIDE_OUTSIDE, TP_TLS, "127.0.0.7:5061");
+	ck_assert_int_eq(r.gateway, 0);
+	ck_assert_str_eq(r.dest.verify_name, "gw1.example.test");
+	/* gw2 is unsecured: the URI's transport (TLS made TCP), an address in
+	 * the URI with its port. */
+	route_request(c, SIDE_INSIDE, -1, req("sip:+1@127.0.0.8:5080;transport=tcp", "INVITE", NULL,
+	    NULL), all_up, &r);
+	expect_dest(&r, SIDE_OUTSIDE, TP_TCP, "127.0.0.8:5080");
+	ck_assert_int_eq(r.gateway, 1);
+	ck_assert_ptr_null(r.dest.verify_name);
+	route_request(c, SIDE_INSIDE, -1, req("sips:+1@gw2", "INVITE", NULL, NULL), all_up, &r);
+	expect_dest(&r, SIDE_OUTSIDE, TP_TCP, "127.0.0.8:5060");
+	/* The Route set first. */
+	route_request(c, SIDE_INSIDE, -1, req("sip:+1@gw1.example.test", "BYE", "t1",
+	    "<sip:gw9.example.test;lr>"), all_up, &r);
+	ck_assert_int_eq(r.gateway, 2);
+	free_req();
+}
+END_TEST
+
+START_TEST(inside_refusals)
+{
+	struct route_next r;
+
+	route_request(c, SIDE_INSIDE, -1, req("sip:+1@gw7.example.test", "INVITE", NULL, NULL),
+	    all_up, &r);
+	ck_assert_int_eq(r.status, 404);
+	ck_assert_int_eq(r.gateway, -1);
+	/* Known by name, not resolved: no address to send to. */
+	route_request(c, SIDE_INSIDE, -1, req("sip:+1@gw5.example.test", "INVITE", NULL, NULL),
+	    all_up, &r);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_int_eq(r.gateway, 3);
+	route_request(c, SIDE_INSIDE, -1, req("tel:+14255550100", "INVITE", NULL, NULL), all_up,
+	    &r);
+	ck_assert_int_eq(r.status, 400);
+	free_req();
+}
+END_TEST
+
+static int never_sent(int um, long ms, um_probe_done_fn done, void *arg)
+{
+	(void)um; (void)ms; (void)done; (void)arg;
+	return -1;
+}
+
+/* A UM server known by name and not resolved yet is not up (um_health),
+ * so a new call does not go to it. */
+START_TEST(unresolved_um_not_up)
+{
+	char err[512];
+	struct event_base *base = event_base_new();
+	struct conf *d = load(
+	    "node = { fqdn = \"sbc.example.test\"; };\n"
+	    "listen = ( { side = \"outside\"; transport = \"udp\"; address = \"127.0.0.1\"; port = 5060; },\n"
+	    "           { side = \"inside\"; transport = \"udp\"; address = \"127.0.0.2\"; port = 5060; } );\n"
+	    "um_servers = ( { name = \"byname\"; uri = \"sip:um.example.test:5060\"; },\n"
+	    "               { name = \"literal\"; uri = \"sip:10.0.0.20\"; } );\n"
+	    "gateways = ( { name = \"gw1\"; fqdn = \"gw1.example.test\"; addresses = ( \"127.0.0.7\" ); } );\n",
+	    err, sizeof(err));
+	int out[ROUTE_MAX_CANDIDATES];
+
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert(base != NULL);
+	ck_assert_int_eq(um_health_start(base, d, never_sent), 0);
+	ck_assert(!um_health_up(0));
+	ck_assert(um_health_up(1));
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(route_um_candidates(d, 0, um_health_up, out, ROUTE_MAX_CANDIDATES), 1);
+		ck_assert_int_eq(out[0], 1);
+	}
+	um_health_stop();
+	conf_free(d);
+	event_base_free(base);
+}
+END_TEST
+
 Suite *
 route_suite(void)
 {
@@ -158,6 +339,11 @@ route_suite(void)
 	tcase_add_test(tc, um_by_host);
 	tcase_add_test(tc, recognises_own_uris);
 	tcase_add_test(tc, uri_transport);
+	tcase_add_test(tc, new_call_from_gateway_to_its_um_servers);
+	tcase_add_test(tc, gateway_in_dialog_to_named_um_only);
+	tcase_add_test(tc, inside_to_the_gateway_named);
+	tcase_add_test(tc, inside_refusals);
+	tcase_add_test(tc, unresolved_um_not_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
