@@ -147,8 +147,9 @@ run_finish(struct run *r)
 }
 
 static void
-hop_done(void *arg, int status)
+hop_done(void *arg, int status, msg_t *final)
 {
+	(void)final;
 	struct hop *h = arg;
 	struct run *r = h->run;
 

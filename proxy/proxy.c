@@ -32,7 +32,6 @@ static struct {
 	struct conf *conf;
 	int draining;
 	uint64_t probes;	/* Call-IDs of our probes */
-	msg_t *final;		/* the final response a local_end is about */
 } P;
 
 /* ---- sending ---- */
@@ -54,16 +53,17 @@ send_out(struct txn *t)
 
 /* ---- responses toward upstream ---- */
 
-/* A local transaction ends: its owner learns how, once. */
+/* A local transaction ends: its owner learns how, once (final: the final
+ * response, when there is one). */
 static void
-local_end(struct txn *t, int status)
+local_end(struct txn *t, int status, msg_t *final)
 {
-	void (*done)(void *, int) = t->done;
+	proxy_done_fn done = t->done;
 
 	t->done = NULL;
 	txn_complete(t);
 	if (done)
-		done(t->done_arg, status);
+		done(t->done_arg, status, final);
 }
 
 static void
@@ -73,7 +73,7 @@ answer_upstream(struct txn *t, int status, const char *phrase)
 	msg_t *orig = t->req;
 
 	if (t->local) {
-		local_end(t, status == 408 ? PROBE_NO_ANSWER : PROBE_UNREACHABLE);
+		local_end(t, status == 408 ? PROBE_NO_ANSWER : PROBE_UNREACHABLE, NULL);
 		return;
 	}
 	if (!orig) {
@@ -180,7 +180,7 @@ static void
 timed_out(struct txn *t)
 {
 	if (t->local) {
-		local_end(t, PROBE_NO_ANSWER);
+		local_end(t, PROBE_NO_ANSWER, NULL);
 		return;
 	}
 	if (t->method == sip_method_invite && t->state == TXN_PROCEEDING)
@@ -455,28 +455,48 @@ our_txn(const struct inbound *in, sip_t const *sip)
 	return t;
 }
 
-/* Ours: it stops here; a final one ends the local transaction (and is what
- * proxy_local_request's done may read). */
+/* We ACK a non-2xx final to an INVITE hop by hop (RFC 3261 17.1.1.3), and
+ * again for each retransmission of it (17.1.1.2): the ACK is kept, because
+ * the request is gone once the transaction completes. */
+static void
+ack_downstream(struct txn *t, sip_t const *sip)
+{
+	if (!t->ack && t->req)
+		t->ack = sipmsg_ack(t->req, sip, &t->ack_len);
+	if (t->ack)
+		transport_send(&t->dst, t->ack, t->ack_len);
+}
+
+static int
+non_2xx_to_invite(const struct txn *t, int status)
+{
+	return t->method == sip_method_invite && status >= 300;
+}
+
+/* Ours: it stops here; a final one ends the local transaction. */
 static int
 for_us(struct txn *t, msg_t *msg, int status)
 {
 	if (!t->local)
 		return 0;
-	if (status >= 200 && t->state != TXN_COMPLETED) {
-		P.final = msg;
-		local_end(t, status);
-		P.final = NULL;
-	}
+	if (non_2xx_to_invite(t, status))
+		ack_downstream(t, sip_object(msg));
+	if (status >= 200 && t->state != TXN_COMPLETED)
+		local_end(t, status, msg);
 	return 1;
 }
 
 /* After the final, only an INVITE's 2xx retransmissions are relayed
- * (RFC 6026); the others are dropped: our ACK went already. */
+ * (RFC 6026); the others stop here, a non-2xx with our ACK again. */
 static int
-late(const struct txn *t, int status)
+late(struct txn *t, sip_t const *sip, int status)
 {
-	return t->state == TXN_COMPLETED &&
-	    !(status >= 200 && status < 300 && t->method == sip_method_invite);
+	if (t->state != TXN_COMPLETED ||
+	    (status >= 200 && status < 300 && t->method == sip_method_invite))
+		return 0;
+	if (non_2xx_to_invite(t, status))
+		ack_downstream(t, sip);
+	return 1;
 }
 
 /* A 1xx: Proceeding; a 100 goes no further (hop by hop: we sent our own). */
@@ -489,23 +509,11 @@ provisional_absorbed(struct txn *t, int status)
 	return status == 100;
 }
 
-/* We ACK a non-2xx final to an INVITE hop by hop (RFC 3261 17.1.1.3). */
-static void
-ack_downstream(struct txn *t, sip_t const *sip)
-{
-	size_t n;
-	char *ack = sipmsg_ack(t->req, sip, &n);
-
-	if (ack)
-		transport_send(&t->dst, ack, n);
-	free(ack);
-}
-
 /* 503 from a UM server before anything but 100 went upstream: the next one. */
 static int
 failed_over(struct txn *t, sip_t const *sip, int status)
 {
-	if (t->method == sip_method_invite && status >= 300)
+	if (non_2xx_to_invite(t, status))
 		ack_downstream(t, sip);
 	if (status != 503 || !txn_can_fail_over(t))
 		return 0;
@@ -550,7 +558,7 @@ handle_response(const struct inbound *in, msg_t *msg)
 	struct txn *t = our_txn(in, sip);
 	int status = sip->sip_status->st_status;
 
-	if (t && !for_us(t, msg, status) && !late(t, status) && !provisional_absorbed(t, status) &&
+	if (t && !for_us(t, msg, status) && !late(t, sip, status) && !provisional_absorbed(t, status) &&
 	    !failed_over(t, sip, status))
 		relay_upstream(t, msg, in, status);
 	msg_destroy(msg);
@@ -573,7 +581,7 @@ conn_lost(struct txn *t)
 	if (t->state == TXN_COMPLETED)
 		return;
 	if (t->local)
-		local_end(t, PROBE_UNREACHABLE);
+		local_end(t, PROBE_UNREACHABLE, NULL);
 	else if (txn_can_fail_over(t))
 		fail_over(t, 0, "connection failed");
 	else {
@@ -595,7 +603,7 @@ proxy_conn_down(uint64_t conn, int failed)
  * done (may be NULL) learns how it ended, unless -1 is returned. */
 static int
 send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
-    void (*done)(void *, int), void *done_arg)
+    proxy_done_fn done, void *done_arg)
 {
 	struct txn *t = txn_new(loop_hash(sip_object(req)));
 	const struct listener *out = listener_for(d);
@@ -629,7 +637,7 @@ send_local_txn(msg_t *req, const struct dest *d, long timeout_ms,
 	t->done = done;
 	t->done_arg = done_arg;
 	if (send_out(t) != 0 && t->state != TXN_COMPLETED)
-		local_end(t, PROBE_UNREACHABLE);
+		local_end(t, PROBE_UNREACHABLE, NULL);
 	return 0;
 }
 
@@ -643,7 +651,7 @@ send_local(msg_t *req, const struct dest *d)
 /* OPTIONS of our own to target over d: a local transaction. */
 static int
 send_options(const char *target, const struct dest *d, long timeout_ms,
-    void (*done)(void *, int), void *arg)
+    proxy_done_fn done, void *arg)
 {
 	char from[300], call_id[64];
 
@@ -659,7 +667,7 @@ send_options(const char *target, const struct dest *d, long timeout_ms,
 
 /* An OPTIONS probe to UM server um (um_health.c). */
 static int
-send_probe(int um, long timeout_ms, void (*done)(void *, int), void *arg)
+send_probe(int um, long timeout_ms, proxy_done_fn done, void *arg)
 {
 	const struct conf_um *u = &P.conf->um[um];
 	struct dest d;
@@ -670,7 +678,7 @@ send_probe(int um, long timeout_ms, void (*done)(void *, int), void *arg)
 }
 
 int
-proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg)
+proxy_options_um(int um, long timeout_ms, proxy_done_fn done, void *arg)
 {
 	if (um < 0 || um >= P.conf->n_um)
 		return -1;
@@ -678,7 +686,7 @@ proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg)
 }
 
 int
-proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *arg)
+proxy_options_gateway(int gw, long timeout_ms, proxy_done_fn done, void *arg)
 {
 	struct dest d;
 	char target[300];
@@ -691,38 +699,11 @@ proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *
 	return send_options(target, &d, timeout_ms, done, arg);
 }
 
-/* proxy_local_request's owner, told of the final response too. */
-struct local_req {
-	void (*done)(void *, int, msg_t *);
-	void *arg;
-};
-
-static void
-local_req_done(void *arg, int status)
-{
-	struct local_req lr = *(struct local_req *)arg;
-
-	free(arg);
-	lr.done(lr.arg, status, status > 0 ? P.final : NULL);
-}
-
 int
-proxy_local_request(msg_t *req, const struct dest *d, long timeout_ms,
-    void (*done)(void *, int, msg_t *), void *arg)
+proxy_local_request(msg_t *req, const struct dest *d, long timeout_ms, proxy_done_fn done,
+    void *arg)
 {
-	struct local_req *lr = malloc(sizeof(*lr));
-
-	if (!lr) {
-		msg_destroy(req);
-		return -1;
-	}
-	lr->done = done;
-	lr->arg = arg;
-	if (send_local_txn(req, d, timeout_ms, local_req_done, lr) != 0) {
-		free(lr);
-		return -1;
-	}
-	return 0;
+	return send_local_txn(req, d, timeout_ms, done, arg);
 }
 
 int

@@ -19,20 +19,23 @@ unsigned proxy_transactions(void);
 unsigned proxy_drain(void);
 void proxy_shutdown(void);
 
+/* How a request of our own ended, told exactly once: the final status (0 =
+ * no answer within the time-out, -1 = no connection) and, while status > 0,
+ * the final response (valid during the call only; NULL otherwise). */
+typedef void (*proxy_done_fn)(void *arg, int status, msg_t *final);
+
 /* OPTIONS of our own (umsbcctl test-connectivity) to UM server um, or to
  * gateway gw over its mode's transport (TLS: its fqdn verified, an open
- * connection reused). done(arg, status) is called exactly once with the
- * final status, 0 = no answer within timeout_ms, -1 = no connection;
- * unless -1 is returned (nothing sent, done not called). */
-int proxy_options_um(int um, long timeout_ms, void (*done)(void *, int), void *arg);
-int proxy_options_gateway(int gw, long timeout_ms, void (*done)(void *, int), void *arg);
+ * connection reused). done is called as above, unless -1 is returned
+ * (nothing sent, done not called). */
+int proxy_options_um(int um, long timeout_ms, proxy_done_fn done, void *arg);
+int proxy_options_gateway(int gw, long timeout_ms, proxy_done_fn done, void *arg);
 
 /* A request of our own (umsbcctl's test call: INVITE, BYE; no ACK, which
  * has no response) to d, as a local client transaction: req is taken, our
- * Via stamped on it. done(arg, status, resp) is called once as for OPTIONS,
- * resp the final response while status > 0 (NULL otherwise; valid during
- * the call only); unless -1 is returned (nothing sent, done not called). */
+ * Via stamped on it; a non-2xx final to an INVITE is ACKed here (and again
+ * for its retransmissions). done as above, unless -1 is returned. */
 int proxy_local_request(msg_t *req, const struct dest *d, long timeout_ms,
-    void (*done)(void *, int, msg_t *), void *arg);
+    proxy_done_fn done, void *arg);
 
 #endif

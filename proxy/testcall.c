@@ -1,6 +1,7 @@
 /* The test call's dialog: INVITE and BYE as local client transactions of
- * proxy.c, ACK of a 2xx sent on its own (it has no response), CANCEL when
- * no final answer comes within TESTCALL_ANSWER_MS. Every path ends in
+ * proxy.c (which also ACKs a non-2xx final), ACK of a 2xx sent on its own
+ * (it has no response), CANCEL when no final answer comes within
+ * TESTCALL_ANSWER_MS. Every path ends in
  * finish(), which gives back the port, the socket and the INVITE. */
 #include "config.h"
 
@@ -22,10 +23,6 @@
 
 /* After our CANCEL, the INVITE transaction waits this long for its 487. */
 #define CANCEL_GRACE_MS 2000
-/* The ACK of a non-2xx goes again after T1: our transaction is over, so a
- * final answer retransmitted because the first ACK was lost is dropped by
- * proxy.c, and the UM server would retransmit it for 32 s. */
-#define ACK_AGAIN_MS 500
 
 struct testcall {
 	testcall_done_fn done;
@@ -34,12 +31,10 @@ struct testcall {
 	struct dest d;			/* the UM server: every request goes there */
 	char via_host[80];		/* our inside listener, for the ACK's Via */
 	struct testcall_media *media;
-	msg_t *invite;			/* our reference: CANCEL and ACK copy its Via */
+	msg_t *invite;			/* our reference: CANCEL copies its Via */
 	struct event *timer;		/* the answer's deadline, then the media's end */
 	struct timespec t0;
 	int cancelled;
-	char *ack;			/* of a non-2xx, for ACK_AGAIN_MS */
-	size_t ack_len;
 	char from[160], to[400], call_id[128], target[400];
 };
 
@@ -77,7 +72,6 @@ finish(struct testcall *tc, const char *why)
 		event_free(tc->timer);
 	if (tc->invite)
 		msg_ref_destroy(tc->invite);
-	free(tc->ack);
 	tc->r.pass = !tc->r.reason[0];
 	tc->done(tc->arg, &tc->r);
 	free(tc);
@@ -202,22 +196,10 @@ answered(struct testcall *tc, msg_t *resp)
 }
 
 static void
-on_ack_again(evutil_socket_t fd, short what, void *arg)
-{
-	struct testcall *tc = arg;
-
-	(void)fd;
-	(void)what;
-	transport_send(&tc->d, tc->ack, tc->ack_len);
-	finish(tc, NULL);
-}
-
-static void
 on_invite(void *arg, int status, msg_t *resp)
 {
 	struct testcall *tc = arg;
 	char why[200];
-	struct timeval again = { 0, ACK_AGAIN_MS * 1000 };
 
 	evtimer_del(tc->timer);
 	tc->r.status = status;
@@ -226,8 +208,6 @@ on_invite(void *arg, int status, msg_t *resp)
 		answered(tc, resp);
 		return;
 	}
-	if (status >= 300 && resp && (tc->ack = sipmsg_ack(tc->invite, sip_object(resp), &tc->ack_len)))
-		transport_send(&tc->d, tc->ack, tc->ack_len);
 	if (tc->cancelled)
 		snprintf(why, sizeof(why), "no answer to the INVITE within %d s (cancelled)",
 		    TESTCALL_ANSWER_MS / 1000);
@@ -241,12 +221,6 @@ on_invite(void *arg, int status, msg_t *resp)
 		    (TESTCALL_ANSWER_MS + CANCEL_GRACE_MS) / 1000);
 	else
 		snprintf(why, sizeof(why), "cannot reach it (connection failed)");
-	if (tc->ack && tc->d.tp == TP_UDP &&
-	    event_assign(tc->timer, event_get_base(tc->timer), -1, 0, on_ack_again, tc) == 0 &&
-	    evtimer_add(tc->timer, &again) == 0) {
-		snprintf(tc->r.reason, sizeof(tc->r.reason), "%s", why);
-		return;
-	}
 	finish(tc, why);
 }
 

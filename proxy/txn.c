@@ -148,6 +148,8 @@ txn_rebranch(struct txn *t)
 	hashtab_remove(&ours, &t->by_ours);
 	new_branch(t->branch, t->loop);
 	hashtab_insert(&ours, &t->by_ours);
+	free(t->ack);		/* it answered the last hop's final */
+	t->ack = NULL;
 }
 
 void
@@ -166,6 +168,7 @@ txn_free(struct txn *t)
 	free(t->verify);
 	free(t->out);
 	free(t->last);
+	free(t->ack);
 	free(t);
 }
 

@@ -38,6 +38,8 @@ struct txn {
 	int best;			/* highest status forwarded upstream */
 	char *last;			/* last final response sent upstream */
 	size_t last_len;
+	char *ack;			/* our ACK of an INVITE's non-2xx final: */
+	size_t ack_len;			/* sent again for each retransmission of it */
 	unsigned rtx_ms;		/* current retransmission interval */
 	int64_t rtx_at_ms;		/* last (re)transmission (txn_now_ms) */
 	int64_t tried_ms;		/* sent to the current hop: time-outs count from here */
@@ -45,7 +47,7 @@ struct txn {
 	char *verify;			/* dst.verify_name, owned (local only) */
 	/* local: told how it ended, once (a status, 0 = no answer, -1 = the
 	 * connection failed); timeout_ms replaces Timer B/F when set */
-	void (*done)(void *arg, int status);
+	void (*done)(void *arg, int status, msg_t *final);
 	void *done_arg;
 	long timeout_ms;
 	struct event timer;

@@ -79,8 +79,9 @@ ticket(int um)
 }
 
 static void
-probe_done(void *arg, int status)
+probe_done(void *arg, int status, msg_t *final)
 {
+	(void)final;
 	uint64_t t = (uint64_t)(uintptr_t)arg;
 	int um = (int)(t & 0xffff);
 	char how[80];
@@ -122,7 +123,7 @@ probe(evutil_socket_t fd, short what, void *arg)
 	gettimeofday(&s->sent, NULL);
 	s->in_flight = 1;
 	if (H.send(um, timeout, probe_done, ticket(um)) != 0)
-		probe_done(ticket(um), PROBE_NO_ANSWER);	/* could not even send it */
+		probe_done(ticket(um), PROBE_NO_ANSWER, NULL);	/* could not even send it */
 }
 
 static void

@@ -11,13 +11,15 @@
 
 #include <time.h>
 #include <event2/event.h>
+#include <sofia-sip/msg_types.h>
 
 #include "conf.h"
 
 /* How a probe ended: a SIP status, or one of these. */
 enum { PROBE_NO_ANSWER = 0, PROBE_UNREACHABLE = -1 };
 
-typedef void (*um_probe_done_fn)(void *arg, int status);
+/* As proxy_done_fn: the final response, when there is one, is not used. */
+typedef void (*um_probe_done_fn)(void *arg, int status, msg_t *final);
 /* Sends OPTIONS to UM server um; done is called exactly once, unless the
  * send fails at once (-1 returned, done not called). timeout_ms bounds it. */
 typedef int (*um_probe_send_fn)(int um, long timeout_ms, um_probe_done_fn done, void *arg);

@@ -42,8 +42,13 @@ sip_received c1-uas.msg '^BYE ' | grep -qiE '^Route:' &&
   fail "BYE at the UM still carries Route headers (umsbcd must consume its own two Route entries)"
 ok "BYE at the UM carries no Route header (umsbcd removed its own entries)"
 
-say "call 2: UM answers 486 Busy Here; gateway gets 486, UM gets umsbcd's ACK"
-run_call c2 $TR uac_busy uas_busy
+if [ "$TR" = u1 ]; then
+  say "call 2: UM answers 486 Busy Here and loses umsbcd's first ACK; its retransmitted 486 is ACKed again"
+  run_call c2 $TR uac_busy uas_busy_rtx
+else
+  say "call 2: UM answers 486 Busy Here; gateway gets 486, UM gets umsbcd's ACK"
+  run_call c2 $TR uac_busy uas_busy
+fi
 check_proxied c2-uas.msg '^ACK ' "$VIA_IN" "" "" "UM received the hop-by-hop ACK for 486"
 
 say "call 3: CANCEL before the answer (UM rings; 200 for CANCEL, 487 for INVITE)"

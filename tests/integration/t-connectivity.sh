@@ -16,7 +16,7 @@
 #                                              (N >= 5 each way); um1 saw INVITE sip:4711@,
 #                                              our SDP offer on 127.0.0.2 in 40000-40099, ACK,
 #                                              BYE; --json too; no media port left held
-#  um1 answers 486 (uas_busy.xml)              exit 1, reason="answered 486 Busy Here", ACKed
+#  um1 answers 486 (uas_busy_rtx.xml)          exit 1, reason="answered 486 Busy Here", ACKed twice
 #  um1 answers 200 but sends no RTP            exit 1, rtp_received=0, reason="no RTP ...", BYE
 #  --call with --gateway, or a bad number      exit 2 (usage)
 #  --secured --gateway gw1                     exit 0, status=200, verified=yes, the gw1
@@ -91,13 +91,21 @@ ok "--call with --gateway, with a number that cannot be dialled, or without one:
 
 say "test calls that fail: um1 busy (486), um1 answering without RTP"
 kill "$UM1"; wait_exit "$UM1" 5 >/dev/null
-uas_start um1-busy "$SCEN/uas_busy.xml" u1 127.0.0.20 5060
+uas_start um1-busy "$SCEN/uas_busy_rtx.xml" u1 127.0.0.20 5060
 UM1=$UAS_PID
 tc test-connectivity --um um1 --call 4711 >"$TD/c2.out" 2>&1 && fail "--call to a busy um1 passed: $(cat "$TD/c2.out")"
 grep -qE '^call um1 fail transport=udp .* status=486 .* codec=none rtp_sent=0 rtp_received=0 bye=none reason="answered 486 Busy Here"$' "$TD/c2.out" ||
   fail "busy um1: $(cat "$TD/c2.out")"
 grep -qx 'result fail' "$TD/c2.out" || fail "busy um1: no 'result fail'"
 wait_log "$TD/um1-busy.msg" '^ACK sip:4711@sbc.example.test' 3 || fail "busy um1 got no ACK for its 486"
+# uas_busy_rtx drops the ACKs of its first 700 ms as lost, so its 486 comes
+# again: each must be ACKed again (RFC 3261 17.1.1.2).
+for _ in $(seq 50); do
+  [ "$(sip_requests "$TD/um1-busy.msg" ACK)" -ge 3 ] && break
+  sleep 0.1
+done
+[ "$(sip_requests "$TD/um1-busy.msg" ACK)" -ge 3 ] ||
+  fail "busy um1 got no ACK for its retransmitted 486 (RFC 3261 17.1.1.2)"
 kill "$UM1"; wait_exit "$UM1" 5 >/dev/null
 ok "$(grep '^call ' "$TD/c2.out")"
 uas_start um1-mute "$SCEN/uas.xml" u1 127.0.0.20 5060 -mp 6000
