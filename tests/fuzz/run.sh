@@ -5,7 +5,7 @@
 # so that CI is deterministic; FUZZ_SEED=0 and a large RUNS explore instead
 # (long.sh does that for a time, with a corpus that grows across runs).
 # Targets slower per input take their own count: FUZZ_CALL_RUNS, FUZZ_SIPFRAME_RUNS,
-# FUZZ_CONTROL_RUNS (each about a minute on one core).
+# FUZZ_CONTROL_RUNS, FUZZ_SMTP_RUNS (each about a minute on one core).
 # Findings are saved in tests/fuzz/artifacts/ and make the script fail.
 # FUZZ_TARGETS picks the targets (default: all of them).
 set -euo pipefail
@@ -13,7 +13,7 @@ set -euo pipefail
 runs=${1:-2000000}
 seed=${FUZZ_SEED:-1}
 declare -A runs_of=([fuzz_call]=${FUZZ_CALL_RUNS:-20000} [fuzz_sipframe]=${FUZZ_SIPFRAME_RUNS:-200000}
-	[fuzz_control]=${FUZZ_CONTROL_RUNS:-2000000})
+	[fuzz_control]=${FUZZ_CONTROL_RUNS:-2000000} [fuzz_smtp]=${FUZZ_SMTP_RUNS:-1000000})
 fuzz_build_all
 stamp=$(mktemp)
 trap 'rm -f "$stamp"' EXIT
