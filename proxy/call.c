@@ -531,15 +531,6 @@ call_init(struct event_base *base, const struct conf *c, call_send_fn send, char
 	return 0;
 }
 
-static int
-gateway_listed(const struct conf *c, const char *name)
-{
-	for (int i = 0; i < c->n_gateways; i++)
-		if (strcmp(c->gateways[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
 int
 call_reconf(const struct conf *c, char *err, size_t errlen)
 {
@@ -548,7 +539,7 @@ call_reconf(const struct conf *c, char *err, size_t errlen)
 	C.conf = c;
 	for (struct call *x = call_first(), *next; x; x = next) {
 		next = call_next(x);
-		if (x->gw_known && !gateway_listed(c, x->gw_name))
+		if (x->gw_known && conf_gateway_index(c, x->gw_name) < 0)
 			call_hang_up(x, "gateway-removed",
 			    "SIP;cause=503;text=\"gateway removed from the configuration\"");
 	}

@@ -635,6 +635,33 @@ conf_has_tls(const struct conf *c)
 	return hub_conf_enabled(c->hub);	/* mutual TLS toward the Hub */
 }
 
+int
+conf_um_index(const struct conf *c, const char *name)
+{
+	for (int i = 0; i < c->n_um; i++)
+		if (strcmp(c->um[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+conf_gateway_index(const struct conf *c, const char *name)
+{
+	for (int i = 0; i < c->n_gateways; i++)
+		if (strcmp(c->gateways[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+conf_dialplan_index(const struct conf *c, const char *name)
+{
+	for (int i = 0; i < c->n_dialplans; i++)
+		if (strcmp(c->dialplans[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
 struct conf *
 conf_load(const char *file, char *err, size_t errlen)
 {

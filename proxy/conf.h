@@ -142,6 +142,10 @@ struct conf *conf_load(const char *file, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
 int conf_has_tls(const struct conf *c);
+/* The index of the UM server, gateway or dial plan of that name, or -1. */
+int conf_um_index(const struct conf *c, const char *name);
+int conf_gateway_index(const struct conf *c, const char *name);
+int conf_dialplan_index(const struct conf *c, const char *name);
 const char *conf_security_name(enum security s);
 const char *conf_transport_name(enum transport t);
 const char *conf_side_name(enum side s);

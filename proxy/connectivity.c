@@ -232,33 +232,6 @@ add_hop(struct run *r, enum kind k, int idx, const struct conf *c)
 	}
 }
 
-static int
-find_um(const struct conf *c, const char *name)
-{
-	for (int i = 0; i < c->n_um; i++)
-		if (strcmp(c->um[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-static int
-find_gateway(const struct conf *c, const char *name)
-{
-	for (int i = 0; i < c->n_gateways; i++)
-		if (strcmp(c->gateways[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-static int
-find_dialplan(const struct conf *c, const char *name)
-{
-	for (int i = 0; i < c->n_dialplans; i++)
-		if (strcmp(c->dialplans[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
 /* The hops of a target: "um NAME", "dialplan NAME" (its UM servers and its
  * gateways), "gateway NAME", or everything (what = NULL). 0, or -1 with
  * an error line in out. */
@@ -273,11 +246,11 @@ add_target(struct run *r, const struct conf *c, const char *what, const char *na
 			add_hop(r, HOP_UM, i, c);
 		for (i = 0; i < c->n_gateways; i++)
 			add_hop(r, HOP_GW, i, c);
-	} else if (strcmp(what, "--um") == 0 && (i = find_um(c, name)) >= 0)
+	} else if (strcmp(what, "--um") == 0 && (i = conf_um_index(c, name)) >= 0)
 		add_hop(r, HOP_UM, i, c);
-	else if (strcmp(what, "--gateway") == 0 && (i = find_gateway(c, name)) >= 0)
+	else if (strcmp(what, "--gateway") == 0 && (i = conf_gateway_index(c, name)) >= 0)
 		add_hop(r, HOP_GW, i, c);
-	else if (strcmp(what, "--dialplan") == 0 && (i = find_dialplan(c, name)) >= 0) {
+	else if (strcmp(what, "--dialplan") == 0 && (i = conf_dialplan_index(c, name)) >= 0) {
 		for (int k = 0; k < c->dialplans[i].n_um; k++)
 			add_hop(r, HOP_UM, c->dialplans[i].um[k], c);
 		for (int g = 0; g < c->n_gateways; g++)
