@@ -93,6 +93,14 @@ put_f(struct evbuffer *o, const char *name, const struct labels *l, double v)
 		evbuffer_add_printf(o, "%s %.15g\n", name, v);
 }
 
+/* A family of one series without labels. */
+static void
+single(struct evbuffer *o, const char *name, const char *type, const char *help, uint64_t v)
+{
+	family(o, name, type, help);
+	put_u64(o, name, NULL, v);
+}
+
 /* One series with one label. */
 static void
 put1(struct evbuffer *o, const char *name, const char *k, const char *v, uint64_t n)
@@ -168,15 +176,13 @@ render_calls(struct evbuffer *o, const struct conf *c)
 	family(o, "umsbc_calls_started_total", "counter", "Calls started, by mode.");
 	for (int m = SEC_UNSECURED; m <= SEC_SECURED; m++)
 		put1(o, "umsbc_calls_started_total", "mode", conf_security_name(m), cs.total[m]);
-	family(o, "umsbc_calls_active", "gauge", "Calls in progress.");
-	put_u64(o, "umsbc_calls_active", NULL, cs.active);
+	single(o, "umsbc_calls_active", "gauge", "Calls in progress.", cs.active);
 	family(o, "umsbc_calls_refused_total", "counter",
 	    "Calls refused by the media layer: offer (488), media_ports (503).");
 	put1(o, "umsbc_calls_refused_total", "reason", "offer", cs.refused_488);
 	put1(o, "umsbc_calls_refused_total", "reason", "media_ports", cs.refused_503);
-	family(o, "umsbc_calls_media_timeout_total", "counter",
-	    "Calls ended for media silence (UMS5002).");
-	put_u64(o, "umsbc_calls_media_timeout_total", NULL, cs.media_timeouts);
+	single(o, "umsbc_calls_media_timeout_total", "counter",
+	    "Calls ended for media silence (UMS5002).", cs.media_timeouts);
 }
 
 static void
@@ -186,24 +192,23 @@ render_media(struct evbuffer *o)
 	const struct media_counters *m = &cs.media;
 
 	call_stats(&cs);
-	family(o, "umsbc_media_packets_received_total", "counter",
-	    "RTP/RTCP packets accepted from the peers (after SRTP authentication).");
-	put_u64(o, "umsbc_media_packets_received_total", NULL, m->v[MEDIA_CTR_PACKETS_IN]);
-	family(o, "umsbc_media_packets_relayed_total", "counter", "RTP/RTCP packets relayed (sent).");
-	put_u64(o, "umsbc_media_packets_relayed_total", NULL, m->v[MEDIA_CTR_PACKETS_OUT]);
-	family(o, "umsbc_media_bytes_relayed_total", "counter", "Bytes of the packets relayed.");
-	put_u64(o, "umsbc_media_bytes_relayed_total", NULL, m->v[MEDIA_CTR_BYTES_OUT]);
+	single(o, "umsbc_media_packets_received_total", "counter",
+	    "RTP/RTCP packets accepted from the peers (after SRTP authentication).",
+	    m->v[MEDIA_CTR_PACKETS_IN]);
+	single(o, "umsbc_media_packets_relayed_total", "counter",
+	    "RTP/RTCP packets relayed (sent).", m->v[MEDIA_CTR_PACKETS_OUT]);
+	single(o, "umsbc_media_bytes_relayed_total", "counter",
+	    "Bytes of the packets relayed.", m->v[MEDIA_CTR_BYTES_OUT]);
 	family(o, "umsbc_media_packets_dropped_total", "counter",
 	    "Media packets dropped: foreign (a source the SDP did not name), other.");
 	put1(o, "umsbc_media_packets_dropped_total", "reason", "foreign", m->v[MEDIA_CTR_FOREIGN]);
 	put1(o, "umsbc_media_packets_dropped_total", "reason", "other", m->v[MEDIA_CTR_DROPS]);
-	family(o, "umsbc_srtp_auth_failures_total", "counter",
-	    "SRTP/SRTCP packets that failed authentication.");
-	put_u64(o, "umsbc_srtp_auth_failures_total", NULL, m->v[MEDIA_CTR_SRTP_AUTH]);
-	family(o, "umsbc_srtp_replays_total", "counter", "SRTP/SRTCP packets refused as replays.");
-	put_u64(o, "umsbc_srtp_replays_total", NULL, m->v[MEDIA_CTR_SRTP_REPLAY]);
-	family(o, "umsbc_media_ports_in_use", "gauge", "UDP media ports held, both sides.");
-	put_u64(o, "umsbc_media_ports_in_use", NULL, cs.ports_in_use);
+	single(o, "umsbc_srtp_auth_failures_total", "counter",
+	    "SRTP/SRTCP packets that failed authentication.", m->v[MEDIA_CTR_SRTP_AUTH]);
+	single(o, "umsbc_srtp_replays_total", "counter",
+	    "SRTP/SRTCP packets refused as replays.", m->v[MEDIA_CTR_SRTP_REPLAY]);
+	single(o, "umsbc_media_ports_in_use", "gauge",
+	    "UDP media ports held, both sides.", cs.ports_in_use);
 }
 
 static void
@@ -227,15 +232,14 @@ render_peers(struct evbuffer *o, const struct conf *c)
 			lbl(lbl(&l, "direction", dir[d]), "reason", tls_failure_name(f));
 			put_u64(o, "umsbc_tls_handshake_failures_total", &l, t.failed[d][f]);
 		}
-	family(o, "umsbc_connections", "gauge", "TCP and TLS connections open.");
-	put_u64(o, "umsbc_connections", NULL, (uint64_t)transport_conn_count());
-	family(o, "umsbc_connections_unauthenticated", "gauge",
-	    "Of those, unlisted sources not admitted yet.");
-	put_u64(o, "umsbc_connections_unauthenticated", NULL, (uint64_t)conn_budget_held());
-	family(o, "umsbc_connections_max", "gauge", "tls.max_connections.");
-	put_u64(o, "umsbc_connections_max", NULL, (uint64_t)c->tls.max_connections);
-	family(o, "umsbc_transactions", "gauge", "SIP transactions in flight.");
-	put_u64(o, "umsbc_transactions", NULL, proxy_transactions());
+	single(o, "umsbc_connections", "gauge",
+	    "TCP and TLS connections open.", (uint64_t)transport_conn_count());
+	single(o, "umsbc_connections_unauthenticated", "gauge",
+	    "Of those, unlisted sources not admitted yet.", (uint64_t)conn_budget_held());
+	single(o, "umsbc_connections_max", "gauge",
+	    "tls.max_connections.", (uint64_t)c->tls.max_connections);
+	single(o, "umsbc_transactions", "gauge",
+	    "SIP transactions in flight.", proxy_transactions());
 }
 
 static void
