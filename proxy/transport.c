@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <sofia-sip/sip_header.h>
 
 #include "conn_budget.h"
+#include "conns.h"
 #include "fdlimit.h"
 #include "gw_status.h"
 #include "log.h"
@@ -27,24 +27,6 @@
 #include "transport.h"
 #include "worker.h"
 
-struct conn {
-	TAILQ_ENTRY(conn) link;
-	uint64_t id;
-	int worker;		/* the thread that owns its socket */
-	struct listener *li;	/* local side */
-	enum transport tp;
-	struct netaddr peer;
-	int outbound;
-	int established;
-	int closing;
-	int held;		/* counted in conn_budget: not admitted yet, unlisted source */
-	int gateway;		/* last admitted gateway, -1 */
-	char verify_name[TLS_NAME_LEN];	/* outbound TLS */
-	int n_names;
-	char names[TLS_MAX_NAMES][TLS_NAME_LEN];
-	struct peercert cert;	/* TLS: what the peer showed */
-};
-
 static struct {
 	struct event_base *base;
 	const struct conf *conf;
@@ -53,9 +35,6 @@ static struct {
 	transport_down_fn down;
 	int n_listeners;
 	struct listener *listeners;
-	TAILQ_HEAD(, conn) conns;
-	int n_conns;
-	uint64_t next_id;
 	int stopped;		/* no more accepts: draining */
 	struct transport_tls_counts tls_counts;
 } T;
@@ -141,7 +120,7 @@ deliver(struct listener *li, const struct netaddr *peer, struct conn *c,
 		const char *name = T.conf->gateways[adm.gateway].name;
 		gw_status_seen(name, time(NULL));
 		if (c) {
-			c->gateway = adm.gateway;
+			conns_set_gateway(c, adm.gateway, 1);
 			gw_status_cert(name, &c->cert);
 		}
 	}
@@ -203,9 +182,7 @@ static void
 conn_free(struct conn *c)
 {
 	conn_unhold(c);
-	TAILQ_REMOVE(&T.conns, c, link);
-	T.n_conns--;
-	free(c);
+	conns_free(c);
 }
 
 /* Closes once what was written has gone out; nothing more is delivered. */
@@ -214,19 +191,8 @@ conn_close(struct conn *c)
 {
 	if (c->closing)
 		return;
-	c->closing = 1;
+	conns_closing(c);
 	worker_close(c->worker, c->id);
-}
-
-static struct conn *
-conn_find(uint64_t id)
-{
-	struct conn *c;
-
-	TAILQ_FOREACH(c, &T.conns, link)
-		if (c->id == id)
-			return c;
-	return NULL;
 }
 
 void
@@ -238,45 +204,21 @@ transport_tls_counts(struct transport_tls_counts *out)
 int
 transport_conn_count(void)
 {
-	return T.n_conns;
+	return conns_count();
 }
 
 uint64_t
 transport_conn_for_gateway(int gateway)
 {
-	struct conn *c;
+	struct conn *c = conns_gateway_last(gateway);
 
-	TAILQ_FOREACH(c, &T.conns, link)
-		if (c->gateway == gateway && c->li->side == SIDE_OUTSIDE && !c->closing)
-			return c->id;
-	return 0;
-}
-
-/* Ours to a gateway count before its first message names it. */
-static int
-conn_of_gateway(const struct conn *c, int gateway)
-{
-	if (c->closing || c->li->side != SIDE_OUTSIDE)
-		return 0;
-	if (c->gateway >= 0)
-		return c->gateway == gateway;
-	return c->outbound &&
-	    admit_gateway_by_address(T.conf, (const struct sockaddr *)&c->peer.ss) == gateway;
+	return c ? c->id : 0;
 }
 
 int
 transport_gateway_conns(int gateway, int *established)
 {
-	struct conn *c;
-	int n = 0;
-
-	*established = 0;
-	TAILQ_FOREACH(c, &T.conns, link)
-		if (conn_of_gateway(c, gateway)) {
-			n++;
-			*established += c->established;
-		}
-	return n;
+	return conns_gateway_count(gateway, established);
 }
 
 /* Whom a TLS peer's certificate names is known now, so a stranger is not
@@ -289,7 +231,7 @@ admit_handshake(struct conn *c)
 	switch (adm.verdict) {
 	case ADMIT_OK:
 		conn_unhold(c);
-		c->gateway = adm.gateway;
+		conns_set_gateway(c, adm.gateway, 1);
 		if (adm.gateway >= 0 && adm.gateway < T.conf->n_gateways)
 			gw_status_cert(T.conf->gateways[adm.gateway].name, &c->cert);
 		break;
@@ -307,12 +249,12 @@ admit_handshake(struct conn *c)
 static void
 on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercert *cert)
 {
-	struct conn *c = conn_find(id);
+	struct conn *c = conns_find(id);
 	char p[NETADDR_STRLEN], who[NETADDR_STRLEN + 16];
 
 	if (!c)
 		return;
-	c->established = 1;
+	conns_set_established(c);
 	if (c->tp == TP_TLS)
 		T.tls_counts.ok[c->outbound ? 1 : 0]++;
 	snprintf(who, sizeof(who), "peer=%s", peer_str(&c->peer, p));
@@ -328,7 +270,7 @@ on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercer
 static void
 on_message(uint64_t id, msg_t *msg, int status)
 {
-	struct conn *c = conn_find(id);
+	struct conn *c = conns_find(id);
 	char p[NETADDR_STRLEN];
 
 	if (!c || c->closing) {
@@ -369,7 +311,7 @@ on_message(uint64_t id, msg_t *msg, int status)
 static void
 on_down(uint64_t id, int established, const char *why)
 {
-	struct conn *c = conn_find(id);
+	struct conn *c = conns_find(id);
 	char p[NETADDR_STRLEN];
 
 	if (!c)
@@ -418,19 +360,10 @@ conn_limits(void)
 static struct conn *
 conn_new(struct listener *li, enum transport tp, const struct netaddr *peer, int outbound)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct conn *c = conns_new(li, tp, peer, outbound);
 
-	if (!c)
-		return NULL;
-	c->id = ++T.next_id;
-	c->worker = workers_pick();
-	c->li = li;
-	c->tp = tp;
-	c->peer = *peer;
-	c->outbound = outbound;
-	c->gateway = -1;
-	TAILQ_INSERT_TAIL(&T.conns, c, link);
-	T.n_conns++;
+	if (c)
+		c->worker = workers_pick();
 	return c;
 }
 
@@ -471,7 +404,7 @@ stream_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 		return;
 	}
 	int listed = listed_source(li, &peer);
-	enum conn_budget_verdict b = conn_budget_check((struct sockaddr *)&peer.ss, listed, T.n_conns);
+	enum conn_budget_verdict b = conn_budget_check((struct sockaddr *)&peer.ss, listed, conns_count());
 	if (b != BUDGET_OK) {
 		struct admission full = { ADMIT_CLOSE, conn_budget_reason(b), -1, -1, budget_refusal(b) };
 		log_refusal(li, &peer, full);
@@ -544,6 +477,9 @@ conn_open(const struct dest *d)
 	}
 	if (d->verify_name)
 		snprintf(c->verify_name, sizeof(c->verify_name), "%s", d->verify_name);
+	/* Ours toward a gateway counts for it before its first answer names it. */
+	if (li->side == SIDE_OUTSIDE)
+		conns_set_gateway(c, admit_gateway_by_address(T.conf, (struct sockaddr *)&d->addr.ss), 0);
 	struct worker_limits lim = conn_limits();
 	worker_adopt(c->worker, c->id, fd, ssl, 1, &lim);
 	return c;
@@ -554,15 +490,9 @@ conn_reuse(const struct dest *d)
 {
 	struct conn *c;
 
-	if (d->conn && (c = conn_find(d->conn)) && !c->closing)
+	if (d->conn && (c = conns_find(d->conn)) && !c->closing)
 		return c;
-	TAILQ_FOREACH(c, &T.conns, link)
-		if (!c->closing && c->li->side == d->side && c->tp == d->tp &&
-		    netaddr_equal((struct sockaddr *)&c->peer.ss, (struct sockaddr *)&d->addr.ss) &&
-		    (d->tp != TP_TLS || !c->outbound ||
-		    strcasecmp(c->verify_name, d->verify_name ? d->verify_name : "") == 0))
-			return c;
-	return NULL;
+	return conns_reusable(d->side, d->tp, &d->addr, d->verify_name);
 }
 
 int64_t
@@ -587,7 +517,7 @@ transport_reply(const struct inbound *in, const char *buf, size_t len)
 	if (in->tp == TP_UDP)
 		return sendto(in->li->fd, buf, len, 0, (const struct sockaddr *)&in->peer.ss,
 		    in->peer.len) < 0 ? -1 : 0;
-	struct conn *c = conn_find(in->conn);
+	struct conn *c = conns_find(in->conn);
 	if (!c || c->closing)
 		return -1;
 	worker_write(c->worker, c->id, buf, len);
@@ -667,7 +597,7 @@ accept_failed(struct evconnlistener *el, void *arg)
 
 	log_limited(LOG_ERR, EV_ACCEPT_FAILED, "cannot accept on local=%s transport=%s: %s "
 	    "(%d connections open); %s", peer_str(&li->sa, l), conf_transport_name(li->tp),
-	    evutil_socket_error_to_string(err), T.n_conns,
+	    evutil_socket_error_to_string(err), conns_count(),
 	    refused ? "the new connection was closed" : "new connections paused for 1 s");
 	if (refused)
 		return;
@@ -716,7 +646,6 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 	T.tls = tls;
 	T.rx = rx;
 	T.down = down;
-	TAILQ_INIT(&T.conns);
 	set_limits(c);
 	fdlimit_spare_keep();
 	if (workers_start(c->workers > 0 ? c->workers : cores(), base, &ops) != 0) {
@@ -751,11 +680,8 @@ transport_start(struct event_base *base, const struct conf *c, struct tls_ctx *t
 void
 transport_reconf(const struct conf *c, struct tls_ctx *tls)
 {
-	struct conn *k;
-
 	/* Gateway indexes belong to the old config; the next message re-admits. */
-	TAILQ_FOREACH(k, &T.conns, link)
-		k->gateway = -1;
+	conns_reconf(c);
 	T.conf = c;
 	T.tls = tls;
 	set_limits(c);
@@ -775,8 +701,11 @@ void
 transport_shutdown(void)
 {
 	workers_stop();
-	while (!TAILQ_EMPTY(&T.conns))
-		conn_free(TAILQ_FIRST(&T.conns));
+	for (struct conn *c = conns_first(), *next; c; c = next) {
+		next = conns_next(c);
+		conn_free(c);
+	}
+	conns_release();
 	conn_budget_clear();
 	for (int i = 0; i < T.n_listeners; i++) {
 		struct listener *li = &T.listeners[i];
