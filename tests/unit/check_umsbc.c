@@ -49,5 +49,5 @@ expect_error(const char *text, int line, const char *what)
 const struct check_run check_run_program = {
 	.suites = { conf_suite, admit_suite, route_suite, sipmsg_suite, sipframe_suite,
 		control_suite, sdp_suite, call_suite, limits_suite, metrics_suite,
-		policy_suite, NULL },
+		policy_suite, conns_suite, NULL },
 };

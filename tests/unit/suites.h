@@ -14,6 +14,7 @@ Suite *call_suite(void);
 Suite *limits_suite(void);
 Suite *metrics_suite(void);
 Suite *policy_suite(void);
+Suite *conns_suite(void);
 
 /* Writes text to a fresh temporary file; returns its path (static buffer). */
 const char *write_temp(const char *text);
