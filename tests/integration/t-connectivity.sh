@@ -25,6 +25,8 @@
 #                                              connection and its thumbprint, gw2
 #                                              disconnected, never seen; um_servers[] with
 #                                              calls_active
+#  reload with gw2 listed before gw1           gw1's connection counts for gw1, none for gw2
+#  (renumbered), and back                      (the connection table's gateway index follows)
 #  --secured --gateway gw2                     exit 1, "mode mismatch", nothing sent
 #  gw1 presents the "rogue" certificate        exit 1, a TLS failure naming the verification
 #  (CN gw1.example.test, untrusted CA)         error
@@ -158,6 +160,27 @@ um = {u["name"]: u for u in d["um_servers"]}
 assert um["um1"]["calls_active"] == "0", um
 PY
 tc status | grep -E '^gw gw1 connected ' >/dev/null || fail "status: no 'gw gw1 connected' line: $(tc status)"
+ok "$(tc status | grep -E '^gw ' | tr '\n' ';')"
+
+say "a reload that renumbers the gateways: gw1's connection still counts for gw1"
+cp "$TD/umsbc.conf" "$TD/umsbc.conf.orig"
+python3 - "$TD/umsbc.conf" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+gw1 = re.search(r'^  \{ name = "gw1";.*\},$', text, re.M).group(0)
+gw2 = re.search(r'^  \{ name = "gw2";.*\}$', text, re.M).group(0)
+text = text.replace(gw1 + "\n" + gw2, gw2 + ",\n" + gw1[:-1])
+open(sys.argv[1], "w").write(text)
+PY
+grep -qE '^  \{ name = "gw2".*\},$' "$TD/umsbc.conf" || fail "gateways not swapped: $(grep 'name = "gw' "$TD/umsbc.conf")"
+ans=$(tc reload | head -n 1)
+[ "$ans" = "ok reload done" ] || fail "reload with gw2 first answered '$ans'"
+tc status | grep -qE '^gw gw1 connected .*connections=1 ' || fail "after renumbering: $(tc status | grep -E '^gw ')"
+tc status | grep -qE '^gw gw2 .*connections=0 ' || fail "after renumbering gw2 has gw1's connection: $(tc status | grep -E '^gw ')"
+cp "$TD/umsbc.conf.orig" "$TD/umsbc.conf"
+ans=$(tc reload | head -n 1)
+[ "$ans" = "ok reload done" ] || fail "reload back answered '$ans'"
+tc status | grep -qE '^gw gw2 .*connections=0 ' || fail "back in order: $(tc status | grep -E '^gw ')"
 ok "$(tc status | grep -E '^gw ' | tr '\n' ';')"
 
 say "--secured on an unsecured gateway: a mismatch, nothing sent"
