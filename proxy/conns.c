@@ -48,23 +48,6 @@ gw_key(const struct hashtab_node *n)
 	return hashtab_entry(n, struct conns_gw, node)->key;
 }
 
-/* Hex without snprintf: conns_find runs for every note of every worker. */
-static void
-format_id(uint64_t id, char out[17])
-{
-	static const char hex[] = "0123456789abcdef";
-	char tmp[16];
-	int n = 0;
-
-	do {
-		tmp[n++] = hex[id & 15];
-		id >>= 4;
-	} while (id);
-	for (int i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	out[n] = '\0';
-}
-
 static void
 format_peer(enum side side, enum transport tp, const struct netaddr *a, char *out, size_t len)
 {
@@ -87,7 +70,7 @@ conns_new(struct listener *li, enum transport tp, const struct netaddr *peer, in
 	c->peer = *peer;
 	c->outbound = outbound;
 	c->gateway = -1;
-	format_id(c->id, c->id_key);
+	hashtab_key_u64(c->id, c->id_key);
 	format_peer(li->side, tp, peer, c->peer_key, sizeof(c->peer_key));
 	if (hashtab_insert(&G.by_id, &c->by_id) != 0) {
 		free(c);
@@ -104,9 +87,9 @@ conns_new(struct listener *li, enum transport tp, const struct netaddr *peer, in
 struct conn *
 conns_find(uint64_t id)
 {
-	char key[17];
+	char key[HASHTAB_U64_KEYLEN];
 
-	format_id(id, key);
+	hashtab_key_u64(id, key);
 	struct hashtab_node *n = hashtab_find(&G.by_id, key);
 	return n ? CONN_OF(n, by_id) : NULL;
 }

@@ -36,7 +36,7 @@ struct conn {
 	struct peercert cert;	/* TLS: what the peer showed */
 	/* conns.c's own: its places in the indexes */
 	struct hashtab_node by_id, by_peer;
-	char id_key[17];
+	char id_key[HASHTAB_U64_KEYLEN];
 	char peer_key[NETADDR_STRLEN + 8];
 	struct conns_gw *gw;	/* the gateway it counts for, or NULL */
 	TAILQ_ENTRY(conn) gw_link;

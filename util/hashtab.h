@@ -28,6 +28,11 @@ struct hashtab {
 #define hashtab_entry(n, type, member) \
 	((type *)(void *)((char *)(n) - offsetof(type, member)))
 
+/* Room for hashtab_key_u64's key: up to 16 hex digits and the NUL. */
+#define HASHTAB_U64_KEYLEN 17
+/* A number as a key, in hex without snprintf (it runs on every lookup). */
+void hashtab_key_u64(uint64_t v, char out[HASHTAB_U64_KEYLEN]);
+
 /* FNV-1a over s (lowercased when nocase). */
 uint32_t hashtab_fnv1a(const char *s, int nocase);
 

@@ -220,6 +220,19 @@ START_TEST(hashtab_grows_finds_removes)
 }
 END_TEST
 
+START_TEST(hashtab_u64_keys)
+{
+	char k[HASHTAB_U64_KEYLEN];
+
+	hashtab_key_u64(0, k);
+	ck_assert_str_eq(k, "0");
+	hashtab_key_u64(0x2a, k);
+	ck_assert_str_eq(k, "2a");
+	hashtab_key_u64(UINT64_MAX, k);
+	ck_assert_str_eq(k, "ffffffffffffffff");
+}
+END_TEST
+
 START_TEST(hashtab_nocase_and_duplicates)
 {
 	struct item a = { .key = "z9hG4bK-AbC", .value = 1 }, b = { .key = "Z9HG4BK-abc", .value = 2 },
@@ -378,6 +391,7 @@ util_suite(void)
 	tc = tcase_create("hashtab");
 	tcase_add_test(tc, hashtab_grows_finds_removes);
 	tcase_add_test(tc, hashtab_nocase_and_duplicates);
+	tcase_add_test(tc, hashtab_u64_keys);
 	tcase_add_test(tc, hashtab_zeroed_gets_buckets_at_first_insert);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("jobq");
