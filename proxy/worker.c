@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 
 #include "sipframe.h"
+#include "util/hashtab.h"
 #include "util/jobq.h"
 #include "worker.h"
 
@@ -46,8 +47,10 @@ struct note {
 
 struct wconn {
 	LIST_ENTRY(wconn) link;
+	struct hashtab_node by_id;	/* in its worker's table */
 	struct worker *w;
 	uint64_t id;
+	char id_key[HASHTAB_U64_KEYLEN];
 	struct bufferevent *bev;
 	int established, closing, tls;
 	struct worker_limits lim;
@@ -59,6 +62,7 @@ struct worker {
 	struct event_base *base;
 	struct jobq jobs;		/* from the core */
 	LIST_HEAD(, wconn) conns;
+	struct hashtab by_id;		/* every job names its connection */
 };
 
 static struct {
@@ -134,21 +138,27 @@ wconn_free(struct wconn *c, const char *why)
 		notify(n);
 	}
 	LIST_REMOVE(c, link);
+	hashtab_remove(&c->w->by_id, &c->by_id);
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	if (ssl)
 		SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
 	wconn_release(c);
 }
 
+static const char *
+wconn_key(const struct hashtab_node *n)
+{
+	return hashtab_entry(n, struct wconn, by_id)->id_key;
+}
+
 static struct wconn *
 wconn_find(struct worker *w, uint64_t id)
 {
-	struct wconn *c;
+	char key[HASHTAB_U64_KEYLEN];
 
-	LIST_FOREACH(c, &w->conns, link)
-		if (c->id == id)
-			return c;
-	return NULL;
+	hashtab_key_u64(id, key);
+	struct hashtab_node *n = hashtab_find(&w->by_id, key);
+	return n ? hashtab_entry(n, struct wconn, by_id) : NULL;
 }
 
 static void
@@ -314,6 +324,8 @@ adopt(struct worker *w, struct job *j)
 		return;
 	}
 	LIST_INSERT_HEAD(&w->conns, c, link);
+	hashtab_key_u64(c->id, c->id_key);
+	hashtab_insert(&w->by_id, &c->by_id);	/* its buckets exist since workers_start */
 	bufferevent_setcb(c->bev, wconn_read, wconn_written, wconn_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, c->lim.max_message * 4);
 	if (c->tls)
@@ -376,6 +388,7 @@ worker_main(void *arg)
 	while (!LIST_EMPTY(&w->conns)) {
 		struct wconn *c = LIST_FIRST(&w->conns);
 		LIST_REMOVE(c, link);
+		hashtab_remove(&w->by_id, &c->by_id);
 		wconn_release(c);
 	}
 	return NULL;
@@ -473,7 +486,7 @@ workers_start(int n, struct event_base *core, const struct worker_ops *ops)
 		struct worker *w = &W.w[i];
 		LIST_INIT(&w->conns);
 		w->base = event_base_new();
-		if (!w->base || jobq_init(&w->jobs, w->base, jobs_run, w) != 0 ||
+		if (!w->base || hashtab_init(&w->by_id, 0, wconn_key, 0) != 0 || jobq_init(&w->jobs, w->base, jobs_run, w) != 0 ||
 		    pthread_create(&w->thread, NULL, worker_main, w) != 0)
 			return -1;
 		pthread_setname_np(w->thread, "umsbcd-sip");
@@ -503,6 +516,7 @@ workers_stop(void)
 			free(j);
 		}
 		jobq_free(&w->jobs);
+		hashtab_free(&w->by_id);
 		event_base_free(w->base);
 	}
 	/* Notes nobody will read any more. */
