@@ -67,6 +67,7 @@ struct muring {
 	uint32_t nslot, free_head;
 	uint32_t *rearm, nrearm;
 	uint64_t cmd_val;
+	int cmd_armed;
 	int quit;
 	struct mtally t;
 	uint8_t scratch[MEDIA_BUF];
@@ -144,11 +145,15 @@ bufring_init(struct io_uring *ring, struct io_uring_buf_ring **br, size_t *size)
 	return 0;
 }
 
+/* Without an SQE (the ring refused a submit) it is tried again after the
+ * next round of completions. */
 static void
 arm_cmd(struct muring *u, int fd)
 {
 	struct io_uring_sqe *sqe = sqe_get(u);
 
+	if (!(u->cmd_armed = sqe != NULL))
+		return;
 	io_uring_prep_read(sqe, fd, &u->cmd_val, sizeof(u->cmd_val), 0);
 	io_uring_sqe_set_data64(sqe, UD(OP_CMD, 0, 0));
 }
@@ -232,10 +237,23 @@ slot_grow(struct muring *u)
 }
 
 static void
+want_rearm(struct muring *u, uint32_t idx)
+{
+	if (!u->slot[idx].rearm) {
+		u->slot[idx].rearm = 1;
+		u->rearm[u->nrearm++] = idx;
+	}
+}
+
+static void
 arm_recv(struct muring *u, uint32_t idx)
 {
 	struct io_uring_sqe *sqe = sqe_get(u);
 
+	if (!sqe) {
+		want_rearm(u, idx);
+		return;
+	}
 	io_uring_prep_recvmsg_multishot(sqe, u->slot[idx].k->fd, &u->rhdr, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = U_BGID;
@@ -270,8 +288,10 @@ media_uring_sock_del(struct mworker *w, struct msock *k)
 	if (idx == MSOCK_NO_SLOT)
 		return;
 	struct io_uring_sqe *sqe = sqe_get(u);
-	io_uring_prep_cancel64(sqe, UD(OP_RECV, u->slot[idx].gen, idx), 0);
-	io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0, 0));
+	if (sqe) {	/* else closing the ring (worker_free) cancels it */
+		io_uring_prep_cancel64(sqe, UD(OP_RECV, u->slot[idx].gen, idx), 0);
+		io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0, 0));
+	}
 	/* Before the caller closes the descriptor: the receive lets go of the
 	 * socket now, and a send queued for it is not issued on a number the
 	 * process may already have given to another file. */
@@ -298,9 +318,9 @@ static int
 queue_send(struct muring *u, unsigned bid, const struct mpkt *p, const struct mdest *d)
 {
 	struct usend *s = &u->send[bid];
-	struct io_uring_sqe *sqe = sqe_get(u);
+	struct io_uring_sqe *sqe;
 
-	if (!sqe || d->via->slot == MSOCK_NO_SLOT)
+	if (d->via->slot == MSOCK_NO_SLOT || !(sqe = sqe_get(u)))
 		return 0;
 	memcpy(&s->to, d->to, d->tolen);
 	s->iov.iov_base = p->buf;
@@ -361,11 +381,8 @@ on_recv(struct muring *u, const struct io_uring_cqe *cqe, int64_t now)
 	/* The multishot ended: out of buffers (-ENOBUFS) or a full CQ. Armed
 	 * again once the buffers of this round are back; a hard error ends the
 	 * socket's receiving (the call then times out on silence). */
-	if (k && !(cqe->flags & IORING_CQE_F_MORE) && (cqe->res >= 0 || cqe->res == -ENOBUFS) &&
-	    !u->slot[idx].rearm) {
-		u->slot[idx].rearm = 1;
-		u->rearm[u->nrearm++] = idx;
-	}
+	if (k && !(cqe->flags & IORING_CQE_F_MORE) && (cqe->res >= 0 || cqe->res == -ENOBUFS))
+		want_rearm(u, idx);
 }
 
 static void
@@ -393,15 +410,19 @@ on_cmd(struct mworker *w, struct muring *u)
 }
 
 static void
-rearm_all(struct muring *u)
+rearm_all(struct mworker *w, struct muring *u)
 {
-	for (uint32_t i = 0; i < u->nrearm; i++) {
+	uint32_t n = u->nrearm;
+
+	u->nrearm = 0;
+	for (uint32_t i = 0; i < n; i++) {
 		uint32_t idx = u->rearm[i];
 		u->slot[idx].rearm = 0;
 		if (u->slot[idx].k)
-			arm_recv(u, idx);
+			arm_recv(u, idx);	/* may put it back on the list */
 	}
-	u->nrearm = 0;
+	if (!u->cmd_armed)
+		arm_cmd(u, w->cmd_fd);
 }
 
 static void
@@ -430,7 +451,7 @@ reap(struct mworker *w, struct muring *u)
 	io_uring_cq_advance(&u->ring, n);
 	media_tally_publish(w, &u->t);
 	buf_publish(u);
-	rearm_all(u);
+	rearm_all(w, u);
 }
 
 void
