@@ -25,8 +25,8 @@ fuzz_build() {
 	fuzz_sipmsg) build_target fuzz_sipmsg "sofia-sip-ua openssl" "$p/sipmsg.c" ;;
 	fuzz_sdp) build_target fuzz_sdp "sofia-sip-ua openssl" "$p/sdp_rewrite.c" ;;
 	# The call layer with its config loader and a real media relay behind it.
-	fuzz_call) build_target fuzz_call "$all" "$p"/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log,policy_conf,numrule,resolve,resolve_lookup,resolve_srv}.c \
-		"$m"/{b64,packet,portpool,relay,sdes,srtp_ctx,srtp_ossl,stream}.c "$top"/util/{hashtab,jobq,netaddr}.c \
+	fuzz_call) build_target fuzz_call "$all liburing" "$p"/{call,call_sdp,sdp_rewrite,sipmsg,conf,confget,hub_conf,log,policy_conf,numrule,resolve,resolve_lookup,resolve_srv}.c \
+		"$m"/{b64,packet,packet_handle,packet_uring,portpool,relay,sdes,srtp_ctx,srtp_ossl,stream,uring_probe}.c "$top"/util/{hashtab,jobq,netaddr}.c \
 		-lpthread -lresolv ;;
 	# Media datagrams through libsrtp2 and our OpenSSL ciphers.
 	fuzz_srtp) build_target fuzz_srtp "$all" "$m"/{b64,sdes,srtp_ctx,srtp_ossl}.c -lpthread ;;
