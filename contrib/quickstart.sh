@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 PKGS="build-essential autoconf automake libtool pkg-config
-      libevent-dev libssl-dev libsrtp2-dev libsofia-sip-ua-dev libconfig-dev libpcre2-dev check libsystemd-dev
+      libevent-dev libssl-dev libsrtp2-dev liburing-dev libsofia-sip-ua-dev libconfig-dev libpcre2-dev check libsystemd-dev
       sip-tester stunnel4 tshark socat openssl iproute2 procps util-linux testssl.sh
       postfix swaks libnet-ssleay-perl libio-socket-ssl-perl
       baresip baresip-core sox rtpengine-daemon python3 perl

@@ -38,13 +38,17 @@ enum { KIND_RTP = 0, KIND_RTCP = 1 };
 
 struct mside;
 
-/* One local socket and its event. */
+/* One local socket and its event (recvmmsg path) or its slot in the
+ * worker's io_uring socket table (packet_uring.c). */
 struct msock {
 	struct mside *side;
 	int kind;		/* what arrives here (RTP socket + mux: both) */
 	int fd;
 	struct event *ev;
+	uint32_t slot;		/* MSOCK_NO_SLOT: not armed */
 };
+
+#define MSOCK_NO_SLOT UINT32_MAX
 
 struct mside {
 	struct media_stream *s;
@@ -95,6 +99,8 @@ struct mcmd {
 
 /* The batch buffers of a worker (packet.c): reused for every wake-up. */
 struct mbatch;
+/* A worker's io_uring, buffers and socket table (packet_uring.c). */
+struct muring;
 
 struct mworker {
 	struct media_relay *relay;
@@ -103,20 +109,68 @@ struct mworker {
 	struct jobq cmds;		/* from the proxy thread */
 	LIST_HEAD(, media_stream) streams;	/* worker only */
 	struct mctr ctr;		/* totals of this worker */
-	struct mbatch *b;
+	struct mbatch *b;		/* recvmmsg path */
+	struct muring *u;		/* io_uring path: NULL when not used */
+	int cmd_fd;			/* io_uring path: eventfd that wakes it for cmds */
 };
 
 /* relay.c */
 struct mworker *media_relay_pick(struct media_relay *r);
 void media_worker_post(struct mworker *w, struct mcmd *c);
+/* Runs the queued commands; 1 when one of them was MCMD_QUIT. */
+int media_worker_commands(struct mworker *w);
 
 /* stream.c, run in the worker */
 void media_stream_command(struct mworker *w, struct mcmd *c);
 void media_stream_free(struct media_stream *s);
 
-/* packet.c */
+/* packet_handle.c: the per-packet decision, shared by both I/O paths.
+ * Counts go to the stream's counters at once and to the tally, which
+ * media_tally_publish adds to the worker's totals once per batch. */
+struct mtally {
+	uint64_t acc[MEDIA_CTR_COUNT];
+};
+
+/* A datagram received on a socket of the worker. buf has SRTPCTX_TRAILER
+ * spare bytes beyond len (SRTP protect grows it in place). */
+struct mpkt {
+	uint8_t *buf;
+	int len;
+	int trunc;		/* longer than MEDIA_READ_MAX */
+	const struct sockaddr_storage *src;
+	socklen_t srclen;
+};
+
+/* Where an accepted packet goes: p->len bytes of p->buf, out of via. */
+struct mdest {
+	struct msock *via;
+	const struct sockaddr_storage *to;
+	socklen_t tolen;
+};
+
+/* 1: send it as d says; 0: dropped (and counted). scratch: MEDIA_BUF bytes. */
+int media_packet_handle(struct msock *k, struct mpkt *p, int64_t now, uint8_t *scratch,
+    struct mtally *t, struct mdest *d);
+void media_tally_count(struct mtally *t, struct mside *sd, enum media_ctr k, uint64_t n);
+/* A send's outcome: bytes sent, or -1 (dropped: UDP does not retry). */
+void media_tally_sent(struct mtally *t, struct mside *out, int bytes);
+void media_tally_publish(struct mworker *w, struct mtally *t);
+
+/* packet.c: the recvmmsg/sendmmsg path under libevent */
 struct mbatch *media_packet_batch_new(void);
 void media_packet_batch_free(struct mbatch *b);
 void media_packet_readable(evutil_socket_t fd, short what, void *arg);
+
+/* packet_uring.c: the io_uring path. probe: can this process use it (a ring,
+ * a provided-buffer ring, a multishot recvmsg that delivers)? 0, or -1 with
+ * the reason in why. */
+int media_uring_probe(char *why, size_t whylen);
+int media_uring_new(struct mworker *w, char *why, size_t whylen);
+void media_uring_free(struct mworker *w);
+/* The worker's loop until MCMD_QUIT. */
+void media_uring_run(struct mworker *w);
+/* Arms the multishot receive of a socket / cancels it (k->slot). */
+int media_uring_sock_add(struct mworker *w, struct msock *k);
+void media_uring_sock_del(struct mworker *w, struct msock *k);
 
 #endif

@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <event2/thread.h>
@@ -13,6 +15,7 @@
 
 struct media_relay {
 	int n;
+	enum media_io io;	/* URING or EPOLL */
 	unsigned next;		/* round-robin, proxy thread only */
 	struct mworker **w;
 };
@@ -27,6 +30,27 @@ static const char *const ctr_names[MEDIA_CTR_COUNT] = {
 	[MEDIA_CTR_FOREIGN] = "foreign_source_drops",
 	[MEDIA_CTR_DROPS] = "other_drops",
 };
+
+static const char *const io_names[] = {
+	[MEDIA_IO_AUTO] = "auto", [MEDIA_IO_URING] = "uring", [MEDIA_IO_EPOLL] = "epoll",
+};
+
+const char *
+media_io_name(enum media_io io)
+{
+	return (unsigned)io <= MEDIA_IO_EPOLL ? io_names[io] : "?";
+}
+
+int
+media_io_parse(const char *name, enum media_io *out)
+{
+	for (int i = 0; i <= MEDIA_IO_EPOLL; i++)
+		if (strcmp(name, io_names[i]) == 0) {
+			*out = (enum media_io)i;
+			return 0;
+		}
+	return -1;
+}
 
 const char *
 media_ctr_name(enum media_ctr c)
@@ -47,6 +71,9 @@ void
 media_worker_post(struct mworker *w, struct mcmd *c)
 {
 	jobq_post(&w->cmds, &c->item);
+	/* An io_uring worker does not run its event_base: its ring reads this. */
+	if (w->cmd_fd >= 0)
+		eventfd_write(w->cmd_fd, 1);
 }
 
 static struct mcmd *
@@ -57,20 +84,32 @@ next_command(struct mworker *w)
 	return it ? jobq_entry(it, struct mcmd, item) : NULL;
 }
 
-static void
-commands_run(evutil_socket_t fd, short what, void *arg)
+int
+media_worker_commands(struct mworker *w)
 {
-	struct mworker *w = arg;
 	struct mcmd *c;
+	int quit = 0;
 
-	(void)fd; (void)what;
 	while ((c = next_command(w))) {
 		if (c->kind == MCMD_QUIT)
-			event_base_loopbreak(w->base);
+			quit = 1;
 		else
 			media_stream_command(w, c);
 		free(c);
 	}
+	return quit;
+}
+
+static void
+commands_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct mworker *w = arg;
+
+	(void)fd; (void)what;
+	if (w->u)
+		return;		/* its ring's command read runs them */
+	if (media_worker_commands(w))
+		event_base_loopbreak(w->base);
 }
 
 /* ---- workers ---- */
@@ -80,7 +119,10 @@ worker_main(void *arg)
 {
 	struct mworker *w = arg;
 
-	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	if (w->u)
+		media_uring_run(w);
+	else
+		event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
 
@@ -101,6 +143,9 @@ worker_free(struct mworker *w)
 		media_stream_free(s);
 	}
 	jobq_free(&w->cmds);
+	media_uring_free(w);
+	if (w->cmd_fd >= 0)
+		close(w->cmd_fd);
 	if (w->base)
 		event_base_free(w->base);
 	media_packet_batch_free(w->b);
@@ -108,16 +153,18 @@ worker_free(struct mworker *w)
 }
 
 static struct mworker *
-worker_new(struct media_relay *r)
+worker_new(struct media_relay *r, char *why, size_t whylen)
 {
 	struct mworker *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
 	w->relay = r;
+	w->cmd_fd = -1;
 	LIST_INIT(&w->streams);
 	if (!(w->b = media_packet_batch_new()) || !(w->base = event_base_new()) ||
 	    jobq_init(&w->cmds, w->base, commands_run, w) != 0 ||
+	    (r->io == MEDIA_IO_URING && media_uring_new(w, why, whylen) != 0) ||
 	    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		worker_free(w);
 		return NULL;
@@ -143,12 +190,33 @@ worker_stop(struct mworker *w)
 	worker_free(w);
 }
 
+/* URING or EPOLL for what was asked; -1 when io_uring was required and
+ * cannot be had. */
+static int
+choose_io(enum media_io io, char *why, size_t whylen)
+{
+	char probe[160];
+
+	if (io == MEDIA_IO_EPOLL)
+		return MEDIA_IO_EPOLL;
+	if (media_uring_probe(probe, sizeof(probe)) == 0)
+		return MEDIA_IO_URING;
+	snprintf(why, whylen, "io_uring cannot be used (%s)", probe);
+	return io == MEDIA_IO_URING ? -1 : MEDIA_IO_EPOLL;
+}
+
 struct media_relay *
-media_relay_new(int n_workers)
+media_relay_new(int n_workers, enum media_io io, char *why, size_t whylen)
 {
 	struct media_relay *r;
+	int chosen;
 
-	if (evthread_use_pthreads() < 0 || media_srtpctx_global_init() < 0)
+	why[0] = '\0';
+	if (evthread_use_pthreads() < 0 || media_srtpctx_global_init() < 0) {
+		snprintf(why, whylen, "libevent threads or libsrtp did not start");
+		return NULL;
+	}
+	if ((chosen = choose_io(io, why, whylen)) < 0)
 		return NULL;
 	if (n_workers <= 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -156,10 +224,14 @@ media_relay_new(int n_workers)
 	}
 	if (!(r = calloc(1, sizeof(*r))) || !(r->w = calloc((size_t)n_workers, sizeof(*r->w)))) {
 		free(r);
+		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
+	r->io = (enum media_io)chosen;
 	for (r->n = 0; r->n < n_workers; r->n++)
-		if (!(r->w[r->n] = worker_new(r))) {
+		if (!(r->w[r->n] = worker_new(r, why, whylen))) {
+			if (!why[0])
+				snprintf(why, whylen, "cannot start a relay thread");
 			media_relay_free(r);
 			return NULL;
 		}
@@ -175,6 +247,12 @@ media_relay_free(struct media_relay *r)
 		worker_stop(r->w[i]);
 	free(r->w);
 	free(r);
+}
+
+enum media_io
+media_relay_io(const struct media_relay *r)
+{
+	return r->io;
 }
 
 int

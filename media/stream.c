@@ -32,8 +32,8 @@ side_init(struct media_stream *s, int idx, const struct media_stream_conf *conf,
 	sd->pool = conf->pool[idx];
 	if ((r = media_portpool_get(sd->pool, !sd->mux, &sd->ports)) < 0)
 		return r;
-	sd->sock[KIND_RTP] = (struct msock){ sd, KIND_RTP, sd->ports.rtp_fd, NULL };
-	sd->sock[KIND_RTCP] = (struct msock){ sd, KIND_RTCP, sd->ports.rtcp_fd, NULL };
+	sd->sock[KIND_RTP] = (struct msock){ sd, KIND_RTP, sd->ports.rtp_fd, NULL, MSOCK_NO_SLOT };
+	sd->sock[KIND_RTCP] = (struct msock){ sd, KIND_RTCP, sd->ports.rtcp_fd, NULL, MSOCK_NO_SLOT };
 	atomic_store_explicit(&sd->last_ms, now, memory_order_relaxed);
 	return 0;
 }
@@ -71,8 +71,10 @@ media_stream_new(struct media_relay *r, const struct media_stream_conf *conf,
 }
 
 static void
-sock_close(struct msock *k)
+sock_close(struct mworker *w, struct msock *k)
 {
+	if (w->u)
+		media_uring_sock_del(w, k);
 	if (k->ev)
 		event_free(k->ev);
 	k->ev = NULL;
@@ -84,8 +86,8 @@ media_stream_free(struct media_stream *s)
 {
 	for (int i = 0; i < 2; i++) {
 		struct mside *sd = &s->side[i];
-		sock_close(&sd->sock[KIND_RTP]);
-		sock_close(&sd->sock[KIND_RTCP]);
+		sock_close(s->w, &sd->sock[KIND_RTP]);
+		sock_close(s->w, &sd->sock[KIND_RTCP]);
 		media_srtpctx_rx_clear(&sd->rx);
 		media_srtpctx_free(sd->tx);
 		media_portpool_put(sd->pool, &sd->ports);
@@ -190,6 +192,8 @@ sock_open(struct mworker *w, struct msock *k)
 {
 	if (k->fd < 0)
 		return 0;
+	if (w->u)
+		return media_uring_sock_add(w, k);
 	k->ev = event_new(w->base, k->fd, EV_READ | EV_PERSIST, media_packet_readable, k);
 	return k->ev && event_add(k->ev, NULL) == 0 ? 0 : -1;
 }

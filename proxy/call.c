@@ -115,6 +115,24 @@ call_media_settings(struct call_media *m, const struct conf *c)
 		m->suites[i] = (enum sdes_suite)c->media.suites[i];
 }
 
+/* The relay threads, and one line saying how they move packets. */
+static int
+call_media_start(const struct conf *c, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (!(C.relay = media_relay_new(c->media.workers, (enum media_io)c->media.io, why,
+	    sizeof(why)))) {
+		snprintf(err, errlen, "media: cannot start the relay threads (io = %s): %s",
+		    media_io_name((enum media_io)c->media.io), why);
+		return -1;
+	}
+	enum media_io io = media_relay_io(C.relay);
+	log_event(why[0] ? LOG_WARNING : LOG_INFO, EV_MEDIA_IO, "media relay: %d workers, io=%s%s%s",
+	    media_relay_workers(C.relay), media_io_name(io), why[0] ? ": " : "", why);
+	return 0;
+}
+
 static int
 call_media_apply(const struct conf *c, char *err, size_t errlen)
 {
@@ -122,10 +140,8 @@ call_media_apply(const struct conf *c, char *err, size_t errlen)
 		C.media_on = 0;
 		return 0;
 	}
-	if (!C.relay && !(C.relay = media_relay_new(c->media.workers))) {
-		snprintf(err, errlen, "media: cannot start the relay threads");
+	if (!C.relay && call_media_start(c, err, errlen) != 0)
 		return -1;
-	}
 	if (C.gen && same_ports(&C.gen->m, c)) {
 		call_media_settings(&C.gen->m, c);	/* timeouts and suites: calls follow */
 		C.media_on = 1;

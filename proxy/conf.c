@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "confget.h"
 #include "hub/hub.h"
+#include "media/relay.h"
 #include "media/sdes.h"
 #include "log.h"
 #include "resolve.h"
@@ -585,7 +586,7 @@ load_media(struct ctx *x)
 {
 	static const char *const known[] = {
 		"outside_address", "inside_address", "port_min", "port_max", "timeout",
-		"hold_timeout", "workers", "srtp_suites" /* load_suites */, NULL
+		"hold_timeout", "workers", "io", "srtp_suites" /* load_suites */, NULL
 	};
 	struct conf *c = x->c;
 	config_setting_t *m = get_group(x, "media", known);
@@ -610,6 +611,14 @@ load_media(struct ctx *x)
 	    get_int(x, m, "hold_timeout", &c->media.hold_timeout, 5, 7 * 86400) ||
 	    get_int(x, m, "workers", &c->media.workers, 0, 64))
 		return -1;
+	const char *io = "auto";
+	enum media_io mio;
+	if (get_str(x, m, "io", &io, 0))
+		return -1;
+	if (media_io_parse(io, &mio) != 0)
+		return fail(x, config_setting_get_member(m, "io"),
+		    "io: \"%s\" is not one of auto, uring, epoll", io);
+	c->media.io = (int)mio;
 	if (netaddr_parse(c->media.outside_address, 0, &c->media.outside) != 0)
 		return fail(x, config_setting_get_member(m, "outside_address"),
 		    "outside_address: \"%s\" is not an IP address", c->media.outside_address);

@@ -131,6 +131,7 @@ struct conf {
 		int port_min, port_max;
 		int timeout, hold_timeout;	/* seconds without packets */
 		int workers;		/* relay threads, 0 = one per CPU */
+		int io;			/* enum media_io */
 		int n_suites;
 		int suites[CONF_MAX_SUITES];	/* enum sdes_suite, our preference order */
 	} media;

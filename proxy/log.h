@@ -46,6 +46,7 @@ enum log_event {
 	EV_MEDIA_TIMEOUT = 5002,	/* no media for media.timeout: BYE sent both ways */
 	EV_MEDIA_REFUSED = 5003,	/* an offer or answer we could not carry (488) */
 	EV_MEDIA_PORTS = 5004,		/* media port range exhausted (503) */
+	EV_MEDIA_IO = 5005,		/* the relay's I/O path: io_uring, or epoll and why */
 	EV_NUMBER_REFUSED = 5010,	/* a dial plan's rules refused the number (403) */
 	EV_CALL_LIMIT = 5011,		/* a call over max_calls / max_cps (503) */
 	EV_LOOP_DETECTED = 5012,	/* a request that has been here before (482) */

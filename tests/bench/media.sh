@@ -24,8 +24,14 @@
 #                  stunnel, and work of others on the same machine)
 #   lat-ms         one-way delay generator -> relay -> generator (kernel receive
 #                  timestamps), avg/p99/max; "queueing" when p99 > 50 ms
-# and on a second line the relay's busiest threads (/proc/PID/task), and when
-# something went wrong the counters that say where.
+# and on a second line the relay's busiest threads (/proc/PID/task), its RSS
+# per call while the step's calls are up ((VmRSS now - VmRSS before the first
+# step) / N), and when something went wrong the counters that say where.
+# Before the relays and after them, tests/bench/media_limit measures the
+# floor of one relayed packet on this machine (recvmmsg + sendmmsg with
+# loopback delivery + SRTP, in CPU time); the summary gives each relay's
+# packets/s per core as a share of that limit and umsbcd's against rtpengine's
+# at the same N.
 # N grows (STEPS) until loss > LOSS_LIMIT % (default 1) or the generator
 # cannot keep its schedule (then the relay's limit was not reached).
 #
@@ -47,6 +53,9 @@
 # SETUP_CPS (SIPp call rate while setting a step's calls up, default 200),
 # MEDIAGEN (default: tests/bench/mediagen of UMSBCD's build),
 # UMSBCD_MEDIA_WORKERS (media.workers; default: umsbcd's, one per CPU),
+# UMSBCD_MEDIA_IO (media.io, e.g. "epoll uring": umsbcd runs once per path,
+# each row labelled umsbcd/PATH; default: umsbcd's, auto), MEDIA_LIMIT (the
+# media_limit program; default: next to UMSBCD in its build tree),
 # UMSBCD_MEDIA_EXTRA (appended to umsbcd's config), RTPENGINE_ARGS (added to
 # rtpengine's command line), GEN_RT (SCHED_FIFO priority of mediagen's two
 # threads, default 10, so that its packets leave on time on a busy machine as
@@ -89,8 +98,28 @@ echo "  before the run (nothing of ours running): $(host_report); load average $
 echo "  every process of the run shares these cores: the relay, mediagen (2 threads$([ "$GEN_RT" -gt 0 ] && echo ", SCHED_FIFO $GEN_RT")), and for umsbcd SIPp x2 + stunnel (idle while media flows)"
 echo "  steps: $STEPS calls, ${WARMUP}+${STEP} s each; G.711 PCMU 20 ms, SRTP $SUITE outside <-> RTP inside"
 
-print_header() { printf '%-9s ' relay; "$MG" header; }
+print_header() { printf '%-13s ' relay; "$MG" header; }
 RESULTS=()
+
+# --- the limit of this machine ---------------------------------------------
+ML=${MEDIA_LIMIT:-$(dirname "$(readlink -f "${UMSBCD:-/nonexistent}")")/../tests/bench/media_limit}
+LIMITS=()
+run_limit() {
+	[ -x "$ML" ] || { echo "  (no media_limit at $ML: build the tree, or set MEDIA_LIMIT)"; return; }
+	"$ML" 2 >"$TD/limit.out" || return
+	echo "  $1 $(head -1 "$TD/limit.out")"
+	LIMITS+=("$(awk '/^limit_pps_per_core/{print $2}' "$TD/limit.out")")
+}
+run_limit "before the relays:"
+
+# rss_kib PID : its VmRSS now
+rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null; }
+# rss_note PID BASE N : the RSS per call of a step
+rss_note() {
+	local now
+	now=$(rss_kib "$1")
+	[ -n "$now" ] && echo "          RSS: $now KiB with $3 calls up, $(( (now - $2) * 1024 / $3 )) bytes per call over the $2 KiB before the first step"
+}
 
 # --- rtpengine -------------------------------------------------------------
 run_rtpengine() {
@@ -108,6 +137,8 @@ run_rtpengine() {
 	wait_port udp 127.0.0.1 2223 5 || { tail -20 "$TD/rtpengine.log"; fail "rtpengine did not start"; }
 	echo "  pid $pid, $(awk '/^Threads/{print $2}' /proc/$pid/status) threads; rtpengine $(tr '\0' ' ' </proc/$pid/cmdline | cut -d' ' -f2-)"
 	print_header
+	local rss0
+	rss0=$(rss_kib $pid)
 	for n in $STEPS; do
 		if ! "$MG" ng-setup -s 127.0.0.1:2223 -n "$n" -o "$TD/map-rtpengine-$n" -c "s$n-" \
 			-D outside,inside -g $GW_IP:$GW_PORT -u $UM_IP:$UM_PORT -S $SUITE 2>"$TD/ng-$n.err"; then
@@ -115,18 +146,19 @@ run_rtpengine() {
 			break
 		fi
 		[ "$n" = "${STEPS%% *}" ] && sed 's/^/    /' "$TD/ng-$n.err" >"$TD/rtpengine-sdp.txt"
-		printf '%-9s ' rtpengine
+		printf '%-13s ' rtpengine
 		"$MG" run -R "$GEN_RT" -n "$n" -w "$WARMUP" -d "$STEP" -p $pid -l "$LOSS_LIMIT" \
 			-g $GW_IP:$GW_PORT -u $UM_IP:$UM_PORT "$TD/map-rtpengine-$n" | tee "$TD/row-rtpengine-$n"
 		rc=${PIPESTATUS[0]}
+		rss_note $pid "$rss0" "$n" | tee -a "$TD/rss-rtpengine"
 		"$MG" ng-delete -s 127.0.0.1:2223 -n "$n" -c "s$n-" 2>/dev/null
-		RESULTS+=("rtpengine $(head -1 "$TD/row-rtpengine-$n")")
+		RESULTS+=("rtpengine     $(head -1 "$TD/row-rtpengine-$n")")
 		[ "$rc" = 0 ] || break
 	done
 	echo "  rtpengine's SDPs for the first call (toward the UM server, toward the gateway):"
 	cat "$TD/rtpengine-sdp.txt" 2>/dev/null
 	_running $pid || { echo "!! rtpengine died"; tail -20 "$TD/rtpengine.log"; }
-	echo "  rtpengine peak RSS $(awk '/VmHWM/{print $2, $3}' /proc/$pid/status 2>/dev/null);" \
+	echo "  rtpengine peak RSS $(awk '/VmHWM/{print $2, $3}' /proc/$pid/status 2>/dev/null) ($rss0 KiB before the first step);" \
 		"errors/warnings in its log: $(grep -ciE 'error|warn' "$TD/rtpengine.log")"
 	grep -aiE 'error|warn' "$TD/rtpengine.log" | head -3 | sed 's/^/    /'
 	kill -TERM $pid 2>/dev/null
@@ -134,7 +166,10 @@ run_rtpengine() {
 }
 
 # --- umsbcd ----------------------------------------------------------------
-MEDIA_CONF="media = { outside_address = \"127.0.0.1\"; inside_address = \"127.0.0.2\"; port_min = 30000; port_max = 39999; timeout = 60; hold_timeout = 3600; srtp_suites = ( \"AES_CM_128_HMAC_SHA1_80\" );${UMSBCD_MEDIA_WORKERS:+ workers = $UMSBCD_MEDIA_WORKERS;} };"
+# media_conf IO : the media group (IO "": umsbcd's default)
+media_conf() {
+	echo "media = { outside_address = \"127.0.0.1\"; inside_address = \"127.0.0.2\"; port_min = 30000; port_max = 39999; timeout = 60; hold_timeout = 3600; srtp_suites = ( \"AES_CM_128_HMAC_SHA1_80\" );${UMSBCD_MEDIA_WORKERS:+ workers = $UMSBCD_MEDIA_WORKERS;}${1:+ io = \"$1\";} };"
+}
 
 # sipp_uac NAME N HOLD_MS [extra SIPp args] : gw1 places N calls through
 # umsbcd (SETUP_CPS per second), each held HOLD_MS after its ACK; UAC_PID
@@ -186,14 +221,16 @@ umsbcd_counters() {
 		      c["srtp_auth_failures"], c["srtp_replays"], c["foreign"], c["drops"] }'
 }
 
+# run_umsbcd [IO] : the steps through umsbcd with media.io = IO
 run_umsbcd() {
 	need sipp stunnel
-	local n rc hold t0 ready left
+	local n rc hold t0 ready left rss0 io=${1:-} label=umsbcd${1:+/$1}
 	echo
-	echo "=== umsbcd $UMSBCD ($(file -b "$UMSBCD" | cut -d, -f1))"
-	write_conf "$TD" "$MEDIA_CONF${UMSBCD_MEDIA_EXTRA:+
+	echo "=== $label $UMSBCD ($(file -b "$UMSBCD" | cut -d, -f1))"
+	write_conf "$TD" "$(media_conf "$io")${UMSBCD_MEDIA_EXTRA:+
 $UMSBCD_MEDIA_EXTRA}"
 	start_umsbcd "$TD"
+	grep -a 'UMS5005' "$TD/umsbcd.log" | head -1 | sed 's/^/    /' 
 	echo "  pid $UMSBCD_PID, $(awk '/^Threads/{print $2}' /proc/"$UMSBCD_PID"/status) threads; config: $(grep -E '^node' "$TD/umsbc.conf")"
 	echo "    $(grep -E '^media' "$TD/umsbc.conf")"
 	[ -n "${UMSBCD_MEDIA_EXTRA:-}" ] && echo "    $UMSBCD_MEDIA_EXTRA"
@@ -214,7 +251,7 @@ $UMSBCD_MEDIA_EXTRA}"
 		sed -n '/received/,/^-----/p' "$TD/probe-uac.msg" | sed 's/^/    uac< /' | head -60
 		cat "$TD/probe-uac.err" "$TD/probe-uas.err" 2>/dev/null | tail -10
 		tail -20 "$TD/umsbcd.log"
-		RESULTS+=("umsbcd    probe call failed: no media relay in the SDP")
+		RESULTS+=("$(printf '%-13s' "$label") probe call failed: no media relay in the SDP")
 		return
 	fi
 	echo "  umsbcd's SDP toward the UM server (INVITE received by um1):"
@@ -224,7 +261,7 @@ $UMSBCD_MEDIA_EXTRA}"
 	[ "$(sip_received "$TD/probe-uac.msg" '^SIP/2.0 200' | grep -c '^a=crypto:')" = 1 ] ||
 		echo "!! the 200 to the gateway does not carry exactly one a=crypto line"
 	print_header
-	printf '%-9s ' probe
+	printf '%-13s ' probe
 	"$MG" run -R "$GEN_RT" -n 1 -w 0.5 -d 2 -p "$UMSBCD_PID" -l "$LOSS_LIMIT" -g $GW_IP:$GW_PORT -u $UM_IP:$UM_PORT \
 		"$TD/probe-uac.map"
 	wait_exit $UAC_PID 15 >/dev/null
@@ -234,8 +271,10 @@ $UMSBCD_MEDIA_EXTRA}"
 	sipp -sf "$TD/media_uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin -aa \
 		-max_socket $MAXSOCK -timeout 3600 -trace_logs -log_file "$TD/uas.log" \
 		-trace_err -error_file "$TD/uas.err" >"$TD/uas.out" 2>&1 &
-	track $!
+	UAS_PID=$!
+	track $UAS_PID
 	wait_port udp 127.0.0.20 5060 5 || fail "UAS did not start"
+	rss0=$(rss_kib "$UMSBCD_PID")
 	for n in $STEPS; do
 		# each call is held until the media window is over: set-up time of
 		# all N calls + warm-up + step + margin
@@ -247,17 +286,18 @@ $UMSBCD_MEDIA_EXTRA}"
 				"($(cut -d' ' -f2 "$TD/uac-$n.mapcount") without the UM side) in $(( ($(now_ms) - t0) / 1000 )) s;" \
 				"SIPp: $(calls_result "uac-$n")"
 			tail -5 "$TD/uac-$n.err" 2>/dev/null
-			RESULTS+=("umsbcd    $n: call set-up failed")
+			RESULTS+=("$(printf '%-13s' "$label") $n: call set-up failed")
 			break
 		fi
 		ready=$(( $(now_ms) - t0 ))
 		left=$(( hold - ready - (WARMUP + STEP + 1) * 1000 ))
 		[ $left -lt 0 ] && echo "  (set-up took $ready ms: the first calls end before the media does)"
-		printf '%-9s ' umsbcd
+		printf '%-13s ' "$label"
 		"$MG" run -R "$GEN_RT" -n "$n" -w "$WARMUP" -d "$STEP" -p "$UMSBCD_PID" -l "$LOSS_LIMIT" \
-			-g $GW_IP:$GW_PORT -u $UM_IP:$UM_PORT "$TD/uac-$n.map" | tee "$TD/row-umsbcd-$n"
+			-g $GW_IP:$GW_PORT -u $UM_IP:$UM_PORT "$TD/uac-$n.map" | tee "$TD/row-${label/\//-}-$n"
 		rc=${PIPESTATUS[0]}
-		RESULTS+=("umsbcd    $(head -1 "$TD/row-umsbcd-$n")")
+		rss_note "$UMSBCD_PID" "$rss0" "$n"
+		RESULTS+=("$(printf '%-13s' "$label") $(head -1 "$TD/row-${label/\//-}-$n")")
 		wait_exit $UAC_PID $((hold / 1000 + 60)) >/dev/null
 		echo "          calls: set up in $ready ms; SIPp: $(calls_result "uac-$n") incl. BYE;" \
 			"umsbcd: $(umsbcd_counters $UAC_PID)"
@@ -265,19 +305,55 @@ $UMSBCD_MEDIA_EXTRA}"
 		[ "$rc" = 0 ] || break
 	done
 	# (the test PKI's certificates live 30 days on purpose: UMS1006/UMS2004 are expected)
-	echo "  umsbcd peak RSS $(awk '/VmHWM/{print $2, $3}' /proc/"$UMSBCD_PID"/status 2>/dev/null);" \
+	echo "  $label peak RSS $(awk '/VmHWM/{print $2, $3}' /proc/"$UMSBCD_PID"/status 2>/dev/null) ($rss0 KiB before the first step);" \
 		"warnings/errors in its log (other than certificate expiry): $(grep -aiE 'warn|err' "$TD/umsbcd.log" | grep -cvE 'UMS1004|UMS1006|UMS2004')"
 	grep -aiE 'warn|err' "$TD/umsbcd.log" | grep -vE 'UMS1004|UMS1006|UMS2004' | head -5 | sed 's/^/    /'
+	stop_umsbcd_for_next
+}
+
+# stop_umsbcd_for_next : umsbcd, the UM server and gw1's stunnel go, so that
+# the next run_umsbcd starts afresh on the same addresses
+stop_umsbcd_for_next() {
+	local p
+	for p in "$UMSBCD_PID" "${UAS_PID:-}" "${STUNNEL_PID:-}"; do
+		[ -n "$p" ] || continue
+		kill -TERM "$p" 2>/dev/null
+		wait_exit "$p" 15 >/dev/null
+	done
+	# the SIPp logs of this run must not be read as the next one's
+	mkdir -p "$TD/run-${UMSBCD_PID}"
+	mv "$TD"/probe-* "$TD"/uac-* "$TD"/uas.* "$TD/umsbcd.log" "$TD/run-${UMSBCD_PID}/" 2>/dev/null
+}
+
+run_umsbcds() {
+	local io
+	if [ -z "${UMSBCD_MEDIA_IO:-}" ]; then run_umsbcd; return; fi
+	for io in $UMSBCD_MEDIA_IO; do run_umsbcd "$io"; done
 }
 
 case $MODE in
 rtpengine) run_rtpengine ;;
-umsbcd) run_umsbcd ;;
-both) run_umsbcd; run_rtpengine ;;
+umsbcd) run_umsbcds ;;
+both) run_umsbcds; run_rtpengine ;;
 esac
+run_limit "after the relays: "
 
 echo
 echo "=== summary ($(nproc) cores shared by relay, generator and whatever else runs; after: $(host_report))"
 print_header
 for r in "${RESULTS[@]}"; do echo "$r"; done
+# ratios: packets/s per core over the limit (the lower of the two runs) and
+# umsbcd's over rtpengine's at the same number of calls
+if [ ${#LIMITS[@]} -gt 0 ]; then
+	LIM=$(printf '%s\n' "${LIMITS[@]}" | sort -n | head -1)
+	echo "  limit of this machine: $LIM packets/s per core (media_limit, runs: ${LIMITS[*]})"
+fi
+printf '%s\n' "${RESULTS[@]}" | awk -v lim="${LIM:-0}" '
+	$2 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ { core[$1, $2] = $4; rel[$1] = 1; n[$2] = 1 }
+	END { for (c in n) for (r in rel) if ((r, c) in core) {
+		line = sprintf("  %-13s %5d calls: %6d pkt/s/core", r, c, core[r, c])
+		if (lim > 0) line = line sprintf(" = %5.1f %% of the limit", 100 * core[r, c] / lim)
+		if (r != "rtpengine" && ("rtpengine", c) in core)
+			line = line sprintf(", %.2f x rtpengine", core[r, c] / core["rtpengine", c])
+		print line } }' | sort -k2,2 -k3n
 finish 2>/dev/null || true

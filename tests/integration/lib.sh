@@ -338,7 +338,20 @@ gateways = (
 );
 EOF
   [ -n "$extra" ] && printf '%s\n' "$extra" >>"$d/umsbc.conf.new"
+  # UMSBC_MEDIA_IO=uring|epoll|auto: the media relay's I/O path (media.io)
+  [ -n "${UMSBC_MEDIA_IO:-}" ] &&
+    sed -i "s/^media = { /media = { io = \"$UMSBC_MEDIA_IO\"; /" "$d/umsbc.conf.new"
   mv -f "$d/umsbc.conf.new" "$d/umsbc.conf"
+}
+
+# media_io_check : umsbcd said (UMS5005) which I/O path its media relay runs,
+# and it is UMSBC_MEDIA_IO's when that names one
+media_io_check() {
+  local l want=${UMSBC_MEDIA_IO:-}
+  wait_log "$TD/umsbcd.log" 'UMS5005' 3 0 || fail "no UMS5005 (media relay I/O path) line"
+  l=$(grep -a 'UMS5005' "$TD/umsbcd.log" | tail -1)
+  case $want in uring|epoll) [[ $l == *"io=$want"* ]] || fail "media.io = $want, but: ${l#*]: }" ;; esac
+  ok "media relay: ${l#*media relay: }"
 }
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ need sipp stunnel openssl
 
 write_conf "$TD" 'media = { outside_address = "127.0.0.1"; inside_address = "127.0.0.2"; port_min = 42000; port_max = 42999; };'
 start_umsbcd "$TD"
+media_io_check
 wait_port tcp 127.0.0.1 5061 5 || fail "umsbcd not listening on 5061"
 
 k30=$(openssl rand -base64 30)

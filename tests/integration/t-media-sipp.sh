@@ -32,6 +32,7 @@ stat_val() { status | awk -v k="$1" '$1 == k { print $2 }'; }
 say "umsbcd with a media group (ports 40000-40999, timeout 5 s)"
 write_conf "$TD" "$(media 40000 40999)"
 start_umsbcd "$TD"
+media_io_check
 wait_port udp 127.0.0.1 5060 5 || fail "umsbcd not listening"
 
 # The gateway's SDP names 127.0.0.8:7078, a port SIPp does not bind, so that

@@ -320,6 +320,7 @@ CONF_EXTRA_GATEWAYS=', { name = "gw3"; fqdn = "gw3.example.test"; addresses = ( 
 pki_add "$TD/pki" gw3
 write_conf "$TD" "$MEDIA"
 start_umsbcd "$TD"
+media_io_check
 wait_port tcp 127.0.0.1 5061 5 && wait_port udp 127.0.0.1 5060 5 && wait_port udp 127.0.0.2 5060 5 ||
   fail "umsbcd not listening on tls 127.0.0.1:5061, udp 127.0.0.1:5060 and udp 127.0.0.2:5060"
 ok "umsbcd ready (pid $UMSBCD_PID)"

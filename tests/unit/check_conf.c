@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "resolve.h"
+#include "media/relay.h"
 #include "media/sdes.h"
 #include "suites.h"
 
@@ -239,6 +240,13 @@ START_TEST(media_group)
 	ck_assert_int_eq(c->media.n_suites, 2);
 	ck_assert_int_eq(c->media.suites[0], SDES_AES_CM_128_HMAC_SHA1_80);
 	ck_assert_int_eq(c->media.suites[1], SDES_AEAD_AES_256_GCM);
+	ck_assert_int_eq(c->media.io, MEDIA_IO_AUTO);
+	conf_free(c);
+
+	c = load(BASE "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\";"
+	    " io = \"epoll\"; };\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->media.io, MEDIA_IO_EPOLL);
 	conf_free(c);
 
 	/* Without the group: defaults, every suite strongest first. */
@@ -261,6 +269,8 @@ START_TEST(media_errors)
 	expect_error(BASE "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\";\n"
 	    "  port_min = 30000;\n port_max = 30001; };\n", 10, "fewer than two");
 	expect_error(BASE "media = {\n inside_address = \"10.0.0.5\"; };\n", 8, "missing \"outside_address\"");
+	expect_error(BASE "media = { outside_address = \"203.0.113.5\"; inside_address = \"10.0.0.5\";\n"
+	    "  io = \"io_uring\"; };\n", 9, "io: \"io_uring\" is not one of auto, uring, epoll");
 }
 END_TEST
 

@@ -2,9 +2,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "media_suites.h"
@@ -13,6 +20,23 @@
 
 /* Bounded waits: a relay that does not deliver fails, it does not hang. */
 #define WAIT_MS 2000
+
+/* Every relay test runs once per I/O path (the tcase's fixture sets it). */
+static enum media_io test_io = MEDIA_IO_EPOLL;
+
+static void io_epoll(void) { test_io = MEDIA_IO_EPOLL; }
+static void io_uring(void) { test_io = MEDIA_IO_URING; }
+
+static struct media_relay *
+relay_new(int workers)
+{
+	char why[256];
+	struct media_relay *r = media_relay_new(workers, test_io, why, sizeof(why));
+
+	ck_assert_msg(r != NULL, "relay (io %s): %s", media_io_name(test_io), why);
+	ck_assert_int_eq(media_relay_io(r), test_io);
+	return r;
+}
 
 /* A test peer: one UDP socket on loopback, ephemeral port. */
 struct peer {
@@ -132,7 +156,7 @@ call_open(struct call *c, enum sdes_suite suite, int latch)
 	uint16_t base = test_port_base(1, 12);
 
 	memset(c, 0, sizeof(*c));
-	ck_assert_ptr_nonnull(c->relay = media_relay_new(2));
+	ck_assert_ptr_nonnull(c->relay = relay_new(2));
 	c->out_pool = conf.pool[MEDIA_OUTSIDE] = pool_at(base, 6);
 	c->in_pool = conf.pool[MEDIA_INSIDE] = pool_at((uint16_t)(base + 6), 6);
 	ck_assert_int_eq(media_stream_new(c->relay, &conf, &c->s), 0);
@@ -383,7 +407,7 @@ END_TEST
  * allocated is given back. */
 START_TEST(exhaustion_gives_back)
 {
-	struct media_relay *r = media_relay_new(1);
+	struct media_relay *r = relay_new(1);
 	uint16_t base = test_port_base(1, 12);
 	struct portpool *out = pool_at(base, 2), *in = pool_at((uint16_t)(base + 2), 2);
 	struct media_stream_conf conf = { { out, in }, { 0, 0 }, 0 };
@@ -410,7 +434,7 @@ END_TEST
  * ways, never taken for RTP (a UDPTL packet's first bits are a sequence). */
 START_TEST(raw_udptl_both_ways)
 {
-	struct media_relay *r = media_relay_new(1);
+	struct media_relay *r = relay_new(1);
 	uint16_t base = test_port_base(2, 8);
 	struct media_stream_conf conf = { { pool_at(base, 4), pool_at((uint16_t)(base + 4), 4) },
 	    { 1, 1 }, 1 };
@@ -449,7 +473,7 @@ END_TEST
 
 START_TEST(relay_free_cleans_up)
 {
-	struct media_relay *r = media_relay_new(3);
+	struct media_relay *r = relay_new(3);
 	uint16_t base = test_port_base(1, 12);
 	struct portpool *p = pool_at(base, 12);
 	struct media_stream_conf conf = { { p, p }, { 1, 1 }, 0 };
@@ -464,13 +488,183 @@ START_TEST(relay_free_cleans_up)
 }
 END_TEST
 
-Suite *
-media_relay_suite(void)
+/* Many plain calls in one worker, every peer sending at once: what arrives
+ * together on many sockets is relayed together (the io_uring path sends
+ * the packets of all of them with one kernel entry), each to its own peer,
+ * each counted on its own stream. */
+#define MANY 16
+#define BURST 8
+
+START_TEST(many_calls_at_once)
 {
-	Suite *s = suite_create("media_relay");
-	TCase *tc = tcase_create("relay");
+	struct media_relay *r = relay_new(1);
+	uint16_t base = test_port_base(3, 2 * MANY);
+	struct media_stream_conf conf = { { pool_at(base, MANY), pool_at((uint16_t)(base + MANY), MANY) },
+	    { 1, 1 }, 0 };
+	struct media_stream *s[MANY];
+	struct peer gw[MANY], um[MANY];
+	struct media_peer p;
+	uint8_t pkt[200], got[256];
+
+	for (int i = 0; i < MANY; i++) {
+		ck_assert_int_eq(media_stream_new(r, &conf, &s[i]), 0);
+		peer_open(&gw[i]);
+		peer_open(&um[i]);
+		as_peer(&p, &gw[i], NULL);
+		ck_assert_int_eq(media_stream_update(s[i], MEDIA_OUTSIDE, &p), 0);
+		as_peer(&p, &um[i], NULL);
+		ck_assert_int_eq(media_stream_update(s[i], MEDIA_INSIDE, &p), 0);
+	}
+	for (int n = 0; n < BURST; n++)
+		for (int i = 0; i < MANY; i++) {
+			int len = test_rtp(pkt, (uint16_t)n, (uint32_t)i, (uint8_t)i, 160);
+			peer_send(&gw[i], media_stream_port(s[i], MEDIA_OUTSIDE, 0), pkt, len);
+			peer_send(&um[i], media_stream_port(s[i], MEDIA_INSIDE, 0), pkt, len);
+		}
+	for (int i = 0; i < MANY; i++)
+		for (int n = 0; n < BURST; n++) {
+			ck_assert_int_eq(peer_recv(&um[i], got, sizeof(got), WAIT_MS), 172);
+			ck_assert_uint_eq(got[12], (unsigned)i);	/* its own call's */
+			ck_assert_int_eq(peer_recv(&gw[i], got, sizeof(got), WAIT_MS), 172);
+			ck_assert_uint_eq(got[12], (unsigned)i);
+		}
+	for (int i = 0; i < MANY; i++) {
+		ck_assert(ctr_reaches(s[i], MEDIA_OUTSIDE, MEDIA_CTR_PACKETS_OUT, BURST));
+		ck_assert(ctr_reaches(s[i], MEDIA_INSIDE, MEDIA_CTR_PACKETS_OUT, BURST));
+		ck_assert_uint_eq(ctr(s[i], MEDIA_INSIDE, MEDIA_CTR_BYTES_OUT), BURST * 172);
+		media_stream_destroy(s[i]);
+		close(gw[i].fd);
+		close(um[i].fd);
+	}
+	ck_assert(pool_drains(conf.pool[0]) && pool_drains(conf.pool[1]));
+	media_relay_free(r);
+	media_portpool_free(conf.pool[0]);
+	media_portpool_free(conf.pool[1]);
+}
+END_TEST
+
+/* A stream destroyed while its peer still sends, and new streams on the
+ * ports it gave back: completions of the closed sockets that are still on
+ * their way must not reach the freed stream (AddressSanitizer watches), and
+ * the new streams relay. */
+START_TEST(destroy_under_traffic)
+{
+	struct media_relay *r = relay_new(1);
+	uint16_t base = test_port_base(3, 2 * MANY);
+	struct media_stream_conf conf = { { pool_at(base, 2), pool_at((uint16_t)(base + 2), 2) },
+	    { 1, 1 }, 0 };
+	struct peer gw, um;
+	struct media_peer p;
+	uint8_t pkt[200], got[256];
+	int len = test_rtp(pkt, 1, 1, 0x55, 160);
+
+	peer_open(&gw);
+	peer_open(&um);
+	for (int round = 0; round < 20; round++) {
+		struct media_stream *s;
+		ck_assert_int_eq(media_stream_new(r, &conf, &s), 0);
+		as_peer(&p, &gw, NULL);
+		ck_assert_int_eq(media_stream_update(s, MEDIA_OUTSIDE, &p), 0);
+		as_peer(&p, &um, NULL);
+		ck_assert_int_eq(media_stream_update(s, MEDIA_INSIDE, &p), 0);
+		uint16_t port = media_stream_port(s, MEDIA_OUTSIDE, 0);
+		peer_send(&gw, port, pkt, len);
+		ck_assert_int_eq(peer_recv(&um, got, sizeof(got), WAIT_MS), len);
+		for (int n = 0; n < 30; n++)
+			peer_send(&gw, port, pkt, len);
+		media_stream_destroy(s);
+		ck_assert(pool_drains(conf.pool[0]) && pool_drains(conf.pool[1]));
+		while (peer_recv(&um, got, sizeof(got), 0) > 0)
+			;
+	}
+	media_relay_free(r);
+	media_portpool_free(conf.pool[0]);
+	media_portpool_free(conf.pool[1]);
+	close(gw.fd);
+	close(um.fd);
+}
+END_TEST
+
+/* Where io_uring is refused (a seccomp filter, as container runtimes
+ * install: io_uring_setup fails with EPERM), auto falls back to epoll and
+ * says why, uring refuses to start. In a child of its own: the filter
+ * cannot be taken off again. */
+static int
+io_refused_child(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])), f };
+	char why[256];
+	struct media_relay *r;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+		return 10;
+	if (media_relay_new(1, MEDIA_IO_URING, why, sizeof(why)) != NULL)
+		return 11;
+	if (!strstr(why, "io_uring_queue_init") || !strstr(why, "not permitted"))
+		return 12;
+	if (!(r = media_relay_new(1, MEDIA_IO_AUTO, why, sizeof(why))))
+		return 13;
+	int ok = media_relay_io(r) == MEDIA_IO_EPOLL && strstr(why, "io_uring_queue_init");
+	media_relay_free(r);
+	return ok ? 0 : 14;
+}
+
+START_TEST(io_refused_falls_back)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(io_refused_child());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+}
+END_TEST
+
+/* Here (kernel 6.0 or later, no filter) auto takes io_uring. */
+START_TEST(io_auto_takes_uring)
+{
+	char why[256];
+	struct media_relay *r = media_relay_new(1, MEDIA_IO_AUTO, why, sizeof(why));
+	enum media_io io;
+
+	ck_assert_msg(r != NULL, "%s", why);
+	ck_assert_msg(media_relay_io(r) == MEDIA_IO_URING, "auto: %s", why);
+	ck_assert_str_eq(why, "");
+	media_relay_free(r);
+	ck_assert_int_eq(media_io_parse("epoll", &io), 0);
+	ck_assert_int_eq(io, MEDIA_IO_EPOLL);
+	ck_assert_int_eq(media_io_parse("iouring", &io), -1);
+	ck_assert_str_eq(media_io_name(MEDIA_IO_URING), "uring");
+}
+END_TEST
+
+static TCase *
+io_choice_tcase(void)
+{
+	TCase *tc = tcase_create("io_choice");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, io_refused_falls_back);
+	tcase_add_test(tc, io_auto_takes_uring);
+	return tc;
+}
+
+static TCase *
+relay_tcase(const char *name, void (*io)(void))
+{
+	TCase *tc = tcase_create(name);
 	int n = (int)(sizeof(relay_suites) / sizeof(relay_suites[0]));
 
+	tcase_add_checked_fixture(tc, io, NULL);
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, rtp_both_ways, 0, n);
 	tcase_add_loop_test(tc, rtcp_both_ways, 0, n);
@@ -481,6 +675,18 @@ media_relay_suite(void)
 	tcase_add_test(tc, exhaustion_gives_back);
 	tcase_add_test(tc, raw_udptl_both_ways);
 	tcase_add_test(tc, relay_free_cleans_up);
-	suite_add_tcase(s, tc);
+	tcase_add_test(tc, many_calls_at_once);
+	tcase_add_test(tc, destroy_under_traffic);
+	return tc;
+}
+
+Suite *
+media_relay_suite(void)
+{
+	Suite *s = suite_create("media_relay");
+
+	suite_add_tcase(s, relay_tcase("relay_epoll", io_epoll));
+	suite_add_tcase(s, relay_tcase("relay_uring", io_uring));
+	suite_add_tcase(s, io_choice_tcase());
 	return s;
 }

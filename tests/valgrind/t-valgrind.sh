@@ -8,7 +8,10 @@ IT_LIMIT=${IT_LIMIT:-240}
 . "$(dirname "$0")/../integration/lib.sh"
 need valgrind sipp stunnel
 
-write_conf "$TD" 'media = { outside_address = "127.0.0.1"; inside_address = "127.0.0.2"; port_min = 44000; port_max = 44099; workers = 2; };'
+# media.io = "epoll": valgrind (3.19) keeps its one-thread-at-a-time lock
+# while a thread waits in io_uring_enter, so an io_uring relay thread would
+# stop every other thread; the io_uring path runs under ASan and TSan.
+write_conf "$TD" 'media = { outside_address = "127.0.0.1"; inside_address = "127.0.0.2"; port_min = 44000; port_max = 44099; workers = 2; io = "epoll"; };'
 valgrind --error-exitcode=99 --suppressions="$(dirname "$0")/libsrtp2-nss.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect "$UMSBCD" -f -c "$TD/umsbc.conf" \
 	>"$TD/umsbcd.out" 2>"$TD/umsbcd.log" &

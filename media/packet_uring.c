@@ -1,0 +1,472 @@
+/* The io_uring packet path. One ring per worker: a multishot recvmsg on
+ * every socket of the worker picks buffers from one provided-buffer ring;
+ * each accepted packet leaves as a sendmsg SQE from the buffer it came in,
+ * and all of them go to the kernel with the next wait, so one
+ * io_uring_enter carries the packets of many calls both ways. The decision
+ * per packet is packet_handle.c's, as on the recvmmsg path.
+ *
+ * A completion names its socket by slot and generation, never by pointer: a
+ * late completion of a socket that was closed finds another generation and
+ * only gives its buffer back. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "media/internal.h"
+
+#define U_SQ 512		/* submission queue entries */
+#define U_CQ 8192		/* completion queue: many multishot CQEs per wait */
+#define U_NBUF 512		/* provided buffers per worker (a power of two) */
+#define U_BGID 7
+/* recvmsg_out header + the source address + a datagram as on the other path */
+#define U_NAME ((unsigned)sizeof(struct sockaddr_storage))
+#define U_BUF ((unsigned)sizeof(struct io_uring_recvmsg_out) + U_NAME + MEDIA_BUF)
+
+/* user_data: operation, socket generation, slot or buffer id. */
+enum { OP_RECV = 1, OP_SEND, OP_CMD, OP_CANCEL };
+#define UD(op, gen, idx) \
+	((uint64_t)(op) << 56 | (uint64_t)((gen) & 0xffffffu) << 32 | (uint32_t)(idx))
+#define UD_OP(u) ((unsigned)((u) >> 56))
+#define UD_GEN(u) ((uint32_t)((u) >> 32) & 0xffffffu)
+#define UD_IDX(u) ((uint32_t)(u))
+
+struct uslot {
+	struct msock *k;	/* NULL: free */
+	uint32_t gen;
+	uint32_t next_free;
+	int rearm;		/* on the rearm list */
+};
+
+/* A packet on its way out; its buffer is given back when the send completes. */
+struct usend {
+	struct msghdr h;
+	struct iovec iov;
+	struct sockaddr_storage to;
+	uint32_t slot, gen;	/* the socket it leaves by, for the counters */
+};
+
+struct muring {
+	struct io_uring ring;
+	struct io_uring_buf_ring *br;
+	size_t br_size;
+	uint8_t *bufs;		/* U_NBUF * U_BUF */
+	int nret;		/* buffers given back, not yet published */
+	struct usend send[U_NBUF];	/* by buffer id */
+	unsigned sends;		/* send CQEs still to come */
+	struct msghdr rhdr;	/* what the multishot recvmsg fills in */
+	struct uslot *slot;
+	uint32_t nslot, free_head;
+	uint32_t *rearm, nrearm;
+	uint64_t cmd_val;
+	int cmd_armed;
+	int quit;
+	struct mtally t;
+	uint8_t scratch[MEDIA_BUF];
+};
+
+static uint8_t *
+buf_of(struct muring *u, unsigned bid)
+{
+	return u->bufs + (size_t)bid * U_BUF;
+}
+
+static void
+buf_give_back(struct muring *u, unsigned bid)
+{
+	io_uring_buf_ring_add(u->br, buf_of(u, bid), U_BUF, (unsigned short)bid,
+	    io_uring_buf_ring_mask(U_NBUF), u->nret++);
+}
+
+static void
+buf_publish(struct muring *u)
+{
+	if (u->nret)
+		io_uring_buf_ring_advance(u->br, u->nret);
+	u->nret = 0;
+}
+
+/* An SQE, submitting what is queued when the ring is full. */
+static struct io_uring_sqe *
+sqe_get(struct muring *u)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (!sqe) {
+		io_uring_submit(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	return sqe;
+}
+
+/* ---- setup ---- */
+
+static int
+ring_init(struct io_uring *ring, unsigned sq, unsigned cq)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_CQSIZE;
+	p.cq_entries = cq;
+	return io_uring_queue_init_params(sq, ring, &p);
+}
+
+static int
+bufring_init(struct io_uring *ring, struct io_uring_buf_ring **br, size_t *size)
+{
+	struct io_uring_buf_reg reg;
+	int r;
+
+	*size = U_NBUF * sizeof(struct io_uring_buf);
+	*br = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*br == MAP_FAILED) {
+		*br = NULL;
+		return -errno;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)(uintptr_t)*br;
+	reg.ring_entries = U_NBUF;
+	reg.bgid = U_BGID;
+	if ((r = io_uring_register_buf_ring(ring, &reg, 0)) < 0) {
+		munmap(*br, *size);
+		*br = NULL;
+		return r;
+	}
+	io_uring_buf_ring_init(*br);
+	return 0;
+}
+
+/* Without an SQE (the ring refused a submit) it is tried again after the
+ * next round of completions. */
+static void
+arm_cmd(struct muring *u, int fd)
+{
+	struct io_uring_sqe *sqe = sqe_get(u);
+
+	if (!(u->cmd_armed = sqe != NULL))
+		return;
+	io_uring_prep_read(sqe, fd, &u->cmd_val, sizeof(u->cmd_val), 0);
+	io_uring_sqe_set_data64(sqe, UD(OP_CMD, 0, 0));
+}
+
+int
+media_uring_new(struct mworker *w, char *why, size_t whylen)
+{
+	struct muring *u = calloc(1, sizeof(*u));
+	int r;
+
+	if (!u) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if ((r = ring_init(&u->ring, U_SQ, U_CQ)) < 0) {
+		snprintf(why, whylen, "io_uring_queue_init: %s", strerror(-r));
+		free(u);
+		return -1;
+	}
+	w->u = u;	/* from here on media_uring_free cleans up */
+	if ((r = bufring_init(&u->ring, &u->br, &u->br_size)) < 0) {
+		snprintf(why, whylen, "io_uring_register_buf_ring: %s", strerror(-r));
+		return -1;
+	}
+	u->bufs = mmap(NULL, (size_t)U_NBUF * U_BUF, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (u->bufs == MAP_FAILED || (w->cmd_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
+		if (u->bufs == MAP_FAILED)
+			u->bufs = NULL;
+		snprintf(why, whylen, "buffers: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < U_NBUF; i++)
+		buf_give_back(u, i);
+	buf_publish(u);
+	u->rhdr.msg_namelen = U_NAME;
+	u->free_head = UINT32_MAX;
+	arm_cmd(u, w->cmd_fd);
+	return 0;
+}
+
+void
+media_uring_free(struct mworker *w)
+{
+	struct muring *u = w->u;
+
+	if (!u)
+		return;
+	io_uring_queue_exit(&u->ring);	/* cancels what is armed */
+	if (u->br)
+		munmap(u->br, u->br_size);
+	if (u->bufs)
+		munmap(u->bufs, (size_t)U_NBUF * U_BUF);
+	free(u->slot);
+	free(u->rearm);
+	free(u);
+	w->u = NULL;
+}
+
+/* ---- the socket table ---- */
+
+static int
+slot_grow(struct muring *u)
+{
+	uint32_t n = u->nslot ? u->nslot * 2 : 64;
+	struct uslot *s = realloc(u->slot, n * sizeof(*s));
+	uint32_t *r;
+
+	if (!s)
+		return -1;
+	u->slot = s;
+	if (!(r = realloc(u->rearm, n * sizeof(*r))))
+		return -1;
+	u->rearm = r;
+	for (uint32_t i = n; i-- > u->nslot;) {
+		s[i] = (struct uslot){ NULL, 0, u->free_head, 0 };
+		u->free_head = i;
+	}
+	u->nslot = n;
+	return 0;
+}
+
+static void
+want_rearm(struct muring *u, uint32_t idx)
+{
+	if (!u->slot[idx].rearm) {
+		u->slot[idx].rearm = 1;
+		u->rearm[u->nrearm++] = idx;
+	}
+}
+
+static void
+arm_recv(struct muring *u, uint32_t idx)
+{
+	struct io_uring_sqe *sqe = sqe_get(u);
+
+	if (!sqe) {
+		want_rearm(u, idx);
+		return;
+	}
+	io_uring_prep_recvmsg_multishot(sqe, u->slot[idx].k->fd, &u->rhdr, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = U_BGID;
+	io_uring_sqe_set_data64(sqe, UD(OP_RECV, u->slot[idx].gen, idx));
+}
+
+int
+media_uring_sock_add(struct mworker *w, struct msock *k)
+{
+	struct muring *u = w->u;
+
+	k->slot = MSOCK_NO_SLOT;
+	if (k->fd < 0)
+		return 0;
+	if (u->free_head == UINT32_MAX && slot_grow(u) < 0)
+		return -1;
+	uint32_t idx = u->free_head;
+	u->free_head = u->slot[idx].next_free;
+	u->slot[idx].k = k;
+	u->slot[idx].rearm = 0;
+	k->slot = idx;
+	arm_recv(u, idx);
+	return 0;
+}
+
+void
+media_uring_sock_del(struct mworker *w, struct msock *k)
+{
+	struct muring *u = w->u;
+	uint32_t idx = k->slot;
+
+	if (idx == MSOCK_NO_SLOT)
+		return;
+	struct io_uring_sqe *sqe = sqe_get(u);
+	if (sqe) {	/* else closing the ring (worker_free) cancels it */
+		io_uring_prep_cancel64(sqe, UD(OP_RECV, u->slot[idx].gen, idx), 0);
+		io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0, 0));
+	}
+	/* Before the caller closes the descriptor: the receive lets go of the
+	 * socket now, and a send queued for it is not issued on a number the
+	 * process may already have given to another file. */
+	io_uring_submit(&u->ring);
+	u->slot[idx].k = NULL;
+	u->slot[idx].gen++;
+	u->slot[idx].next_free = u->free_head;
+	u->free_head = idx;
+	k->slot = MSOCK_NO_SLOT;
+}
+
+/* The socket of a completion, or NULL when it has been closed since. */
+static struct msock *
+slot_live(struct muring *u, uint32_t idx, uint32_t gen)
+{
+	if (idx >= u->nslot || !u->slot[idx].k || (u->slot[idx].gen & 0xffffffu) != gen)
+		return NULL;
+	return u->slot[idx].k;
+}
+
+/* ---- completions ---- */
+
+static int
+queue_send(struct muring *u, unsigned bid, const struct mpkt *p, const struct mdest *d)
+{
+	struct usend *s = &u->send[bid];
+	struct io_uring_sqe *sqe;
+
+	if (d->via->slot == MSOCK_NO_SLOT || !(sqe = sqe_get(u)))
+		return 0;
+	memcpy(&s->to, d->to, d->tolen);
+	s->iov.iov_base = p->buf;
+	s->iov.iov_len = (size_t)p->len;
+	memset(&s->h, 0, sizeof(s->h));
+	s->h.msg_name = &s->to;
+	s->h.msg_namelen = d->tolen;
+	s->h.msg_iov = &s->iov;
+	s->h.msg_iovlen = 1;
+	s->slot = d->via->slot;
+	s->gen = u->slot[s->slot].gen & 0xffffffu;
+	/* MSG_DONTWAIT: a full socket buffer fails the send at once, as on the
+	 * other path, instead of parking it until the socket is writable. */
+	io_uring_prep_sendmsg(sqe, d->via->fd, &s->h, MSG_DONTWAIT);
+	io_uring_sqe_set_data64(sqe, UD(OP_SEND, 0, bid));
+	u->sends++;
+	return 1;
+}
+
+/* Buffer bid holds a datagram for k: relay it. 1 when its send is queued
+ * (the buffer comes back with the send's completion). */
+static int
+deliver(struct muring *u, struct msock *k, unsigned bid, int res, int64_t now)
+{
+	struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(buf_of(u, bid), res, &u->rhdr);
+	struct mdest d;
+
+	if (!o) {
+		media_tally_count(&u->t, k->side, MEDIA_CTR_DROPS, 1);
+		return 0;
+	}
+	unsigned len = io_uring_recvmsg_payload_length(o, res, &u->rhdr);
+	struct mpkt p = {
+		.buf = io_uring_recvmsg_payload(o, &u->rhdr), .len = (int)len,
+		.trunc = (o->flags & MSG_TRUNC) || len > MEDIA_READ_MAX,
+		.src = io_uring_recvmsg_name(o),
+		.srclen = o->namelen < U_NAME ? o->namelen : U_NAME,
+	};
+	if (!media_packet_handle(k, &p, now, u->scratch, &u->t, &d))
+		return 0;
+	if (queue_send(u, bid, &p, &d))
+		return 1;
+	media_tally_sent(&u->t, d.via->side, -1);
+	return 0;
+}
+
+static void
+on_recv(struct muring *u, const struct io_uring_cqe *cqe, int64_t now)
+{
+	uint32_t idx = UD_IDX(cqe->user_data);
+	struct msock *k = slot_live(u, idx, UD_GEN(cqe->user_data));
+
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		if (!(k && cqe->res > 0 && deliver(u, k, bid, cqe->res, now)))
+			buf_give_back(u, bid);
+	}
+	/* The multishot ended: out of buffers (-ENOBUFS) or a full CQ. Armed
+	 * again once the buffers of this round are back; a hard error ends the
+	 * socket's receiving (the call then times out on silence). */
+	if (k && !(cqe->flags & IORING_CQE_F_MORE) && (cqe->res >= 0 || cqe->res == -ENOBUFS))
+		want_rearm(u, idx);
+}
+
+static void
+on_send(struct muring *u, const struct io_uring_cqe *cqe)
+{
+	unsigned bid = UD_IDX(cqe->user_data);
+	struct usend *s = &u->send[bid];
+	struct msock *via = slot_live(u, s->slot, s->gen);
+
+	if (via)
+		media_tally_sent(&u->t, via->side, cqe->res);
+	u->sends--;
+	buf_give_back(u, bid);
+}
+
+static void
+on_cmd(struct mworker *w, struct muring *u)
+{
+	/* Sends queued before a command that may close their sockets go now. */
+	if (io_uring_sq_ready(&u->ring))
+		io_uring_submit(&u->ring);
+	arm_cmd(u, w->cmd_fd);
+	if (media_worker_commands(w))
+		u->quit = 1;
+}
+
+static void
+rearm_all(struct mworker *w, struct muring *u)
+{
+	uint32_t n = u->nrearm;
+
+	u->nrearm = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t idx = u->rearm[i];
+		u->slot[idx].rearm = 0;
+		if (u->slot[idx].k)
+			arm_recv(u, idx);	/* may put it back on the list */
+	}
+	if (!u->cmd_armed)
+		arm_cmd(u, w->cmd_fd);
+}
+
+static void
+reap(struct mworker *w, struct muring *u)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+	int64_t now = media_now_ms();
+
+	io_uring_for_each_cqe(&u->ring, head, cqe) {
+		switch (UD_OP(cqe->user_data)) {
+		case OP_RECV:
+			on_recv(u, cqe, now);
+			break;
+		case OP_SEND:
+			on_send(u, cqe);
+			break;
+		case OP_CMD:
+			on_cmd(w, u);
+			break;
+		default:	/* OP_CANCEL */
+			break;
+		}
+		n++;
+	}
+	io_uring_cq_advance(&u->ring, n);
+	media_tally_publish(w, &u->t);
+	buf_publish(u);
+	rearm_all(w, u);
+}
+
+void
+media_uring_run(struct mworker *w)
+{
+	struct muring *u = w->u;
+
+	while (!u->quit) {
+		struct io_uring_cqe *cqe;
+		/* The sends go in with the wait and complete inline (MSG_DONTWAIT),
+		 * so waiting for one completion more than them sleeps until a
+		 * packet or a command comes. The timeout only guards the count. */
+		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+		io_uring_submit_and_wait_timeout(&u->ring, &cqe, u->sends + 1,
+		    u->sends ? &ts : NULL, NULL);
+		reap(w, u);
+	}
+}

@@ -1,0 +1,5 @@
+#!/bin/bash
+# t-media-sipp.sh with the media relay on its recvmmsg/sendmmsg (epoll) path;
+# t-media-sipp.sh itself runs media.io's default, io_uring where the kernel
+# allows it (its UMS5005 line says which).
+IT_NAME=t-media-sipp-epoll UMSBC_MEDIA_IO=epoll exec bash "$(dirname "$0")/t-media-sipp.sh" "$@"
