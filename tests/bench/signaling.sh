@@ -32,7 +32,10 @@
 #        (tests/integration/connhold.py with gw1's certificate) to each server:
 #        RSS per connection, how many are held; for umsbcd also the time of a
 #        SIGHUP reload at that load (kill -HUP -> UMS1010) and what dropped.
-#        CONNS_SERVERS="umsbcd kamailio" (default both)
+#        CONNS_SERVERS="umsbcd kamailio" (default both). Kamailio runs with
+#        tcp_children = 1 here (CONNS_KAM_TCP_CHILDREN): with 2, Debian's
+#        5.6.3 on OpenSSL 3 loses TLS workers to a double free within 100
+#        handshakes (kamailio#3791)
 #   perf: `perf record -g` of umsbcd for one step (UDP front, UM server over
 #        PERF_UM, default tcp, at RATE): the top DSOs and symbols
 # Latency: dumpcap on lo keeps only datagrams/segments that start with
