@@ -15,7 +15,7 @@ cmp_setup() {
 	command -v kamailio >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] ||
 		fail "Kamailio is needed: apt-get install -y kamailio kamailio-tls-modules"
 	need python3 ps socat
-	[ "$LAT" = 1 ] && need dumpcap tshark
+	[ "$LAT" = 1 ] && need dumpcap
 	make_pki "$TD/pki"
 	cat >"$TD/tls.cfg" <<-EOF
 	# written by tests/bench/compare-lib.sh: mutual TLS as umsbcd does it
@@ -143,23 +143,19 @@ TCPOFF='((tcp[12:1] & 0xf0) >> 2)'
 LAT_BPF="(udp and (udp[8:4] = 0x494e5649 or (udp[8:4] = 0x5349502f and udp[16:4] = 0x31303020))) or
  (tcp and (tcp[$TCPOFF:4] = 0x494e5649 or (tcp[$TCPOFF:4] = 0x5349502f and tcp[$TCPOFF + 8:4] = 0x31303020)))"
 
-# lat_figures PCAP : "p50_100 p99_100 p50_fwd p99_fwd n_100 n_fwd" in us
-lat_figures() {
-	tshark -r "$1" -o tcp.desegment_tcp_streams:FALSE -d tcp.port==15061,sip -Y sip -T fields \
-		-E occurrence=f -e frame.time_epoch -e ip.dst -e sip.Method -e sip.Status-Code -e sip.Call-ID 2>/dev/null |
-		awk -F'\t' '
-		$3 == "INVITE" && $2 != "127.0.0.20" { if (!($5 in inv)) inv[$5] = $1; next }
-		$3 == "INVITE" && $2 == "127.0.0.20" { if (!($5 in fwd)) fwd[$5] = $1; next }
-		$4 == "100" { if (!($5 in t100)) t100[$5] = $1 }
-		END {
-			for (c in inv) {
-				if (c in t100) print "a", (t100[c] - inv[c]) * 1e6
-				if (c in fwd) print "b", (fwd[c] - inv[c]) * 1e6
-			}
-		}' | sort -k1,1 -k2,2n | awk '
-		{ v[$1, ++n[$1]] = $2 }
-		function q(k, p,  i) { if (!n[k]) return "-"; i = int(n[k] * p + 0.5); if (i < 1) i = 1; return sprintf("%.0f", v[k, i]) }
-		END { print q("a", 0.5), q("a", 0.99), q("b", 0.5), q("b", 0.99), n["a"] + 0, n["b"] + 0 }'
+# lat_start / lat_stop : dumpcap on lo (pcap format) into $TD/lat.pcap;
+# lat_figures: "p50_100 p99_100 p50_fwd p99_fwd n_100 n_fwd" in us
+# (tests/bench/sip-latency.py: tshark took minutes per step)
+lat_start() {
+	dumpcap -i lo -P -f "$LAT_BPF" -w "$TD/lat.pcap" -q 2>"$TD/dumpcap.err" &
+	LAT_PID=$!
+	track $LAT_PID
+	wait_log "$TD/dumpcap.err" '^File:' 5 || fail "dumpcap did not start: $(cat "$TD/dumpcap.err")"
+}
+lat_stop() {
+	kill -INT "$LAT_PID" 2>/dev/null
+	wait_exit "$LAT_PID" 10 >/dev/null
+	python3 "$BENCH/sip-latency.py" "$TD/lat.pcap" 127.0.0.20
 }
 
 # uac_args FRONT : UAC=(the gateway's SIPp arguments for FRONT)
@@ -178,7 +174,7 @@ cmp_step() {
 	local c0 c1 m0 m1 t0 t1 ok fl lat mem
 	uas_up "$um"
 	srv_start "$srv" "$um"
-	[ "$LAT" = 1 ] && capture_start "$LAT_BPF"
+	[ "$LAT" = 1 ] && lat_start
 	c0=$(tree_ticks "$SRV_PID"); m0=$(machine_ticks); t0=$(now_ms)
 	uac_args "$front"
 	timeout $((STEP * 4 + 30)) sipp "${UAC[@]}" -r "$RATE" -m "$total" -l $((RATE * 3)) -d 1000 \
@@ -187,9 +183,8 @@ cmp_step() {
 	mem=$(tree_mem "$SRV_PID")
 	lat="- - - - 0 0"
 	if [ "$LAT" = 1 ]; then
-		capture_stop
-		lat=$(lat_figures "$TD/cap.pcap")
-		if [ "${KEEP_PCAP:-0}" = 1 ]; then mv "$TD/cap.pcap" "$TD/cap-$srv-$front-$um-$rep.pcap"; else rm -f "$TD/cap.pcap"; fi
+		lat=$(lat_stop)
+		if [ "${KEEP_PCAP:-0}" = 1 ]; then mv "$TD/lat.pcap" "$TD/lat-$srv-$front-$um-$rep.pcap"; else rm -f "$TD/lat.pcap"; fi
 	fi
 	srv_stop
 	ok=$(grep -a 'Successful call' "$out" | tail -1 | awk -F'|' '{print $3+0}')

@@ -40,8 +40,8 @@
 #        PERF_UM, default tcp, at RATE): the top DSOs and symbols
 # Latency: dumpcap on lo keeps only datagrams/segments that start with
 # "INVITE" or "SIP/2.0 100 " (a BPF filter on the payload, so the capture
-# costs little); tshark reads Call-ID and the kernel's timestamps (1 us
-# resolution); per call the first INVITE from the gateway, the first 100 to
+# costs little); tests/bench/sip-latency.py reads Call-ID and the kernel's
+# timestamps (1 us resolution; LAT=0: no capture); per call the first INVITE from the gateway, the first 100 to
 # it and the first INVITE to the UM server. On the tls front the gateway side
 # is SIPp <-> stunnel (plain TCP on 127.0.0.7:15061): those figures include
 # stunnel's TLS work both ways.
