@@ -139,10 +139,6 @@ tree_mem() {
 		awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null
 	done | awk 'NF == 3 { h += $1; r += $2; s += $3 } END { print h + 0, r + 0, s + 0 }'
 }
-# machine_ticks : busy jiffies of the whole machine (all CPUs: user, nice,
-# system, irq, softirq, steal). Not idle against a total: in this sandbox
-# /proc/stat's idle stands still and iowait takes its place, unevenly.
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
 # BPF: UDP datagrams and TCP segments whose payload starts "INVITE" or "SIP/2.0 100 "
 TCPOFF='((tcp[12:1] & 0xf0) >> 2)'
@@ -177,15 +173,15 @@ uac_args() {
 # cmp_step SERVER FRONT UM REP : one step; appends a line to $TD/results
 cmp_step() {
 	local srv=$1 front=$2 um=$3 rep=$4 total=$((RATE * STEP)) out=$TD/uac-$1-$2-$3-$4.out
-	local c0 c1 m0 m1 t0 t1 ok fl lat mem
+	local c0 c1 t0 t1 ok fl lat mem
 	uas_up "$um"
 	srv_start "$srv" "$um"
 	[ "$LAT" = 1 ] && lat_start
-	c0=$(tree_ticks "$SRV_PID"); m0=$(machine_ticks); t0=$(now_ms)
+	c0=$(tree_ticks "$SRV_PID"); t0=$(now_ms)
 	uac_args "$front"
 	timeout $((STEP * 4 + 30)) sipp "${UAC[@]}" -r "$RATE" -m "$total" -l $((RATE * 3)) -d 1000 \
 		-timeout $((STEP * 4 + 20)) >"$out" 2>&1
-	t1=$(now_ms); m1=$(machine_ticks); c1=$(tree_ticks "$SRV_PID")
+	t1=$(now_ms); c1=$(tree_ticks "$SRV_PID")
 	mem=$(tree_mem "$SRV_PID")
 	lat="- - - - 0 0"
 	if [ "$LAT" = 1 ]; then
@@ -197,23 +193,26 @@ cmp_step() {
 	fl=$(grep -a 'Failed call' "$out" | tail -1 | awk -F'|' '{print $3+0}')
 	ok=${ok:-0} fl=$((total - ${ok:-0}))	# calls never completed count as failed too
 	local cpu_us=$(( (c1 - c0) * 1000000 / HZ / (ok > 0 ? ok : 1) ))
-	local busy
-	busy=$(( (m1 - m0) * 100 * 1000 / HZ / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+	# the machine's load: /proc/stat is no help in this sandbox (its idle
+	# counter stands still, its busy jiffies undercount what the processes
+	# themselves report), the 1-minute load average is
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	set -- $lat
 	printf '%-8s %-4s %-3s %3s %6d %6d %6d %6d %8s %6s %6s %6s %6s %6s %9s %9s %6s %6s\n' "$srv" "$front" "$um" "$rep" \
-		"$RATE" "$total" "$ok" "$fl" "$cpu_us" "$1" "$2" "$3" "$4" "$5" "${mem%% *}" "${mem##* }" "$busy%" \
+		"$RATE" "$total" "$ok" "$fl" "$cpu_us" "$1" "$2" "$3" "$4" "$5" "${mem%% *}" "${mem##* }" "$load" \
 		"$(((t1 - t0) / 1000))s" | tee -a "$TD/results"
 }
 
 cmp_header() {
 	printf '%-8s %-4s %-3s %3s %6s %6s %6s %6s %8s %6s %6s %6s %6s %6s %9s %9s %6s %6s\n' server front um rep \
-		cps calls ok failed "us/call" "100p50" "100p99" "fwdp50" "fwdp99" nlat "hwm_kib" "pss_kib" busy time
+		cps calls ok failed "us/call" "100p50" "100p99" "fwdp50" "fwdp99" nlat "hwm_kib" "pss_kib" load1 time
 }
 
 cmp_run() {
 	local front um rep
 	echo "compare: $RATE cps x ${STEP} s per step, calls held 1 s, REPS=$REPS, umsbcd node.workers=1," \
-		"Kamailio children=2 tcp_children=2 (-m $KAM_SHM $KAM_ARGS); latency in us; busy = whole machine (of $(($(nproc) * 100))%)"
+		"Kamailio children=2 tcp_children=2 (-m $KAM_SHM $KAM_ARGS); latency in us; load1 = load average at the end of the step"
 	cmp_header
 	: >"$TD/results"
 	for front in $FRONTS; do

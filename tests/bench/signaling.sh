@@ -23,8 +23,9 @@
 #        completed call (all the server's processes; threads are in the
 #        process's /proc/PID/stat), p50/p99 of INVITE -> 100 Trying and of
 #        INVITE -> forwarded INVITE (captured packets, see below), peak RSS
-#        (VmHWM, summed over Kamailio's processes) and PSS, and how busy the
-#        machine was; then the ratios umsbcd/Kamailio.
+#        (VmHWM, summed over Kamailio's processes) and PSS, and the load
+#        average; then the ratios umsbcd/Kamailio. KAM_ARGS: Kamailio's
+#        options (default "-x tlsf -X tlsf", its fast memory managers)
 #        tcp front: gw2 SIPp -t t1 (one connection) -> 127.0.0.1:5060
 #   mem: RSS per call in progress: MEM_CPS (200) calls/s held MEM_HOLD (60) s,
 #        UDP front and UM server; (RSS at the plateau - idle) / calls in progress
@@ -41,8 +42,9 @@
 # Latency: dumpcap on lo keeps only datagrams/segments that start with
 # "INVITE" or "SIP/2.0 100 " (a BPF filter on the payload, so the capture
 # costs little); tests/bench/sip-latency.py reads Call-ID and the kernel's
-# timestamps (1 us resolution; LAT=0: no capture); per call the first INVITE from the gateway, the first 100 to
-# it and the first INVITE to the UM server. On the tls front the gateway side
+# timestamps (1 us resolution; LAT=0: no capture); per call the first
+# INVITE from the gateway, the first 100 to it and the first INVITE to the
+# UM server. On the tls front the gateway side
 # is SIPp <-> stunnel (plain TCP on 127.0.0.7:15061): those figures include
 # stunnel's TLS work both ways.
 IT_LIMIT=0
