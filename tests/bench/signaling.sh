@@ -1,8 +1,10 @@
 #!/bin/bash
-# signaling.sh [udp|tls|tlsnew|both|all] -- the highest SIPp call rate through umsbcd with
-# < 0.1 % failed calls, and umsbcd's CPU time per call. A benchmark, not a test:
-# it prints figures and never fails on a slow machine.
+# signaling.sh [udp|tls|tlsnew|both|all|compare|mem|conns|perf] -- signaling
+# figures of umsbcd. A benchmark, not a test: it prints figures and never fails
+# on a slow machine.
 #
+# Highest clean rate (udp, tls, tlsnew, both = udp+tls, all): the highest SIPp
+# call rate through umsbcd with < 0.1 % failed calls, and umsbcd's CPU time per call.
 #   udp: gw2 (unsecured) SIPp UAC -t u1 -> umsbcd 127.0.0.1:5060 -> SIPp UAS um1 (udp)
 #   tls: gw1 SIPp UAC -t t1 -> stunnel (client cert gw1) == one persistent mutual-TLS
 #        connection ==> umsbcd 127.0.0.1:5061 -> SIPp UAS um1 (udp)
@@ -11,10 +13,45 @@
 # Each step runs RATE cps for STEP_SECONDS (default 10) s with calls held 1 s;
 # the rate doubles until a step loses more than 0.1 % of its calls or cannot
 # keep the rate. Uses the umsbcd given in UMSBCD (build without sanitizers).
+#
+# umsbcd against Kamailio (Debian's kamailio + kamailio-tls-modules, the
+# minimal stateful proxy tests/bench/kamailio.cfg on umsbcd's addresses):
+#   compare: for each front in FRONTS (udp tcp tls) and UM server transport in
+#        UMS (udp tcp), REPS (2) times: one step of umsbcd, then one of
+#        Kamailio (A/B/A/B), each freshly started, RATE (2000) cps for
+#        STEP_SECONDS (15) s, calls held 1 s. Per step: calls, failed, CPU per
+#        completed call (all the server's processes; threads are in the
+#        process's /proc/PID/stat), p50/p99 of INVITE -> 100 Trying and of
+#        INVITE -> forwarded INVITE (captured packets, see below), peak RSS
+#        (VmHWM, summed over Kamailio's processes) and PSS, and the load
+#        average; then the ratios umsbcd/Kamailio. KAM_ARGS: Kamailio's
+#        options (default "-x tlsf -X tlsf", its fast memory managers)
+#        tcp front: gw2 SIPp -t t1 (one connection) -> 127.0.0.1:5060
+#   mem: RSS per call in progress: MEM_CPS (200) calls/s held MEM_HOLD (60) s,
+#        UDP front and UM server; (RSS at the plateau - idle) / calls in progress
+#   conns: CONNS (10000) idle mutual-TLS connections from gw1's address
+#        (tests/integration/connhold.py with gw1's certificate) to each server:
+#        RSS per connection, how many are held; for umsbcd also the time of a
+#        SIGHUP reload at that load (kill -HUP -> UMS1010) and what dropped.
+#        CONNS_SERVERS="umsbcd kamailio" (default both). Kamailio runs with
+#        tcp_children = 1 here (CONNS_KAM_TCP_CHILDREN): with 2, Debian's
+#        5.6.3 on OpenSSL 3 loses TLS workers to a double free within 100
+#        handshakes (kamailio#3791)
+#   perf: `perf record -g` of umsbcd for one step (UDP front, UM server over
+#        PERF_UM, default tcp, at RATE): the top DSOs and symbols
+# Latency: dumpcap on lo keeps only datagrams/segments that start with
+# "INVITE" or "SIP/2.0 100 " (a BPF filter on the payload, so the capture
+# costs little); tests/bench/sip-latency.py reads Call-ID and the kernel's
+# timestamps (1 us resolution; LAT=0: no capture); per call the first
+# INVITE from the gateway, the first 100 to it and the first INVITE to the
+# UM server. On the tls front the gateway side
+# is SIPp <-> stunnel (plain TCP on 127.0.0.7:15061): those figures include
+# stunnel's TLS work both ways.
 IT_LIMIT=0
 . "$(dirname "$0")/../integration/lib.sh"
 need sipp stunnel
 MODE=${1:-both}
+BENCH=$(cd "$IT_DIR/../bench" && pwd)
 STEP=${STEP_SECONDS:-10}
 RATES=${RATES:-"200 400 800 1600 3200 6400 12800"}
 HZ=$(getconf CLK_TCK)
@@ -23,13 +60,15 @@ MAXSOCK=$(( $(ulimit -n) - 500 ))	# SIPp refuses -max_socket above the open-file
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-write_conf "$TD"
-start_umsbcd "$TD"
-echo "umsbcd: $UMSBCD ($(file -b "$UMSBCD" | cut -d, -f1)); $(nproc) cores; $(date -u +%F)"
-sipp -sf "$SCEN/uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin -aa \
-	-max_socket $MAXSOCK -timeout 3600 >"$TD/uas.out" 2>&1 &
-track $!
-wait_port udp 127.0.0.20 5060 5 || fail "UAS did not start"
+legacy_setup() {
+	write_conf "$TD"
+	start_umsbcd "$TD"
+	echo "umsbcd: $UMSBCD ($(file -b "$UMSBCD" | cut -d, -f1)); $(nproc) cores; $(date -u +%F)"
+	sipp -sf "$SCEN/uas.xml" -t u1 -i 127.0.0.20 -p 5060 -mi 127.0.0.20 -nostdin -aa \
+		-max_socket $MAXSOCK -timeout 3600 >"$TD/uas.out" 2>&1 &
+	track $!
+	wait_port udp 127.0.0.20 5060 5 || fail "UAS did not start"
+}
 
 run_mode() {
 	local mode=$1 dest t from port rate best=0 best_cpu=
@@ -81,9 +120,18 @@ sessionResume = no"
 }
 
 case $MODE in
-udp|tls|tlsnew) run_mode "$MODE" ;;
-both) run_mode udp; run_mode tls ;;
-all) run_mode udp; run_mode tls; run_mode tlsnew ;;
-*) fail "usage: signaling.sh [udp|tls|tlsnew|both|all]" ;;
+udp|tls|tlsnew) legacy_setup; run_mode "$MODE" ;;
+both) legacy_setup; run_mode udp; run_mode tls ;;
+all) legacy_setup; run_mode udp; run_mode tls; run_mode tlsnew ;;
+compare|mem|conns|perf)
+	. "$BENCH/compare-lib.sh"
+	cmp_setup
+	case $MODE in
+	compare) cmp_run ;;
+	mem) mem_run ;;
+	conns) conns_run ;;
+	perf) perf_run ;;
+	esac ;;
+*) fail "usage: signaling.sh [udp|tls|tlsnew|both|all|compare|mem|conns|perf]" ;;
 esac
 finish 2>/dev/null || true
