@@ -324,7 +324,11 @@ perf_run() {
 	need perf
 	uas_up "$um"
 	srv_start umsbcd "$um"
-	perf record -e cpu-clock -g -p "$SRV_PID" -o "$TD/perf.data" >"$TD/perf.out" 2>&1 &
+	if [ "${PERF_SYSCALLS:-0}" = 1 ]; then	# system calls per thread instead of a profile
+		perf trace -s -p "$SRV_PID" -o "$TD/perf.out" >/dev/null 2>&1 &
+	else
+		perf record -e cpu-clock -g -p "$SRV_PID" -o "$TD/perf.data" >"$TD/perf.out" 2>&1 &
+	fi
 	ppid=$!
 	track $ppid
 	uac_args udp
@@ -333,6 +337,11 @@ perf_run() {
 	kill -INT $ppid; wait_exit $ppid 60 >/dev/null
 	srv_stop
 	echo "perf: umsbcd, UDP front, UM server over $um, $RATE cps x $STEP s: $(grep -a 'Successful call' "$TD/uac-perf.out" | tail -1 | awk -F'|' '{print $3+0}') calls"
+	if [ "${PERF_SYSCALLS:-0}" = 1 ]; then
+		echo "--- system calls (perf trace -s), per thread"
+		grep -E '^ [a-z].*\(|^ +[a-z_0-9]+ +[0-9]+ ' "$TD/perf.out" | head -60
+		return
+	fi
 	echo "--- by DSO (self)"
 	perf report -i "$TD/perf.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -12
 	echo "--- top symbols (self)"
