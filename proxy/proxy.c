@@ -121,9 +121,10 @@ forward_to_um(struct txn *t)
 
 	for (; t->cur_um < t->n_um; t->cur_um++) {
 		const struct conf_um *u = &P.conf->um[t->um[t->cur_um]];
-		if (route_um_dest(u, NULL, &t->dst) != 0)
+		struct dest d;
+		if (route_um_dest(u, NULL, &d) != 0)
 			continue;
-		const struct listener *out = transport_listener(SIDE_INSIDE, t->dst.tp);
+		const struct listener *out = transport_listener(SIDE_INSIDE, d.tp);
 		if (!out)
 			continue;
 		/* A new call counts against the UM server it goes to; one at its
@@ -133,6 +134,7 @@ forward_to_um(struct txn *t)
 			continue;
 		if (stamp_remove(msg, t->branch))
 			txn_rebranch(t);	/* failover: a new branch for the new hop */
+		t->dst = d;		/* after the rebranch: the old hop keeps its own */
 		if (stamp_request(msg, t->branch, t->in.li, out, stamp_creates_dialog(sip)) == 0 &&
 		    send_out(t) == 0)
 			return 0;

@@ -142,10 +142,41 @@ txn_index(struct txn *t)
 	hashtab_insert(&theirs, &t->by_theirs);
 }
 
+static void arm(struct txn *t, long ms);
+
+/* The hop we leave may retransmit the final we ACKed, our ACK lost (RFC 3261
+ * 17.1.1.2; only over UDP). A stand-in under the old branch holds the ACK
+ * for the linger: a completed local transaction with no owner to tell, so
+ * proxy.c ACKs each retransmission again and lets nothing through. */
+static void
+leave_stand_in(struct txn *t)
+{
+	struct txn *s;
+
+	if (!t->ack || t->dst.tp != TP_UDP || !(s = calloc(1, sizeof(*s))))
+		return;
+	memcpy(s->branch, t->branch, sizeof(s->branch));
+	s->loop = t->loop;
+	s->method = t->method;
+	s->dst = t->dst;
+	s->dst.verify_name = NULL;
+	s->ack = t->ack;
+	s->ack_len = t->ack_len;
+	t->ack = NULL;
+	s->local = 1;
+	s->state = TXN_COMPLETED;
+	evtimer_assign(&s->timer, T.base, on_timer, s);
+	LIST_INSERT_HEAD(&everyone, s, all);
+	n_txn++;
+	hashtab_insert(&ours, &s->by_ours);
+	arm(s, LINGER_INVITE_MS);
+}
+
 void
 txn_rebranch(struct txn *t)
 {
 	hashtab_remove(&ours, &t->by_ours);
+	leave_stand_in(t);
 	new_branch(t->branch, t->loop);
 	hashtab_insert(&ours, &t->by_ours);
 	free(t->ack);		/* it answered the last hop's final */
@@ -156,10 +187,9 @@ void
 txn_free(struct txn *t)
 {
 	evtimer_del(&t->timer);
-	if (t->up_branch) {
-		hashtab_remove(&ours, &t->by_ours);
+	hashtab_remove(&ours, &t->by_ours);	/* nothing if never indexed */
+	if (t->up_branch)
 		hashtab_remove(&theirs, &t->by_theirs);
-	}
 	LIST_REMOVE(t, all);
 	n_txn--;
 	if (t->req)

@@ -75,7 +75,9 @@ void txn_set_clock(int64_t (*now_ms)(void));
 struct txn *txn_new(uint32_t loop);
 void txn_free(struct txn *t);
 void txn_index(struct txn *t);		/* after branch/up_branch are set */
-void txn_rebranch(struct txn *t);	/* new own branch (failover) */
+/* A new own branch (failover); the old one lingers with our ACK of its
+ * final, to ACK that final again if it is retransmitted (UDP). */
+void txn_rebranch(struct txn *t);
 /* Whether branch is one of our construction; *loop gets the hash it holds. */
 int txn_branch_loop(const char *branch, uint32_t *loop);
 struct txn *txn_by_branch(const char *ours);

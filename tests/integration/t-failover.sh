@@ -6,6 +6,8 @@
 # 1. both UM servers answer: 4 calls are spread over both (round robin).
 # 2. um1 answers 503 Service Unavailable: 2 calls still complete (umsbcd
 #    retries on um2), um1 got the hop-by-hop ACK, the gateway never sees 503.
+#    2b. um1's first ACKs are lost: the 503 it retransmits after umsbcd has
+#    failed over (a new branch) is ACKed again (RFC 3261 17.1.1.2).
 # 3. um1 does not answer at all (nothing listens): a call still completes via
 #    um2 within 15 s, and umsbcd has logged UMS3001 "UM server um1 ...
 #    unreachable" (after the 503s or after the timeout).
@@ -56,8 +58,16 @@ n2=$(( $(sip_requests "$TD/um2.msg" INVITE) - m2 ))
 [ "$(sip_requests "$TD/um1-503.msg" ACK)" = "$n1" ] || fail "um1 did not get an ACK for each 503"
 ok "um1 answered 503 to $n1 INVITE(s) (each ACKed by umsbcd); um2 carried both calls"
 
-say "3. um1 silent (nothing listening): failover on timeout"
+say "2b. um1's 503 loses the first ACKs: its retransmission is ACKed again after the failover"
 kill -TERM "$UAS_PID"; wait_exit "$UAS_PID" 5 >/dev/null
+uas_start um1-503rtx "$SCEN/uas_503_rtx.xml" u1 127.0.0.20 5060 -m 1
+m2=$(sip_requests "$TD/um2.msg" INVITE)
+call fo503rtx-1
+[ "$(sip_requests "$TD/um1-503rtx.msg" INVITE)" = 1 ] || call fo503rtx-2	# round robin gave it um2
+uas_wait um1-503rtx 15
+ok "um1 got an ACK for a retransmitted 503 after umsbcd had failed over (SIPp exit 0)"
+
+say "3. um1 silent (nothing listening): failover on timeout"
 call fonone-1 15
 call fonone-2 15
 # umsbcd logs UMS3001 when um1 goes out of service (after the 503 above

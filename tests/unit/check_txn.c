@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 
 #include <check.h>
@@ -258,6 +259,45 @@ START_TEST(linger_then_freed)
 }
 END_TEST
 
+/* A failover after a final we ACKed: the old branch stays findable, as a
+ * completed local transaction holding that ACK (its hop may retransmit the
+ * final over UDP), for the INVITE linger; over TCP nothing is left. */
+START_TEST(rebranch_leaves_the_ack_behind)
+{
+	struct txn *t = sent(sip_method_invite, TP_UDP), *s;
+	char old[sizeof(t->branch)];
+
+	t->up_branch = strdup("z9hG4bK-up1");
+	txn_index(t);
+	memcpy(old, t->branch, sizeof(old));
+	t->ack = strdup("ACK");
+	t->ack_len = 3;
+	txn_rebranch(t);
+	ck_assert_str_ne(t->branch, old);
+	ck_assert_ptr_null(t->ack);
+	ck_assert_ptr_eq(txn_by_branch(t->branch), t);
+	s = txn_by_branch(old);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_ne(s, t);
+	ck_assert_str_eq(s->ack, "ACK");
+	ck_assert(s->local && s->state == TXN_COMPLETED && s->dst.tp == TP_UDP);
+	ck_assert(armed_for(s) > 31.5 && armed_for(s) < 32.01);
+	ck_assert_uint_eq(txn_count(), 2);
+	txn_tick(s);
+	ck_assert_ptr_null(txn_by_branch(old));
+	ck_assert_uint_eq(txn_count(), 1);
+
+	struct txn *c = sent(sip_method_invite, TP_TCP);
+	c->up_branch = strdup("z9hG4bK-up2");
+	txn_index(c);
+	memcpy(old, c->branch, sizeof(old));
+	c->ack = strdup("ACK");
+	txn_rebranch(c);
+	ck_assert_ptr_null(txn_by_branch(old));
+	ck_assert_uint_eq(txn_count(), 2);
+}
+END_TEST
+
 static Suite *
 txn_suite(void)
 {
@@ -274,6 +314,7 @@ txn_suite(void)
 	tcase_add_test(tc, no_failover_after_a_response_went_upstream);
 	tcase_add_test(tc, own_timeout_replaces_timer_b);
 	tcase_add_test(tc, linger_then_freed);
+	tcase_add_test(tc, rebranch_leaves_the_ack_behind);
 	suite_add_tcase(s, tc);
 	return s;
 }
