@@ -60,11 +60,15 @@ struct wconn {
 struct worker {
 	pthread_t thread;
 	struct event_base *base;
+	int in_core;			/* the inline worker: no thread of its own */
 	struct jobq jobs;		/* from the core */
 	LIST_HEAD(, wconn) conns;
 	struct hashtab by_id;		/* every job names its connection */
 };
 
+/* W.w[W.n] is the inline worker: its connections live on the core's own
+ * event_base, so a message read there is handled and answered in the core
+ * thread without crossing threads. */
 static struct {
 	int n;
 	unsigned next;
@@ -164,6 +168,12 @@ wconn_find(struct worker *w, uint64_t id)
 static void
 post_message(struct wconn *c, msg_t *msg, int status)
 {
+	/* Inline: the core handles it now. Nothing it does frees c under us: a
+	 * close is deferred (worker_close); a write only fills the buffer. */
+	if (c->w->in_core) {
+		W.ops->message(c->id, msg, status);
+		return;
+	}
 	struct note *n = note_new(NOTE_MESSAGE, c->id);
 
 	if (!n) {
@@ -289,6 +299,13 @@ wconn_event(struct bufferevent *bev, short what, void *arg)
 	wconn_free(c, why);
 }
 
+/* Bytes out. */
+static void
+wconn_send(struct wconn *c, const char *buf, size_t len)
+{
+	bufferevent_write(c->bev, buf, len);
+}
+
 static void
 adopt(struct worker *w, struct job *j)
 {
@@ -358,7 +375,7 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 			break;
 		case JOB_WRITE:
 			if (c)
-				bufferevent_write(c->bev, j->data, j->len);
+				wconn_send(c, j->data, j->len);
 			break;
 		case JOB_IDLE:
 			if (c && c->established)
@@ -379,18 +396,25 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void *
-worker_main(void *arg)
+/* At shutdown, in the worker's thread: no note, the core reads none. */
+static void
+release_all(struct worker *w)
 {
-	struct worker *w = arg;
-
-	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	while (!LIST_EMPTY(&w->conns)) {
 		struct wconn *c = LIST_FIRST(&w->conns);
 		LIST_REMOVE(c, link);
 		hashtab_remove(&w->by_id, &c->by_id);
 		wconn_release(c);
 	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	release_all(w);
 	return NULL;
 }
 
@@ -402,10 +426,24 @@ post(int wi, struct job *j)
 	jobq_post(&W.w[wi].jobs, &j->item);
 }
 
+/* The inline worker's connection id, or NULL: jobs to it are direct calls,
+ * bar a close (see post_message). */
+static struct wconn *
+inline_find(int wi, uint64_t id)
+{
+	return wconn_find(&W.w[wi], id);
+}
+
 void
 worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
     const struct worker_limits *lim)
 {
+	if (W.w[w].in_core) {
+		struct job jd = { .kind = JOB_ADOPT, .id = id, .fd = fd, .ssl = ssl,
+		    .connecting = connecting, .lim = *lim };
+		adopt(&W.w[w], &jd);	/* its "up" is a note: the caller's conn stays */
+		return;
+	}
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
@@ -425,6 +463,12 @@ worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
 void
 worker_set_idle(int w, uint64_t id, int seconds)
 {
+	if (W.w[w].in_core) {
+		struct wconn *c = inline_find(w, id);
+		if (c && c->established)
+			wconn_set_idle(c, seconds);
+		return;
+	}
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j)
@@ -438,6 +482,12 @@ worker_set_idle(int w, uint64_t id, int seconds)
 void
 worker_write(int w, uint64_t id, const char *buf, size_t len)
 {
+	if (W.w[w].in_core) {
+		struct wconn *c = inline_find(w, id);
+		if (c)
+			wconn_send(c, buf, len);
+		return;
+	}
 	struct job *j = malloc(sizeof(*j) + len);
 
 	if (!j)
@@ -475,19 +525,29 @@ workers_pick(void)
 }
 
 int
+workers_inline(void)
+{
+	return W.n;
+}
+
+int
 workers_start(int n, struct event_base *core, const struct worker_ops *ops)
 {
 	W.n = n;
 	W.ops = ops;
-	W.w = calloc((size_t)n, sizeof(*W.w));
+	W.w = calloc((size_t)n + 1, sizeof(*W.w));
 	if (jobq_init(&W.notes, core, notes_run, NULL) != 0 || !W.w)
 		return -1;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i <= n; i++) {
 		struct worker *w = &W.w[i];
 		LIST_INIT(&w->conns);
-		w->base = event_base_new();
-		if (!w->base || hashtab_init(&w->by_id, 0, wconn_key, 0) != 0 || jobq_init(&w->jobs, w->base, jobs_run, w) != 0 ||
-		    pthread_create(&w->thread, NULL, worker_main, w) != 0)
+		w->in_core = i == n;
+		w->base = w->in_core ? core : event_base_new();
+		if (!w->base || hashtab_init(&w->by_id, 0, wconn_key, 0) != 0 || jobq_init(&w->jobs, w->base, jobs_run, w) != 0)
+			return -1;
+		if (w->in_core)
+			continue;
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
 			return -1;
 		pthread_setname_np(w->thread, "umsbcd-sip");
 	}
@@ -504,9 +564,12 @@ workers_stop(void)
 			post(i, j);
 		}
 	}
-	for (int i = 0; i < W.n; i++) {
+	for (int i = 0; i <= W.n; i++) {
 		struct worker *w = &W.w[i];
-		pthread_join(w->thread, NULL);
+		if (w->in_core)
+			release_all(w);
+		else
+			pthread_join(w->thread, NULL);
 		struct job *j;
 		while ((j = next_job(w))) {
 			if (j->kind == JOB_ADOPT) {
@@ -517,7 +580,8 @@ workers_stop(void)
 		}
 		jobq_free(&w->jobs);
 		hashtab_free(&w->by_id);
-		event_base_free(w->base);
+		if (!w->in_core)
+			event_base_free(w->base);
 	}
 	/* Notes nobody will read any more. */
 	struct note *n;
