@@ -1,6 +1,7 @@
 #define _GNU_SOURCE	/* pthread_setname_np */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,11 @@ struct wconn {
 	char id_key[HASHTAB_U64_KEYLEN];
 	struct bufferevent *bev;
 	int established, closing, tls;
+	int wired;			/* connected for sure: a byte went or came */
+	int send_err;			/* errno of a flush that failed */
+	struct evbuffer *pending;	/* plain TCP: to write at the flush */
+	TAILQ_ENTRY(wconn) flush_link;	/* in w->to_flush while queued */
+	int flush_queued;
 	struct worker_limits lim;
 	struct event *deadline;		/* a message begun must end by then */
 };
@@ -63,6 +69,8 @@ struct worker {
 	int in_core;			/* the inline worker: no thread of its own */
 	struct jobq jobs;		/* from the core */
 	LIST_HEAD(, wconn) conns;
+	TAILQ_HEAD(, wconn) to_flush;	/* connections with pending bytes */
+	struct event *flush;		/* runs wconns_flush, later in this loop turn */
 	struct hashtab by_id;		/* every job names its connection */
 };
 
@@ -125,6 +133,10 @@ note_new(enum note_kind kind, uint64_t id)
 static void
 wconn_release(struct wconn *c)
 {
+	if (c->flush_queued)
+		TAILQ_REMOVE(&c->w->to_flush, c, flush_link);
+	if (c->pending)
+		evbuffer_free(c->pending);
 	if (c->deadline)
 		event_free(c->deadline);
 	bufferevent_free(c->bev);
@@ -169,7 +181,8 @@ static void
 post_message(struct wconn *c, msg_t *msg, int status)
 {
 	/* Inline: the core handles it now. Nothing it does frees c under us: a
-	 * close is deferred (worker_close); a write only fills the buffer. */
+	 * close is deferred (worker_close), and a write waits for the flush
+	 * (wconn_send). */
 	if (c->w->in_core) {
 		W.ops->message(c->id, msg, status);
 		return;
@@ -214,6 +227,7 @@ wconn_read(struct bufferevent *bev, void *arg)
 	struct wconn *c = arg;
 	struct sipframe f;
 
+	c->wired = 1;
 	while (!c->closing) {
 		switch (sipframe_next(bufferevent_get_input(bev), c->lim.max_message, &f)) {
 		case SIPFRAME_EMPTY:
@@ -258,6 +272,7 @@ wconn_written(struct bufferevent *bev, void *arg)
 {
 	struct wconn *c = arg;
 
+	c->wired = 1;
 	if (c->closing == 2 && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		wconn_free(c, "closed by umsbcd");
 }
@@ -293,17 +308,63 @@ wconn_event(struct bufferevent *bev, short what, void *arg)
 		    ssl ? "closed by peer during the handshake" : "closed by peer");
 	else if (ssl && !c->established)
 		tls_failure_reason(ssl, bufferevent_get_openssl_error(bev), why, sizeof(why));
+	else if (c->send_err)
+		snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(c->send_err));
 	else
 		snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	ERR_clear_error();
 	wconn_free(c, why);
 }
 
-/* Bytes out. */
+/* Bytes out. On plain TCP they wait in c->pending until the flush, later
+ * in this turn of the loop, writes all that came meanwhile with one writev:
+ * the bufferevent would arm EV_WRITE and disarm it after the write, two
+ * epoll_ctl per batch. It gets only what the socket did not take. */
 static void
 wconn_send(struct wconn *c, const char *buf, size_t len)
 {
-	bufferevent_write(c->bev, buf, len);
+	if (!c->pending || !c->wired || c->send_err ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		bufferevent_write(c->bev, buf, len);
+		return;
+	}
+	evbuffer_add(c->pending, buf, len);
+	if (!c->flush_queued) {
+		c->flush_queued = 1;
+		TAILQ_INSERT_TAIL(&c->w->to_flush, c, flush_link);
+		event_active(c->w->flush, EV_WRITE, 0);
+	}
+}
+
+static void
+wconn_flush(struct wconn *c)
+{
+	if (c->flush_queued)
+		TAILQ_REMOVE(&c->w->to_flush, c, flush_link);
+	c->flush_queued = 0;
+	if (!c->pending || evbuffer_get_length(c->pending) == 0)
+		return;
+	if (evbuffer_write(c->pending, bufferevent_getfd(c->bev)) < 0 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		/* Reported from the loop, not from inside our caller. */
+		c->send_err = errno;
+		evbuffer_drain(c->pending, evbuffer_get_length(c->pending));
+		bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_WRITING,
+		    BEV_TRIG_DEFER_CALLBACKS);
+		return;
+	}
+	if (evbuffer_get_length(c->pending) > 0)
+		bufferevent_write_buffer(c->bev, c->pending);
+}
+
+static void
+wconns_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd; (void)what;
+	while (!TAILQ_EMPTY(&w->to_flush))
+		wconn_flush(TAILQ_FIRST(&w->to_flush));
 }
 
 static void
@@ -316,14 +377,16 @@ adopt(struct worker *w, struct job *j)
 		c->w = w;
 		c->id = j->id;
 		c->tls = j->ssl != NULL;
+		c->wired = !j->connecting;
 		c->lim = j->lim;
 		c->deadline = evtimer_new(w->base, wconn_deadline, c);
+		c->pending = j->ssl ? NULL : evbuffer_new();
 		c->bev = j->ssl ? bufferevent_openssl_socket_new(w->base, j->fd, j->ssl,
 		    j->connecting ? BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING,
 		    BEV_OPT_CLOSE_ON_FREE) :
 		    bufferevent_socket_new(w->base, j->fd, BEV_OPT_CLOSE_ON_FREE);
 	}
-	if (!c || !c->bev || !c->deadline) {
+	if (!c || !c->bev || !c->deadline || (!j->ssl && !c->pending)) {
 		struct note *n = note_new(NOTE_DOWN, j->id);
 		if (n) {
 			snprintf(n->why, sizeof(n->why), "out of memory");
@@ -337,6 +400,8 @@ adopt(struct worker *w, struct job *j)
 		evutil_closesocket(j->fd);
 		if (c && c->deadline)
 			event_free(c->deadline);
+		if (c && c->pending)
+			evbuffer_free(c->pending);
 		free(c);
 		return;
 	}
@@ -383,6 +448,7 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 			break;
 		case JOB_CLOSE:
 			if (c) {
+				wconn_flush(c);	/* what waits goes first */
 				c->closing = 2;
 				bufferevent_disable(c->bev, EV_READ);
 				wconn_written(c->bev, c);
@@ -541,9 +607,11 @@ workers_start(int n, struct event_base *core, const struct worker_ops *ops)
 	for (int i = 0; i <= n; i++) {
 		struct worker *w = &W.w[i];
 		LIST_INIT(&w->conns);
+		TAILQ_INIT(&w->to_flush);
 		w->in_core = i == n;
 		w->base = w->in_core ? core : event_base_new();
-		if (!w->base || hashtab_init(&w->by_id, 0, wconn_key, 0) != 0 || jobq_init(&w->jobs, w->base, jobs_run, w) != 0)
+		if (!w->base || hashtab_init(&w->by_id, 0, wconn_key, 0) != 0 || jobq_init(&w->jobs, w->base, jobs_run, w) != 0 ||
+		    !(w->flush = event_new(w->base, -1, 0, wconns_flush, w)))
 			return -1;
 		if (w->in_core)
 			continue;
@@ -579,6 +647,8 @@ workers_stop(void)
 			free(j);
 		}
 		jobq_free(&w->jobs);
+		if (w->flush)
+			event_free(w->flush);
 		hashtab_free(&w->by_id);
 		if (!w->in_core)
 			event_base_free(w->base);
