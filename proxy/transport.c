@@ -362,8 +362,10 @@ conn_new(struct listener *li, enum transport tp, const struct netaddr *peer, int
 {
 	struct conn *c = conns_new(li, tp, peer, outbound);
 
+	/* Plain TCP stays in the core thread: a hand-off per message would cost
+	 * more than the framing and parsing it moves away. */
 	if (c)
-		c->worker = workers_pick();
+		c->worker = tp == TP_TCP ? workers_inline() : workers_pick();
 	return c;
 }
 

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE	/* pthread_setname_np */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,11 @@ struct wconn {
 	char id_key[HASHTAB_U64_KEYLEN];
 	struct bufferevent *bev;
 	int established, closing, tls;
+	int wired;			/* connected for sure: a byte went or came */
+	int send_err;			/* errno of a flush that failed */
+	struct evbuffer *pending;	/* plain TCP: to write at the flush */
+	TAILQ_ENTRY(wconn) flush_link;	/* in w->to_flush while queued */
+	int flush_queued;
 	struct worker_limits lim;
 	struct event *deadline;		/* a message begun must end by then */
 };
@@ -60,11 +66,17 @@ struct wconn {
 struct worker {
 	pthread_t thread;
 	struct event_base *base;
+	int in_core;			/* the inline worker: no thread of its own */
 	struct jobq jobs;		/* from the core */
 	LIST_HEAD(, wconn) conns;
+	TAILQ_HEAD(, wconn) to_flush;	/* connections with pending bytes */
+	struct event *flush;		/* runs wconns_flush, later in this loop turn */
 	struct hashtab by_id;		/* every job names its connection */
 };
 
+/* W.w[W.n] is the inline worker: its connections live on the core's own
+ * event_base, so a message read there is handled and answered in the core
+ * thread without crossing threads. */
 static struct {
 	int n;
 	unsigned next;
@@ -121,6 +133,10 @@ note_new(enum note_kind kind, uint64_t id)
 static void
 wconn_release(struct wconn *c)
 {
+	if (c->flush_queued)
+		TAILQ_REMOVE(&c->w->to_flush, c, flush_link);
+	if (c->pending)
+		evbuffer_free(c->pending);
 	if (c->deadline)
 		event_free(c->deadline);
 	bufferevent_free(c->bev);
@@ -164,6 +180,13 @@ wconn_find(struct worker *w, uint64_t id)
 static void
 post_message(struct wconn *c, msg_t *msg, int status)
 {
+	/* Inline: the core handles it now. Nothing it does frees c under us: a
+	 * close is deferred (worker_close), and a write waits for the flush
+	 * (wconn_send). */
+	if (c->w->in_core) {
+		W.ops->message(c->id, msg, status);
+		return;
+	}
 	struct note *n = note_new(NOTE_MESSAGE, c->id);
 
 	if (!n) {
@@ -204,6 +227,7 @@ wconn_read(struct bufferevent *bev, void *arg)
 	struct wconn *c = arg;
 	struct sipframe f;
 
+	c->wired = 1;
 	while (!c->closing) {
 		switch (sipframe_next(bufferevent_get_input(bev), c->lim.max_message, &f)) {
 		case SIPFRAME_EMPTY:
@@ -248,6 +272,7 @@ wconn_written(struct bufferevent *bev, void *arg)
 {
 	struct wconn *c = arg;
 
+	c->wired = 1;
 	if (c->closing == 2 && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		wconn_free(c, "closed by umsbcd");
 }
@@ -283,10 +308,63 @@ wconn_event(struct bufferevent *bev, short what, void *arg)
 		    ssl ? "closed by peer during the handshake" : "closed by peer");
 	else if (ssl && !c->established)
 		tls_failure_reason(ssl, bufferevent_get_openssl_error(bev), why, sizeof(why));
+	else if (c->send_err)
+		snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(c->send_err));
 	else
 		snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	ERR_clear_error();
 	wconn_free(c, why);
+}
+
+/* Bytes out. On plain TCP they wait in c->pending until the flush, later
+ * in this turn of the loop, writes all that came meanwhile with one writev:
+ * the bufferevent would arm EV_WRITE and disarm it after the write, two
+ * epoll_ctl per batch. It gets only what the socket did not take. */
+static void
+wconn_send(struct wconn *c, const char *buf, size_t len)
+{
+	if (!c->pending || !c->wired || c->send_err ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		bufferevent_write(c->bev, buf, len);
+		return;
+	}
+	evbuffer_add(c->pending, buf, len);
+	if (!c->flush_queued) {
+		c->flush_queued = 1;
+		TAILQ_INSERT_TAIL(&c->w->to_flush, c, flush_link);
+		event_active(c->w->flush, EV_WRITE, 0);
+	}
+}
+
+static void
+wconn_flush(struct wconn *c)
+{
+	if (c->flush_queued)
+		TAILQ_REMOVE(&c->w->to_flush, c, flush_link);
+	c->flush_queued = 0;
+	if (!c->pending || evbuffer_get_length(c->pending) == 0)
+		return;
+	if (evbuffer_write(c->pending, bufferevent_getfd(c->bev)) < 0 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		/* Reported from the loop, not from inside our caller. */
+		c->send_err = errno;
+		evbuffer_drain(c->pending, evbuffer_get_length(c->pending));
+		bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_WRITING,
+		    BEV_TRIG_DEFER_CALLBACKS);
+		return;
+	}
+	if (evbuffer_get_length(c->pending) > 0)
+		bufferevent_write_buffer(c->bev, c->pending);
+}
+
+static void
+wconns_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd; (void)what;
+	while (!TAILQ_EMPTY(&w->to_flush))
+		wconn_flush(TAILQ_FIRST(&w->to_flush));
 }
 
 static void
@@ -299,14 +377,16 @@ adopt(struct worker *w, struct job *j)
 		c->w = w;
 		c->id = j->id;
 		c->tls = j->ssl != NULL;
+		c->wired = !j->connecting;
 		c->lim = j->lim;
 		c->deadline = evtimer_new(w->base, wconn_deadline, c);
+		c->pending = j->ssl ? NULL : evbuffer_new();
 		c->bev = j->ssl ? bufferevent_openssl_socket_new(w->base, j->fd, j->ssl,
 		    j->connecting ? BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING,
 		    BEV_OPT_CLOSE_ON_FREE) :
 		    bufferevent_socket_new(w->base, j->fd, BEV_OPT_CLOSE_ON_FREE);
 	}
-	if (!c || !c->bev || !c->deadline) {
+	if (!c || !c->bev || !c->deadline || (!j->ssl && !c->pending)) {
 		struct note *n = note_new(NOTE_DOWN, j->id);
 		if (n) {
 			snprintf(n->why, sizeof(n->why), "out of memory");
@@ -320,6 +400,8 @@ adopt(struct worker *w, struct job *j)
 		evutil_closesocket(j->fd);
 		if (c && c->deadline)
 			event_free(c->deadline);
+		if (c && c->pending)
+			evbuffer_free(c->pending);
 		free(c);
 		return;
 	}
@@ -358,7 +440,7 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 			break;
 		case JOB_WRITE:
 			if (c)
-				bufferevent_write(c->bev, j->data, j->len);
+				wconn_send(c, j->data, j->len);
 			break;
 		case JOB_IDLE:
 			if (c && c->established)
@@ -366,6 +448,7 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 			break;
 		case JOB_CLOSE:
 			if (c) {
+				wconn_flush(c);	/* what waits goes first */
 				c->closing = 2;
 				bufferevent_disable(c->bev, EV_READ);
 				wconn_written(c->bev, c);
@@ -379,18 +462,25 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void *
-worker_main(void *arg)
+/* At shutdown, in the worker's thread: no note, the core reads none. */
+static void
+release_all(struct worker *w)
 {
-	struct worker *w = arg;
-
-	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	while (!LIST_EMPTY(&w->conns)) {
 		struct wconn *c = LIST_FIRST(&w->conns);
 		LIST_REMOVE(c, link);
 		hashtab_remove(&w->by_id, &c->by_id);
 		wconn_release(c);
 	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	release_all(w);
 	return NULL;
 }
 
@@ -402,10 +492,24 @@ post(int wi, struct job *j)
 	jobq_post(&W.w[wi].jobs, &j->item);
 }
 
+/* The inline worker's connection id, or NULL: jobs to it are direct calls,
+ * bar a close (see post_message). */
+static struct wconn *
+inline_find(int wi, uint64_t id)
+{
+	return wconn_find(&W.w[wi], id);
+}
+
 void
 worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
     const struct worker_limits *lim)
 {
+	if (W.w[w].in_core) {
+		struct job jd = { .kind = JOB_ADOPT, .id = id, .fd = fd, .ssl = ssl,
+		    .connecting = connecting, .lim = *lim };
+		adopt(&W.w[w], &jd);	/* its "up" is a note: the caller's conn stays */
+		return;
+	}
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
@@ -425,6 +529,12 @@ worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
 void
 worker_set_idle(int w, uint64_t id, int seconds)
 {
+	if (W.w[w].in_core) {
+		struct wconn *c = inline_find(w, id);
+		if (c && c->established)
+			wconn_set_idle(c, seconds);
+		return;
+	}
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j)
@@ -438,6 +548,12 @@ worker_set_idle(int w, uint64_t id, int seconds)
 void
 worker_write(int w, uint64_t id, const char *buf, size_t len)
 {
+	if (W.w[w].in_core) {
+		struct wconn *c = inline_find(w, id);
+		if (c)
+			wconn_send(c, buf, len);
+		return;
+	}
 	struct job *j = malloc(sizeof(*j) + len);
 
 	if (!j)
@@ -475,19 +591,31 @@ workers_pick(void)
 }
 
 int
+workers_inline(void)
+{
+	return W.n;
+}
+
+int
 workers_start(int n, struct event_base *core, const struct worker_ops *ops)
 {
 	W.n = n;
 	W.ops = ops;
-	W.w = calloc((size_t)n, sizeof(*W.w));
+	W.w = calloc((size_t)n + 1, sizeof(*W.w));
 	if (jobq_init(&W.notes, core, notes_run, NULL) != 0 || !W.w)
 		return -1;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i <= n; i++) {
 		struct worker *w = &W.w[i];
 		LIST_INIT(&w->conns);
-		w->base = event_base_new();
+		TAILQ_INIT(&w->to_flush);
+		w->in_core = i == n;
+		w->base = w->in_core ? core : event_base_new();
 		if (!w->base || hashtab_init(&w->by_id, 0, wconn_key, 0) != 0 || jobq_init(&w->jobs, w->base, jobs_run, w) != 0 ||
-		    pthread_create(&w->thread, NULL, worker_main, w) != 0)
+		    !(w->flush = event_new(w->base, -1, 0, wconns_flush, w)))
+			return -1;
+		if (w->in_core)
+			continue;
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
 			return -1;
 		pthread_setname_np(w->thread, "umsbcd-sip");
 	}
@@ -504,9 +632,12 @@ workers_stop(void)
 			post(i, j);
 		}
 	}
-	for (int i = 0; i < W.n; i++) {
+	for (int i = 0; i <= W.n; i++) {
 		struct worker *w = &W.w[i];
-		pthread_join(w->thread, NULL);
+		if (w->in_core)
+			release_all(w);
+		else
+			pthread_join(w->thread, NULL);
 		struct job *j;
 		while ((j = next_job(w))) {
 			if (j->kind == JOB_ADOPT) {
@@ -516,8 +647,11 @@ workers_stop(void)
 			free(j);
 		}
 		jobq_free(&w->jobs);
+		if (w->flush)
+			event_free(w->flush);
 		hashtab_free(&w->by_id);
-		event_base_free(w->base);
+		if (!w->in_core)
+			event_base_free(w->base);
 	}
 	/* Notes nobody will read any more. */
 	struct note *n;

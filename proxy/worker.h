@@ -1,8 +1,9 @@
 /* Worker threads, one event_base each (the dispatcher/worker pattern): they
- * own the TCP and TLS connections, do the handshakes, the TLS records and the
+ * own the TLS connections, do the handshakes, the TLS records and the
  * framing/parsing of SIP on them. The core thread owns all SIP state; the two
  * talk only through the job and event queues below, so no SIP object is ever
- * touched by two threads at once. */
+ * touched by two threads at once. Plain TCP connections belong to the inline
+ * worker, the same code run by the core thread itself (workers_inline). */
 #ifndef UMSBC_WORKER_H
 #define UMSBC_WORKER_H
 
@@ -30,8 +31,13 @@ struct worker_ops {
 int workers_start(int n, struct event_base *core, const struct worker_ops *ops);
 void workers_stop(void);
 int workers_count(void);
-/* Round-robin choice for a new connection. */
+/* Round-robin choice of a worker thread for a new connection. */
 int workers_pick(void);
+/* The inline worker: it runs in the core thread, on the core's event_base,
+ * so what it reads is handled and answered there, with no queue between.
+ * For plain TCP, where no crypto is worth another core. Its "up" and "down"
+ * still arrive as notes from the loop; its messages arrive directly. */
+int workers_inline(void);
 
 /* What a worker enforces on a connection, in seconds: the TLS handshake,
  * silence once established (no byte read, or written bytes not taken), and
