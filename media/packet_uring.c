@@ -27,6 +27,11 @@
 #define U_CQ 8192		/* completion queue: many multishot CQEs per wait */
 #define U_NBUF 512		/* provided buffers per worker (a power of two) */
 #define U_BGID 7
+/* A receive that ends in an error is armed again at once this many times in
+ * a row; after that once per U_RETRY_MS, so that a socket in a persistent
+ * error state does not spin the worker, nor goes deaf for good. */
+#define U_FAST_RETRIES 4
+#define U_RETRY_MS 100
 /* recvmsg_out header + the source address + a datagram as on the other path */
 #define U_NAME ((unsigned)sizeof(struct sockaddr_storage))
 #define U_BUF ((unsigned)sizeof(struct io_uring_recvmsg_out) + U_NAME + MEDIA_BUF)
@@ -44,6 +49,8 @@ struct uslot {
 	uint32_t gen;
 	uint32_t next_free;
 	int rearm;		/* on the rearm list */
+	unsigned errs;		/* receives ended in an error since the last packet */
+	int64_t retry_ms;	/* not armed again before this */
 };
 
 /* A packet on its way out; its buffer is given back when the send completes. */
@@ -229,7 +236,7 @@ slot_grow(struct muring *u)
 		return -1;
 	u->rearm = r;
 	for (uint32_t i = n; i-- > u->nslot;) {
-		s[i] = (struct uslot){ NULL, 0, u->free_head, 0 };
+		s[i] = (struct uslot){ .next_free = u->free_head };
 		u->free_head = i;
 	}
 	u->nslot = n;
@@ -273,9 +280,13 @@ media_uring_sock_add(struct mworker *w, struct msock *k)
 	uint32_t idx = u->free_head;
 	u->free_head = u->slot[idx].next_free;
 	u->slot[idx].k = k;
-	u->slot[idx].rearm = 0;
+	u->slot[idx].errs = 0;
+	u->slot[idx].retry_ms = 0;
 	k->slot = idx;
-	arm_recv(u, idx);
+	/* Still on the rearm list from its previous socket (closed within this
+	 * round of completions): rearm_all arms it, and only once. */
+	if (!u->slot[idx].rearm)
+		arm_recv(u, idx);
 	return 0;
 }
 
@@ -367,6 +378,24 @@ deliver(struct muring *u, struct msock *k, unsigned bid, int res, int64_t now)
 	return 0;
 }
 
+/* The multishot receive of a live socket ended. Out of buffers (-ENOBUFS)
+ * or a full CQ (res >= 0): armed again once the buffers of this round are
+ * back. Any other error (e.g. a pending socket error, -ECONNREFUSED): armed
+ * again too, counted as a drop, and after U_FAST_RETRIES in a row without a
+ * packet only every U_RETRY_MS. */
+static void
+recv_ended(struct muring *u, uint32_t idx, int res, int64_t now)
+{
+	struct uslot *sl = &u->slot[idx];
+
+	if (res < 0 && res != -ENOBUFS) {
+		media_tally_count(&u->t, sl->k->side, MEDIA_CTR_DROPS, 1);
+		if (++sl->errs > U_FAST_RETRIES)
+			sl->retry_ms = now + U_RETRY_MS;
+	}
+	want_rearm(u, idx);
+}
+
 static void
 on_recv(struct muring *u, const struct io_uring_cqe *cqe, int64_t now)
 {
@@ -375,14 +404,13 @@ on_recv(struct muring *u, const struct io_uring_cqe *cqe, int64_t now)
 
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		if (k && cqe->res > 0)
+			u->slot[idx].errs = 0;
 		if (!(k && cqe->res > 0 && deliver(u, k, bid, cqe->res, now)))
 			buf_give_back(u, bid);
 	}
-	/* The multishot ended: out of buffers (-ENOBUFS) or a full CQ. Armed
-	 * again once the buffers of this round are back; a hard error ends the
-	 * socket's receiving (the call then times out on silence). */
-	if (k && !(cqe->flags & IORING_CQE_F_MORE) && (cqe->res >= 0 || cqe->res == -ENOBUFS))
-		want_rearm(u, idx);
+	if (k && !(cqe->flags & IORING_CQE_F_MORE))
+		recv_ended(u, idx, cqe->res, now);
 }
 
 static void
@@ -409,16 +437,22 @@ on_cmd(struct mworker *w, struct muring *u)
 		u->quit = 1;
 }
 
+/* Arms the receives that ended, but those waiting out a retry delay. */
 static void
-rearm_all(struct mworker *w, struct muring *u)
+rearm_all(struct mworker *w, struct muring *u, int64_t now)
 {
 	uint32_t n = u->nrearm;
 
+	/* Entries kept or put back go to indexes not above the one read. */
 	u->nrearm = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t idx = u->rearm[i];
 		u->slot[idx].rearm = 0;
-		if (u->slot[idx].k)
+		if (!u->slot[idx].k)
+			continue;
+		if (u->slot[idx].retry_ms > now)
+			want_rearm(u, idx);
+		else
 			arm_recv(u, idx);	/* may put it back on the list */
 	}
 	if (!u->cmd_armed)
@@ -451,7 +485,7 @@ reap(struct mworker *w, struct muring *u)
 	io_uring_cq_advance(&u->ring, n);
 	media_tally_publish(w, &u->t);
 	buf_publish(u);
-	rearm_all(w, u);
+	rearm_all(w, u, now);
 }
 
 void
@@ -463,10 +497,11 @@ media_uring_run(struct mworker *w)
 		struct io_uring_cqe *cqe;
 		/* The sends go in with the wait and complete inline (MSG_DONTWAIT),
 		 * so waiting for one completion more than them sleeps until a
-		 * packet or a command comes. The timeout only guards the count. */
-		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+		 * packet or a command comes. The timeout guards the count and
+		 * brings back the receives that wait to be armed again. */
+		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = U_RETRY_MS * 1000 * 1000 };
 		io_uring_submit_and_wait_timeout(&u->ring, &cqe, u->sends + 1,
-		    u->sends ? &ts : NULL, NULL);
+		    u->sends || u->nrearm ? &ts : NULL, NULL);
 		reap(w, u);
 	}
 }

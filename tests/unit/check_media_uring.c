@@ -1,0 +1,158 @@
+/* The io_uring path where it differs from the other: a multishot receive
+ * that the kernel ends with an error must be armed again, or its socket
+ * goes deaf. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "media_suites.h"
+#include "media/stream.h"
+
+#define WAIT_MS 2000
+
+struct upeer {
+	int fd;
+	struct sockaddr_in addr;
+};
+
+static void
+upeer_open(struct upeer *p)
+{
+	socklen_t len = sizeof(p->addr);
+
+	memset(&p->addr, 0, sizeof(p->addr));
+	p->addr.sin_family = AF_INET;
+	p->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(p->fd = socket(AF_INET, SOCK_DGRAM, 0), 0);
+	ck_assert_int_eq(bind(p->fd, (struct sockaddr *)&p->addr, sizeof(p->addr)), 0);
+	ck_assert_int_eq(getsockname(p->fd, (struct sockaddr *)&p->addr, &len), 0);
+}
+
+static void
+upeer_send(const struct upeer *p, uint16_t port, const uint8_t *buf, int len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sendto(p->fd, buf, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)), len);
+}
+
+static int
+upeer_recv(const struct upeer *p, uint8_t *buf, int cap)
+{
+	struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+
+	return poll(&pf, 1, WAIT_MS) == 1 ? (int)recv(p->fd, buf, (size_t)cap, 0) : -1;
+}
+
+static struct media_peer
+as_peer(const struct sockaddr_in *a, int latch)
+{
+	struct media_peer mp;
+
+	memset(&mp, 0, sizeof(mp));
+	memcpy(&mp.rtp, a, sizeof(*a));
+	mp.rtp_len = sizeof(*a);
+	mp.latch = latch;
+	return mp;
+}
+
+/* The relay's UDP socket bound to port (it shares our descriptor table). */
+static int
+relay_socket(uint16_t port)
+{
+	for (int fd = 3; fd < 4096; fd++) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+		int type;
+		socklen_t tlen = sizeof(type);
+		if (getsockname(fd, (struct sockaddr *)&a, &len) == 0 && a.sin_family == AF_INET &&
+		    ntohs(a.sin_port) == port &&
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_DGRAM)
+			return fd;
+	}
+	return -1;
+}
+
+static uint64_t
+drops(struct media_stream *s, enum media_side side)
+{
+	struct media_counters c;
+
+	media_stream_counters(s, side, &c);
+	return c.v[MEDIA_CTR_DROPS];
+}
+
+/* The gateway's address in the SDP is a closed port: what the relay sends
+ * there comes back as ICMP port unreachable, which (with IP_RECVERR, set
+ * here from outside) leaves a socket error that ends the multishot receive
+ * with -ECONNREFUSED. The gateway, latched from its real address, must
+ * still be heard. */
+START_TEST(receive_error_rearmed)
+{
+	char why[256];
+	struct media_relay *r = media_relay_new(1, MEDIA_IO_URING, why, sizeof(why));
+	uint16_t base = test_port_base(1, 12);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct portpool *pool = media_portpool_new((struct sockaddr *)&a, sizeof(a), base,
+	    (uint16_t)(base + 3));
+	struct media_stream_conf conf = { { pool, pool }, { 1, 1 }, 0 };
+	struct media_stream *s;
+	struct upeer gw, um, gone;
+	uint8_t pkt[200], got[256];
+	int len = test_rtp(pkt, 1, 1, 0x42, 160), on = 1;
+
+	ck_assert_msg(r != NULL, "%s", why);
+	ck_assert_ptr_nonnull(pool);
+	upeer_open(&gw);
+	upeer_open(&um);
+	upeer_open(&gone);
+	close(gone.fd);
+	ck_assert_int_eq(media_stream_new(r, &conf, &s), 0);
+	struct media_peer p = as_peer(&gone.addr, 1);
+	ck_assert_int_eq(media_stream_update(s, MEDIA_OUTSIDE, &p), 0);
+	p = as_peer(&um.addr, 0);
+	ck_assert_int_eq(media_stream_update(s, MEDIA_INSIDE, &p), 0);
+	uint16_t out_port = media_stream_port(s, MEDIA_OUTSIDE, 0);
+	int fd = relay_socket(out_port);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)), 0);
+
+	/* UM -> the closed port: the error lands on the outside socket. */
+	upeer_send(&um, media_stream_port(s, MEDIA_INSIDE, 0), pkt, len);
+	int64_t end = media_now_ms() + WAIT_MS;
+	while (drops(s, MEDIA_OUTSIDE) == 0 && media_now_ms() < end)
+		poll(NULL, 0, 1);
+	for (int i = 0; i < 3; i++) {
+		upeer_send(&gw, out_port, pkt, len);
+		ck_assert_int_eq(upeer_recv(&um, got, sizeof(got)), len);
+	}
+	ck_assert_uint_eq(drops(s, MEDIA_OUTSIDE), 1);	/* the ended receive, counted */
+	media_stream_destroy(s);
+	end = media_now_ms() + WAIT_MS;
+	while (media_portpool_in_use(pool) > 0 && media_now_ms() < end)
+		poll(NULL, 0, 1);
+	ck_assert_int_eq(media_portpool_in_use(pool), 0);
+	media_relay_free(r);
+	media_portpool_free(pool);
+	close(gw.fd);
+	close(um.fd);
+}
+END_TEST
+
+Suite *
+media_uring_suite(void)
+{
+	Suite *s = suite_create("media_uring");
+	TCase *tc = tcase_create("uring");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, receive_error_rearmed);
+	suite_add_tcase(s, tc);
+	return s;
+}
