@@ -67,6 +67,7 @@ struct muring {
 	size_t br_size;
 	uint8_t *bufs;		/* U_NBUF * U_BUF */
 	int nret;		/* buffers given back, not yet published */
+	int inring;		/* published, not yet seen taken by a receive */
 	struct usend send[U_NBUF];	/* by buffer id */
 	unsigned sends;		/* send CQEs still to come */
 	struct msghdr rhdr;	/* what the multishot recvmsg fills in */
@@ -98,6 +99,7 @@ buf_publish(struct muring *u)
 {
 	if (u->nret)
 		io_uring_buf_ring_advance(u->br, u->nret);
+	u->inring += u->nret;
 	u->nret = 0;
 }
 
@@ -404,6 +406,7 @@ on_recv(struct muring *u, const struct io_uring_cqe *cqe, int64_t now)
 
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		u->inring--;
 		if (k && cqe->res > 0)
 			u->slot[idx].errs = 0;
 		if (!(k && cqe->res > 0 && deliver(u, k, bid, cqe->res, now)))
@@ -437,11 +440,17 @@ on_cmd(struct mworker *w, struct muring *u)
 		u->quit = 1;
 }
 
-/* Arms the receives that ended, but those waiting out a retry delay. */
+/* Arms the receives that ended, but those waiting out a retry delay, and no
+ * more of them than there are buffers in the ring (the rest wait for the next
+ * round). A receive ends mostly for want of buffers, with packets waiting:
+ * arming every one of them ended most again at once (-ENOBUFS), round after
+ * round, before this round's sends gave their buffers back, and a worker
+ * that had woken 30 ms late kept packets queued for up to a second. */
 static void
 rearm_all(struct mworker *w, struct muring *u, int64_t now)
 {
 	uint32_t n = u->nrearm;
+	int budget = u->inring;
 
 	/* Entries kept or put back go to indexes not above the one read. */
 	u->nrearm = 0;
@@ -450,10 +459,12 @@ rearm_all(struct mworker *w, struct muring *u, int64_t now)
 		u->slot[idx].rearm = 0;
 		if (!u->slot[idx].k)
 			continue;
-		if (u->slot[idx].retry_ms > now)
+		if (u->slot[idx].retry_ms > now || budget <= 0) {
 			want_rearm(u, idx);
-		else
+		} else {
 			arm_recv(u, idx);	/* may put it back on the list */
+			budget--;
+		}
 	}
 	if (!u->cmd_armed)
 		arm_cmd(u, w->cmd_fd);
