@@ -22,7 +22,13 @@ UNIT_TESTS += tests/unit/check_media
 tests_unit_check_media_SOURCES = tests/unit/check_media.c tests/unit/media_suites.h \
 	tests/unit/check_media_sdes.c tests/unit/check_media_srtp.c \
 	tests/unit/check_media_pool.c tests/unit/check_media_relay.c \
-	tests/unit/check_media_ossl.c
+	tests/unit/check_media_ossl.c tests/unit/check_media_uring.c
 tests_unit_check_media_CPPFLAGS = -I$(top_builddir) -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_check_media_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_media_LDADD = media/libmedia.la $(CHECK_LIBS)
+
+# tests/bench/media_rss: the relay's own memory per call (docs/BENCHMARKS.md).
+noinst_PROGRAMS += tests/bench/media_rss
+tests_bench_media_rss_SOURCES = tests/bench/media_rss.c
+tests_bench_media_rss_CPPFLAGS = -I$(top_builddir) -I$(top_srcdir) $(SRTP_CFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_media_rss_LDADD = media/libmedia.la

@@ -25,8 +25,18 @@
 
 #define U_SQ 512		/* submission queue entries */
 #define U_CQ 8192		/* completion queue: many multishot CQEs per wait */
-#define U_NBUF 512		/* provided buffers per worker (a power of two) */
+#define U_NBUF 512		/* provided buffers per worker at most (a power of two) */
+/* Of those, the ring gets one per two sockets (a call's RTCP ports carry a
+ * hundredth of its packets), U_MIN_BUF at least, as the sockets come: a
+ * buffer's pages are touched once the ring has cycled through it, and 512
+ * buffers were 11 KiB of RSS per call at 200 calls on two workers. */
+#define U_MIN_BUF 128
 #define U_BGID 7
+/* A receive that ends in an error is armed again at once this many times in
+ * a row; after that once per U_RETRY_MS, so that a socket in a persistent
+ * error state does not spin the worker, nor goes deaf for good. */
+#define U_FAST_RETRIES 4
+#define U_RETRY_MS 100
 /* recvmsg_out header + the source address + a datagram as on the other path */
 #define U_NAME ((unsigned)sizeof(struct sockaddr_storage))
 #define U_BUF ((unsigned)sizeof(struct io_uring_recvmsg_out) + U_NAME + MEDIA_BUF)
@@ -44,6 +54,8 @@ struct uslot {
 	uint32_t gen;
 	uint32_t next_free;
 	int rearm;		/* on the rearm list */
+	unsigned errs;		/* receives ended in an error since the last packet */
+	int64_t retry_ms;	/* not armed again before this */
 };
 
 /* A packet on its way out; its buffer is given back when the send completes. */
@@ -60,6 +72,9 @@ struct muring {
 	size_t br_size;
 	uint8_t *bufs;		/* U_NBUF * U_BUF */
 	int nret;		/* buffers given back, not yet published */
+	unsigned nbuf;		/* buffers in the ring's rotation: 0 .. nbuf-1 */
+	uint32_t nsock;		/* live sockets */
+	int inring;		/* published, not yet seen taken by a receive */
 	struct usend send[U_NBUF];	/* by buffer id */
 	unsigned sends;		/* send CQEs still to come */
 	struct msghdr rhdr;	/* what the multishot recvmsg fills in */
@@ -91,6 +106,7 @@ buf_publish(struct muring *u)
 {
 	if (u->nret)
 		io_uring_buf_ring_advance(u->br, u->nret);
+	u->inring += u->nret;
 	u->nret = 0;
 }
 
@@ -145,6 +161,22 @@ bufring_init(struct io_uring *ring, struct io_uring_buf_ring **br, size_t *size)
 	return 0;
 }
 
+/* More buffers into the rotation as the sockets grow in number (never
+ * fewer: the pages stay touched anyway). */
+static void
+buf_fit(struct muring *u)
+{
+	unsigned want = u->nsock / 2;
+
+	want = want < U_MIN_BUF ? U_MIN_BUF : want > U_NBUF ? U_NBUF : want;
+	if (want <= u->nbuf)
+		return;
+	for (unsigned i = u->nbuf; i < want; i++)
+		buf_give_back(u, i);
+	u->nbuf = want;
+	buf_publish(u);
+}
+
 /* Without an SQE (the ring refused a submit) it is tried again after the
  * next round of completions. */
 static void
@@ -186,9 +218,7 @@ media_uring_new(struct mworker *w, char *why, size_t whylen)
 		snprintf(why, whylen, "buffers: %s", strerror(errno));
 		return -1;
 	}
-	for (unsigned i = 0; i < U_NBUF; i++)
-		buf_give_back(u, i);
-	buf_publish(u);
+	buf_fit(u);
 	u->rhdr.msg_namelen = U_NAME;
 	u->free_head = UINT32_MAX;
 	arm_cmd(u, w->cmd_fd);
@@ -229,7 +259,7 @@ slot_grow(struct muring *u)
 		return -1;
 	u->rearm = r;
 	for (uint32_t i = n; i-- > u->nslot;) {
-		s[i] = (struct uslot){ NULL, 0, u->free_head, 0 };
+		s[i] = (struct uslot){ .next_free = u->free_head };
 		u->free_head = i;
 	}
 	u->nslot = n;
@@ -273,9 +303,15 @@ media_uring_sock_add(struct mworker *w, struct msock *k)
 	uint32_t idx = u->free_head;
 	u->free_head = u->slot[idx].next_free;
 	u->slot[idx].k = k;
-	u->slot[idx].rearm = 0;
+	u->nsock++;
+	buf_fit(u);
+	u->slot[idx].errs = 0;
+	u->slot[idx].retry_ms = 0;
 	k->slot = idx;
-	arm_recv(u, idx);
+	/* Still on the rearm list from its previous socket (closed within this
+	 * round of completions): rearm_all arms it, and only once. */
+	if (!u->slot[idx].rearm)
+		arm_recv(u, idx);
 	return 0;
 }
 
@@ -297,6 +333,7 @@ media_uring_sock_del(struct mworker *w, struct msock *k)
 	 * process may already have given to another file. */
 	io_uring_submit(&u->ring);
 	u->slot[idx].k = NULL;
+	u->nsock--;
 	u->slot[idx].gen++;
 	u->slot[idx].next_free = u->free_head;
 	u->free_head = idx;
@@ -367,6 +404,24 @@ deliver(struct muring *u, struct msock *k, unsigned bid, int res, int64_t now)
 	return 0;
 }
 
+/* The multishot receive of a live socket ended. Out of buffers (-ENOBUFS)
+ * or a full CQ (res >= 0): armed again once the buffers of this round are
+ * back. Any other error (e.g. a pending socket error, -ECONNREFUSED): armed
+ * again too, counted as a drop, and after U_FAST_RETRIES in a row without a
+ * packet only every U_RETRY_MS. */
+static void
+recv_ended(struct muring *u, uint32_t idx, int res, int64_t now)
+{
+	struct uslot *sl = &u->slot[idx];
+
+	if (res < 0 && res != -ENOBUFS) {
+		media_tally_count(&u->t, sl->k->side, MEDIA_CTR_DROPS, 1);
+		if (++sl->errs > U_FAST_RETRIES)
+			sl->retry_ms = now + U_RETRY_MS;
+	}
+	want_rearm(u, idx);
+}
+
 static void
 on_recv(struct muring *u, const struct io_uring_cqe *cqe, int64_t now)
 {
@@ -375,14 +430,14 @@ on_recv(struct muring *u, const struct io_uring_cqe *cqe, int64_t now)
 
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		u->inring--;
+		if (k && cqe->res > 0)
+			u->slot[idx].errs = 0;
 		if (!(k && cqe->res > 0 && deliver(u, k, bid, cqe->res, now)))
 			buf_give_back(u, bid);
 	}
-	/* The multishot ended: out of buffers (-ENOBUFS) or a full CQ. Armed
-	 * again once the buffers of this round are back; a hard error ends the
-	 * socket's receiving (the call then times out on silence). */
-	if (k && !(cqe->flags & IORING_CQE_F_MORE) && (cqe->res >= 0 || cqe->res == -ENOBUFS))
-		want_rearm(u, idx);
+	if (k && !(cqe->flags & IORING_CQE_F_MORE))
+		recv_ended(u, idx, cqe->res, now);
 }
 
 static void
@@ -409,17 +464,31 @@ on_cmd(struct mworker *w, struct muring *u)
 		u->quit = 1;
 }
 
+/* Arms the receives that ended, but those waiting out a retry delay, and no
+ * more of them than there are buffers in the ring (the rest wait for the next
+ * round). A receive ends mostly for want of buffers, with packets waiting:
+ * arming every one of them ended most again at once (-ENOBUFS), round after
+ * round, before this round's sends gave their buffers back, and a worker
+ * that had woken 30 ms late kept packets queued for up to a second. */
 static void
-rearm_all(struct mworker *w, struct muring *u)
+rearm_all(struct mworker *w, struct muring *u, int64_t now)
 {
 	uint32_t n = u->nrearm;
+	int budget = u->inring;
 
+	/* Entries kept or put back go to indexes not above the one read. */
 	u->nrearm = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t idx = u->rearm[i];
 		u->slot[idx].rearm = 0;
-		if (u->slot[idx].k)
+		if (!u->slot[idx].k)
+			continue;
+		if (u->slot[idx].retry_ms > now || budget <= 0) {
+			want_rearm(u, idx);
+		} else {
 			arm_recv(u, idx);	/* may put it back on the list */
+			budget--;
+		}
 	}
 	if (!u->cmd_armed)
 		arm_cmd(u, w->cmd_fd);
@@ -451,7 +520,7 @@ reap(struct mworker *w, struct muring *u)
 	io_uring_cq_advance(&u->ring, n);
 	media_tally_publish(w, &u->t);
 	buf_publish(u);
-	rearm_all(w, u);
+	rearm_all(w, u, now);
 }
 
 void
@@ -463,10 +532,11 @@ media_uring_run(struct mworker *w)
 		struct io_uring_cqe *cqe;
 		/* The sends go in with the wait and complete inline (MSG_DONTWAIT),
 		 * so waiting for one completion more than them sleeps until a
-		 * packet or a command comes. The timeout only guards the count. */
-		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+		 * packet or a command comes. The timeout guards the count and
+		 * brings back the receives that wait to be armed again. */
+		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = U_RETRY_MS * 1000 * 1000 };
 		io_uring_submit_and_wait_timeout(&u->ring, &cqe, u->sends + 1,
-		    u->sends ? &ts : NULL, NULL);
+		    u->sends || u->nrearm ? &ts : NULL, NULL);
 		reap(w, u);
 	}
 }

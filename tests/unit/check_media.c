@@ -70,5 +70,5 @@ const struct check_run check_run_program = {
 	/* Before OpenSSL's first allocation, so that all of them are counted. */
 	.setup = test_count_openssl_allocations,
 	.suites = { media_sdes_suite, media_srtp_suite, media_pool_suite, media_relay_suite,
-		media_ossl_suite, NULL },
+		media_ossl_suite, media_uring_suite, NULL },
 };

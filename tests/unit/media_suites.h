@@ -14,6 +14,7 @@ Suite *media_srtp_suite(void);
 Suite *media_pool_suite(void);
 Suite *media_relay_suite(void);
 Suite *media_ossl_suite(void);
+Suite *media_uring_suite(void);
 
 /* Before OpenSSL's first allocation (first thing in main): counts them. */
 void test_count_openssl_allocations(void);
