@@ -35,7 +35,7 @@ stream_drop(struct call *c, struct cstream *st)
 {
 	struct media_counters x;
 
-	if (!st->ms)
+	if (!st || !st->ms)
 		return;
 	for (int side = 0; side < 2; side++) {
 		media_stream_counters(st->ms, (enum media_side)side, &x);
@@ -137,10 +137,14 @@ offer(struct call *c, enum side o, struct sdpr *d, int refuse, struct sdpr_leg *
 
 	for (int i = 0; i < d->n; i++) {
 		const struct sdpr_stream *s = &d->s[i];
-		struct cstream *st = &c->st[i];
+		struct cstream *st = c->st[i] ? c->st[i] : (c->st[i] = calloc(1, sizeof(*st)));
 		struct sdes_crypto chosen;
 
 		leg->port[i] = 0;
+		if (!st) {
+			*phrase = "Server Internal Error (out of memory)";
+			return 500;
+		}
 		if (st->ms && st->kind != s->kind)
 			stream_drop(c, st);
 		if (s->port == 0 || s->kind == SDPR_OTHER) {
@@ -206,7 +210,7 @@ offer(struct call *c, enum side o, struct sdpr *d, int refuse, struct sdpr_leg *
 		leg->rtcp_mux[i] = 0;
 	}
 	for (int i = d->n; i < c->n; i++)
-		stream_drop(c, &c->st[i]);
+		stream_drop(c, c->st[i]);
 	c->n = d->n;
 	return 0;
 }
@@ -238,10 +242,10 @@ answer(struct call *c, enum side a, struct sdpr *d, struct sdpr_leg *leg,
 
 	for (int i = 0; i < d->n; i++) {
 		const struct sdpr_stream *s = &d->s[i];
-		struct cstream *st = &c->st[i];
+		struct cstream *st = c->st[i];
 
 		leg->port[i] = 0;
-		if (i >= c->n || !st->ms)
+		if (i >= c->n || !st || !st->ms)
 			continue;	/* rejected in the offer */
 		if (s->port == 0 || s->kind != st->kind) {
 			stream_drop(c, st);
@@ -386,8 +390,11 @@ call_sdp(struct call *c, enum side from, msg_t *msg, int is_offer, int final, in
 void
 call_sdp_free(struct call *c)
 {
-	for (int i = 0; i < SDPR_MAX_STREAMS; i++)
-		stream_drop(c, &c->st[i]);
+	for (int i = 0; i < SDPR_MAX_STREAMS; i++) {
+		stream_drop(c, c->st[i]);
+		free(c->st[i]);
+		c->st[i] = NULL;
+	}
 	for (int side = 0; side < 2; side++) {
 		free(c->sent[side]);
 		free(c->got[side]);
@@ -401,10 +408,10 @@ call_sdp_expired(const struct call *c, int64_t now_ms)
 	int any = 0;
 
 	for (int i = 0; i < c->n; i++) {
-		if (!c->st[i].ms)
+		if (!c->st[i] || !c->st[i]->ms)
 			continue;
 		any = 1;
-		if (!media_stream_expired(c->st[i].ms, now_ms, c->media->timeout,
+		if (!media_stream_expired(c->st[i]->ms, now_ms, c->media->timeout,
 		    c->media->hold_timeout))
 			return 0;
 	}
@@ -419,8 +426,8 @@ call_sdp_counters(const struct call *c, struct media_counters out[2])
 	for (int side = 0; side < 2; side++) {
 		out[side] = c->ctr[side];
 		for (int i = 0; i < c->n; i++)
-			if (c->st[i].ms) {
-				media_stream_counters(c->st[i].ms, (enum media_side)side, &x);
+			if (c->st[i] && c->st[i]->ms) {
+				media_stream_counters(c->st[i]->ms, (enum media_side)side, &x);
 				ctr_add(&out[side], &x);
 			}
 	}
