@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include <sofia-sip/bnf.h>
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/msg_buffer.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/msg_mclass.h>
@@ -21,10 +22,6 @@
 
 #include "sipmsg.h"
 #include "sipmsg_raw.h"
-
-/* Not in sofia-sip's public headers, exported by the library. */
-msg_t *msg_next(msg_t *msg);
-void msg_set_next(msg_t *msg, msg_t *next);
 
 /* sofia-sip reads an unknown method as RFC 2396 "unreserved" characters, but
  * RFC 3261's Method is a token, which has "%", "+" and "`" too (RFC 4475
@@ -152,8 +149,9 @@ new_msg(msg_mclass_t const *mc, int flags)
 /* A NUL is legal in a header only as a quoted-pair in a quoted string (RFC
  * 3261 25.1; RFC 4475 intmeth has "\\<NUL>" in To), but sofia-sip frames
  * header lines as C strings and would cut the line there. Such a NUL is read
- * as '0': a forwarded To then says "\\0" (sofia-sip prints what it parsed, and
- * a C string cannot hold the NUL). Only the header section is looked at. */
+ * as '0', in the text itself: a forwarded To then says "\\0" (the text that is
+ * copied out, or sofia-sip's encoding of what it parsed; a C string cannot
+ * hold the NUL). Only the header section is looked at. */
 static void
 hide_quoted_nuls(char *p, size_t len)
 {
@@ -366,19 +364,63 @@ done:
 	return out;
 }
 
+/* Room for m more bytes at b + n; *cap grows by doubling. */
+static char *
+reserve(su_home_t *home, char *b, size_t *cap, size_t n, size_t m)
+{
+	if (n + m < *cap)
+		return b;
+	*cap = 2 * (n + m);
+	return su_realloc(home, b, (isize_t)*cap);
+}
+
+/* Headers that came in and were not changed since (sh_data: the text
+ * MSG_FLG_EXTRACT_COPY kept; an edit through sofia-sip clears it) are copied
+ * as they came, only the others encoded: msg_as_string would encode them all
+ * again (a CSeq or a Max-Forwards through snprintf). */
 char *
 sipmsg_print(msg_t *msg, size_t *len)
 {
 	msg_pub_t *pub = msg_object(msg);
 	sip_t *sip = sip_object(msg);
+	su_home_t *home = msg_home(msg);
+	size_t cap = 512, n = 0;
+	char *b;
 
 	/* Messages we build have no empty line yet; streams need it. */
 	if (sip && !sip->sip_separator &&
-	    msg_header_insert(msg, pub, (msg_header_t *)sip_separator_create(msg_home(msg))) < 0)
+	    msg_header_insert(msg, pub, (msg_header_t *)sip_separator_create(home)) < 0)
 		return NULL;
 	if (msg_serialize(msg, pub) < 0)
 		return NULL;
-	return msg_as_string(msg_home(msg), msg, pub, 0, len);
+	for (msg_header_t *h = *msg_chain_head(msg); h; h = h->sh_succ)
+		cap += h->sh_data ? h->sh_len : 0;
+	if (!(b = su_alloc(home, (isize_t)cap)))
+		return NULL;
+	for (msg_header_t *h = *msg_chain_head(msg); h; h = h->sh_succ) {
+		/* The first line is encoded always: it goes out without the extra
+		 * blanks it may have come with (RFC 4475 lwsstart, trws). */
+		if (h->sh_data && h != *msg_chain_head(msg)) {
+			if (!(b = reserve(home, b, &cap, n, h->sh_len)))
+				return NULL;
+			memcpy(b + n, h->sh_data, h->sh_len);
+			n += h->sh_len;
+			continue;
+		}
+		issize_t m;
+		while ((m = msg_header_e(b + n, (isize_t)(cap - n), h, 0)) >= 0 &&
+		    (size_t)m >= cap - n)
+			if (!(b = reserve(home, b, &cap, n, (size_t)m)))
+				return NULL;
+		if (m < 0) {
+			su_free(home, b);
+			return NULL;
+		}
+		n += (size_t)m;
+	}
+	b[n] = '\0';
+	*len = n;
+	return b;
 }
 
 const char *
