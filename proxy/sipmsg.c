@@ -157,6 +157,8 @@ hide_quoted_nuls(char *p, size_t len)
 {
 	int quoted = 0, bol = 1;
 
+	if (!memchr(p, '\0', len))
+		return;		/* the common case, at memchr's speed */
 	for (size_t i = 0; i < len; i++) {
 		char c = p[i];
 		if (bol) {
