@@ -10,7 +10,6 @@
 #include "log.h"
 
 static int log_foreground;
-static pid_t log_pid;		/* read once: getpid() is a system call a line */
 static int log_max = LOG_INFO;
 
 /* One window per event ID, so that a flood of one kind of line (refusals)
@@ -36,7 +35,6 @@ void
 log_open(int foreground)
 {
 	log_foreground = foreground;
-	log_pid = getpid();
 	if (!foreground)
 		openlog("umsbcd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -81,7 +79,7 @@ log_vemit(int prio, enum log_event id, const char *fmt, va_list ap)
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* One fprintf per line keeps lines whole when threads log at once. */
-	fprintf(stderr, "%s umsbcd[%d]: %s UMS%04d %s\n", stamp, (int)log_pid,
+	fprintf(stderr, "%s umsbcd[%d]: %s UMS%04d %s\n", stamp, (int)getpid(),
 	    prio_name(prio), (int)id, text);
 }
 
