@@ -49,6 +49,27 @@ static unsigned n_txn;
 #define BRANCH_PREFIX "z9hG4bK-u"
 #define BRANCH_RANDOM 10	/* bytes, hex-encoded */
 
+/* Random bytes for branches, drawn from OpenSSL a pool at a time: each
+ * RAND_bytes call checks for a fork with getpid(), a system call per new
+ * branch otherwise. The bytes go out in branches; the pool ahead of them is
+ * as secret as OpenSSL's state. The core thread's, as all of txn.c is. */
+static unsigned char pool[4096];
+static size_t pool_used = sizeof(pool);
+
+static void
+random_bytes(unsigned char *out, size_t n)
+{
+	if (pool_used + n > sizeof(pool)) {
+		if (RAND_bytes(pool, sizeof(pool)) != 1) {
+			RAND_bytes(out, (int)n);
+			return;
+		}
+		pool_used = 0;
+	}
+	memcpy(out, pool + pool_used, n);
+	pool_used += n;
+}
+
 /* The magic cookie, 80 random bits (unique), then the loop hash of the
  * request (RFC 3261 16.6 step 8), so a request that comes back with the
  * same fields is known for a loop (loop.c). */
@@ -59,13 +80,15 @@ new_branch(char out[48], uint32_t loop)
 	unsigned char r[BRANCH_RANDOM];
 	size_t n = sizeof(BRANCH_PREFIX) - 1;
 
-	RAND_bytes(r, sizeof(r));
+	random_bytes(r, sizeof(r));
 	memcpy(out, BRANCH_PREFIX, n);
 	for (int i = 0; i < BRANCH_RANDOM; i++) {
 		out[n++] = hex[r[i] >> 4];
 		out[n++] = hex[r[i] & 15];
 	}
-	snprintf(out + n, 48 - n, "%08x", (unsigned)loop);
+	for (int shift = 28; shift >= 0; shift -= 4)
+		out[n++] = hex[(loop >> shift) & 15];
+	out[n] = '\0';
 }
 
 int

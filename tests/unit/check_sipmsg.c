@@ -8,6 +8,7 @@
 #include <sofia-sip/sip_header.h>
 
 #include "sipmsg.h"
+#include "stamp.h"
 #include "suites.h"
 
 #define HDRS(method, extra) \
@@ -252,7 +253,7 @@ START_TEST(rfc4475_intmeth_is_proxied)
 	ck_assert_str_eq(sip->sip_cseq->cs_method_name, sip->sip_request->rq_method_name);
 	ck_assert_ptr_nonnull(sip->sip_to);
 	ck_assert_ptr_null(sip->sip_error);
-	/* Forwarded; sofia-sip prints what it parsed, where the NUL is a '0'. */
+	/* Forwarded as it came, where the NUL is now a '0'. */
 	char *text = sipmsg_print(msg, &n);
 	ck_assert_ptr_nonnull(text);
 	int found = 0;
@@ -274,6 +275,40 @@ START_TEST(rfc4475_intmeth_is_proxied)
 	    "From: <sip:a@b>;tag=1\r\nTo: <sip:a\\\x00@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
 	    "Content-Length: 0\r\n\r\n";
 	ck_assert_int_eq(check_n(nul_out, sizeof(nul_out) - 1, 0, NULL, NULL), 400);
+}
+END_TEST
+
+/* sipmsg_print copies what did not change as it came (the compact "f:"
+ * stays) and encodes what did: the top Via taken from a line of two, the
+ * Max-Forwards counted down. */
+static const char two_vias[] =
+    "INVITE sip:123@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-top, SIP/2.0/UDP 127.0.0.8:5070;branch=z9hG4bK-1\r\n"
+    "f: <sip:gw@127.0.0.8>;tag=a\r\n"
+    "To: <sip:123@127.0.0.1>\r\nCall-ID: c1@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+START_TEST(print_copies_what_did_not_change)
+{
+	msg_t *msg, *again;
+	size_t used, n;
+
+	ck_assert_int_eq(sipmsg_parse(two_vias, sizeof(two_vias) - 1, 1, 65535, &msg, &used), SIPMSG_OK);
+	sip_t *sip = sip_object(msg);
+	msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_via);
+	stamp_hop_count(msg, 70);
+	char *text = sipmsg_print(msg, &n);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(strlen(text), n);
+	ck_assert_ptr_null(strstr(text, "z9hG4bK-top"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nVia: SIP/2.0/UDP 127.0.0.8:5070;branch=z9hG4bK-1\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nf: <sip:gw@127.0.0.8>;tag=a\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nMax-Forwards: 69\r\n"));
+	ck_assert_int_eq(strncmp(text, "INVITE sip:123@127.0.0.1 SIP/2.0\r\n", 34), 0);
+	ck_assert_int_eq(sipmsg_parse(text, n, 1, 65535, &again, &used), SIPMSG_OK);
+	ck_assert_uint_eq(used, n);
+	msg_destroy(again);
+	msg_destroy(msg);
 }
 END_TEST
 
@@ -404,6 +439,7 @@ sipmsg_suite(void)
 	tcase_add_test(tc, bad_request_still_answered);
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);
 	tcase_add_test(tc, rfc4475_intmeth_is_proxied);
+	tcase_add_test(tc, print_copies_what_did_not_change);
 	tcase_add_test(tc, rfc4475_broken_via_answered);
 	tcase_add_test(tc, rfc4475_no_request_line_answered);
 	tcase_add_test(tc, rfc4475_not_answered);
