@@ -385,10 +385,37 @@ reserve(su_home_t *home, char *b, size_t *cap, size_t n, size_t m)
 	return su_realloc(home, b, (isize_t)*cap);
 }
 
-/* Headers that came in and were not changed since (sh_data: the text
- * MSG_FLG_EXTRACT_COPY kept; an edit through sofia-sip clears it) are copied
- * as they came, only the others encoded: msg_as_string would encode them all
- * again (a CSeq or a Max-Forwards through snprintf). */
+/* Whether h goes out as it came: it came in and was not changed since
+ * (sh_data: the text MSG_FLG_EXTRACT_COPY kept; an edit through sofia-sip
+ * clears it), and its text is already in the form sofia-sip writes: one
+ * header a line, the full name, no folding. A compact name, a comma list or
+ * a folded line is written afresh, so the legacy servers behind us see the
+ * same normal form as before. The first line always is (RFC 4475 lwsstart,
+ * trws: blanks it may have come with). */
+static int
+as_it_came(msg_header_t const *h, msg_header_t const *first)
+{
+	msg_hclass_t const *hc = h->sh_class;
+	msg_header_t const *next = h->sh_succ;
+	const char *s = h->sh_data;
+	size_t len = h->sh_len;
+
+	if (!s || !len || h == first)
+		return 0;
+	if (hc == sip_payload_class)
+		return 1;
+	if (next && next->sh_data && !next->sh_len)
+		return 0;	/* the first of a comma list */
+	if (hc->hc_name && hc->hc_name[0] && (len < (size_t)hc->hc_len + 3 ||
+	    strncasecmp(s, hc->hc_name, hc->hc_len) != 0 || s[hc->hc_len] != ':'))
+		return 0;
+	const char *lf = memchr(s, '\n', len);
+	return !lf || lf == s + len - 1;
+}
+
+/* Headers as they came where as_it_came says so, the others encoded:
+ * msg_as_string would encode them all again (a CSeq or a Max-Forwards
+ * through snprintf). */
 char *
 sipmsg_print(msg_t *msg, size_t *len)
 {
@@ -409,9 +436,7 @@ sipmsg_print(msg_t *msg, size_t *len)
 	if (!(b = su_alloc(home, (isize_t)cap)))
 		return NULL;
 	for (msg_header_t *h = *msg_chain_head(msg); h; h = h->sh_succ) {
-		/* The first line is encoded always: it goes out without the extra
-		 * blanks it may have come with (RFC 4475 lwsstart, trws). */
-		if (h->sh_data && h != *msg_chain_head(msg)) {
+		if (as_it_came(h, *msg_chain_head(msg))) {
 			if (!(b = reserve(home, b, &cap, n, h->sh_len)))
 				return NULL;
 			memcpy(b + n, h->sh_data, h->sh_len);

@@ -278,14 +278,17 @@ START_TEST(rfc4475_intmeth_is_proxied)
 }
 END_TEST
 
-/* sipmsg_print copies what did not change as it came (the compact "f:"
- * stays) and encodes what did: the top Via taken from a line of two, the
- * Max-Forwards counted down. */
+/* sipmsg_print copies what did not change as it came (To's odd casing
+ * stays) and encodes what did (the top Via taken from a line of two, the
+ * Max-Forwards counted down) or is not in the normal form (the compact
+ * "f:", a folded Expires, a comma list of Contacts). */
 static const char two_vias[] =
     "INVITE sip:123@127.0.0.1 SIP/2.0\r\n"
     "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-top, SIP/2.0/UDP 127.0.0.8:5070;branch=z9hG4bK-1\r\n"
     "f: <sip:gw@127.0.0.8>;tag=a\r\n"
-    "To: <sip:123@127.0.0.1>\r\nCall-ID: c1@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "TO: <sip:123@127.0.0.1>\r\nCall-ID: c1@test\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "Expires:\r\n  60\r\n"
+    "Contact: <sip:a@127.0.0.8>, <sip:b@127.0.0.8>\r\n"
     "Content-Length: 0\r\n\r\n";
 
 START_TEST(print_copies_what_did_not_change)
@@ -302,7 +305,10 @@ START_TEST(print_copies_what_did_not_change)
 	ck_assert_uint_eq(strlen(text), n);
 	ck_assert_ptr_null(strstr(text, "z9hG4bK-top"));
 	ck_assert_ptr_nonnull(strstr(text, "\r\nVia: SIP/2.0/UDP 127.0.0.8:5070;branch=z9hG4bK-1\r\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\r\nf: <sip:gw@127.0.0.8>;tag=a\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nFrom: <sip:gw@127.0.0.8>;tag=a\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nTO: <sip:123@127.0.0.1>\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nExpires: 60\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nContact: <sip:a@127.0.0.8>\r\nContact: <sip:b@127.0.0.8>\r\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\r\nMax-Forwards: 69\r\n"));
 	ck_assert_int_eq(strncmp(text, "INVITE sip:123@127.0.0.1 SIP/2.0\r\n", 34), 0);
 	ck_assert_int_eq(sipmsg_parse(text, n, 1, 65535, &again, &used), SIPMSG_OK);
