@@ -215,7 +215,9 @@ answer(const struct inbound *in, msg_t *msg, int status, const char *phrase, con
 }
 
 /* A retransmission of a request we have: our last answer again (or 100).
- * An ACK of a non-2xx final is ours to absorb: we acked downstream. */
+ * An ACK of a non-2xx final is ours to absorb: we acked downstream. So is an
+ * INVITE after its 2xx (RFC 6026 Accepted): the UAS retransmits the 2xx
+ * itself, end to end, so we keep no copy of it. */
 static int
 retransmitted(const struct inbound *in, msg_t *msg)
 {
@@ -228,6 +230,8 @@ retransmitted(const struct inbound *in, msg_t *msg)
 		return 0;
 	if (m == sip_method_ack)
 		return t->best >= 300;
+	if (m == sip_method_invite && t->best >= 200 && t->best < 300)
+		return 1;
 	if (t->last)
 		transport_reply(in, t->last, t->last_len);
 	else if (m == sip_method_invite)
@@ -523,8 +527,8 @@ failed_over(struct txn *t, sip_t const *sip, int status)
 	return 1;
 }
 
-/* To where the request came from, without our Via; a final is kept for
- * retransmissions of the request and completes t. */
+/* To where the request came from, without our Via; a final completes t and,
+ * but for an INVITE's 2xx, is kept for retransmissions of the request. */
 static void
 relay_upstream(struct txn *t, msg_t *msg, const struct inbound *in, int status)
 {
@@ -538,7 +542,8 @@ relay_upstream(struct txn *t, msg_t *msg, const struct inbound *in, int status)
 	char *text = sipmsg_print(msg, &n);
 	if (text) {
 		transport_reply(&t->in, text, n);
-		if (status >= 200 && t->state != TXN_COMPLETED) {
+		if (status >= 200 && t->state != TXN_COMPLETED &&
+		    !(t->method == sip_method_invite && status < 300)) {
 			free(t->last);
 			t->last = malloc(n);
 			if (t->last)
