@@ -176,10 +176,9 @@ leave_stand_in(struct txn *t)
 {
 	struct txn *s;
 
-	if (!t->ack || t->dst.tp != TP_UDP || !(s = calloc(1, sizeof(*s))))
+	if (!t->ack || t->dst.tp != TP_UDP || !(s = txn_new(t->loop)))
 		return;
 	memcpy(s->branch, t->branch, sizeof(s->branch));
-	s->loop = t->loop;
 	s->method = t->method;
 	s->dst = t->dst;
 	s->dst.verify_name = NULL;
@@ -188,9 +187,6 @@ leave_stand_in(struct txn *t)
 	t->ack = NULL;
 	s->local = 1;
 	s->state = TXN_COMPLETED;
-	evtimer_assign(&s->timer, T.base, on_timer, s);
-	LIST_INSERT_HEAD(&everyone, s, all);
-	n_txn++;
 	hashtab_insert(&ours, &s->by_ours);
 	arm(s, LINGER_INVITE_MS);
 }
