@@ -492,14 +492,6 @@ post(int wi, struct job *j)
 	jobq_post(&W.w[wi].jobs, &j->item);
 }
 
-/* The inline worker's connection id, or NULL: jobs to it are direct calls,
- * bar a close (see post_message). */
-static struct wconn *
-inline_find(int wi, uint64_t id)
-{
-	return wconn_find(&W.w[wi], id);
-}
-
 void
 worker_adopt(int w, uint64_t id, evutil_socket_t fd, SSL *ssl, int connecting,
     const struct worker_limits *lim)
@@ -530,7 +522,7 @@ void
 worker_set_idle(int w, uint64_t id, int seconds)
 {
 	if (W.w[w].in_core) {
-		struct wconn *c = inline_find(w, id);
+		struct wconn *c = wconn_find(&W.w[w], id);
 		if (c && c->established)
 			wconn_set_idle(c, seconds);
 		return;
@@ -549,7 +541,7 @@ void
 worker_write(int w, uint64_t id, const char *buf, size_t len)
 {
 	if (W.w[w].in_core) {
-		struct wconn *c = inline_find(w, id);
+		struct wconn *c = wconn_find(&W.w[w], id);
 		if (c)
 			wconn_send(c, buf, len);
 		return;
