@@ -247,13 +247,20 @@ admit_handshake(struct conn *c)
 }
 
 static void
-on_up(uint64_t id, char names[][TLS_NAME_LEN], int n_names, const struct peercert *cert)
+on_up(uint64_t id, int moved_to, char names[][TLS_NAME_LEN], int n_names,
+    const struct peercert *cert)
 {
 	struct conn *c = conns_find(id);
 	char p[NETADDR_STRLEN], who[NETADDR_STRLEN + 16];
 
+	if (moved_to >= 0 && (!c || c->closing)) {
+		worker_close(moved_to, id);	/* the close went to where it was */
+		return;
+	}
 	if (!c)
 		return;
+	if (moved_to >= 0)
+		c->worker = moved_to;
 	conns_set_established(c);
 	if (c->tp == TP_TLS)
 		T.tls_counts.ok[c->outbound ? 1 : 0]++;

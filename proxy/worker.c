@@ -15,6 +15,8 @@
 #include <openssl/err.h>
 
 #include "sipframe.h"
+#include "tls_handshake.h"
+#include "tls_stream.h"
 #include "util/hashtab.h"
 #include "util/jobq.h"
 #include "worker.h"
@@ -28,6 +30,7 @@ struct job {
 	evutil_socket_t fd;
 	SSL *ssl;
 	int connecting, seconds;	/* JOB_ADOPT; JOB_IDLE */
+	int open;			/* JOB_ADOPT: a TLS handshake done elsewhere */
 	struct worker_limits lim;	/* JOB_ADOPT */
 	size_t len;
 	char data[];			/* JOB_WRITE bytes */
@@ -42,6 +45,11 @@ struct note {
 	int status, established, n_names;
 	struct peercert cert;
 	msg_t *msg;
+	/* NOTE_UP of an accepted TLS connection: the socket and open SSL move
+	 * to the inline worker, since only the handshake needed a thread. */
+	evutil_socket_t fd;
+	SSL *ssl;
+	struct worker_limits lim;
 	char why[200];
 	char names[TLS_MAX_NAMES][TLS_NAME_LEN];
 };
@@ -52,11 +60,17 @@ struct wconn {
 	struct worker *w;
 	uint64_t id;
 	char id_key[HASHTAB_U64_KEYLEN];
-	struct bufferevent *bev;
+	struct bufferevent *bev;	/* NULL while hs runs */
+	struct tls_handshake *hs;	/* an accepted TLS handshake, on a thread */
+	evutil_socket_t fd;
+	SSL *ssl;			/* hs's */
 	int established, closing, tls;
 	int wired;			/* connected for sure: a byte went or came */
 	int send_err;			/* errno of a flush that failed */
 	struct evbuffer *pending;	/* plain TCP: to write at the flush */
+	/* TLS records over a plain bufferevent (tls_stream.h): what was
+	 * decrypted and waits to be framed; ciphertext to write at the flush. */
+	struct evbuffer *plain, *sealed;
 	TAILQ_ENTRY(wconn) flush_link;	/* in w->to_flush while queued */
 	int flush_queued;
 	struct worker_limits lim;
@@ -101,6 +115,25 @@ next_note(void)
 	return it ? jobq_entry(it, struct note, item) : NULL;
 }
 
+static int adopt(struct worker *w, struct job *j);
+
+/* An accepted TLS connection whose handshake is done comes with its socket
+ * and SSL: the inline worker takes it before the core hears it is up. */
+static void
+note_up(struct note *n)
+{
+	int moved = -1;
+
+	if (n->ssl) {
+		struct job j = { .kind = JOB_ADOPT, .id = n->id, .fd = n->fd, .ssl = n->ssl,
+		    .open = 1, .lim = n->lim };
+		if (adopt(&W.w[W.n], &j) != 0)
+			return;	/* its "down" is on the way */
+		moved = W.n;
+	}
+	W.ops->up(n->id, moved, n->names, n->n_names, &n->cert);
+}
+
 static void
 notes_run(evutil_socket_t fd, short what, void *arg)
 {
@@ -109,7 +142,7 @@ notes_run(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what; (void)arg;
 	while ((n = next_note())) {
 		switch (n->kind) {
-		case NOTE_UP: W.ops->up(n->id, n->names, n->n_names, &n->cert); break;
+		case NOTE_UP: note_up(n); break;
 		case NOTE_MESSAGE: W.ops->message(n->id, n->msg, n->status); break;
 		case NOTE_DOWN: W.ops->down(n->id, n->established, n->why); break;
 		}
@@ -137,9 +170,19 @@ wconn_release(struct wconn *c)
 		TAILQ_REMOVE(&c->w->to_flush, c, flush_link);
 	if (c->pending)
 		evbuffer_free(c->pending);
+	if (c->plain)
+		evbuffer_free(c->plain);
+	if (c->sealed)
+		evbuffer_free(c->sealed);
 	if (c->deadline)
 		event_free(c->deadline);
-	bufferevent_free(c->bev);
+	tls_handshake_free(c->hs);
+	if (c->bev)	/* closes the socket; OpenSSL's frees the SSL too */
+		bufferevent_free(c->bev);
+	else
+		evutil_closesocket(c->fd);
+	if (!c->bev || c->plain)
+		SSL_free(c->ssl);
 	free(c);
 }
 
@@ -155,9 +198,8 @@ wconn_free(struct wconn *c, const char *why)
 	}
 	LIST_REMOVE(c, link);
 	hashtab_remove(&c->w->by_id, &c->by_id);
-	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-	if (ssl)
-		SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
+	if (c->ssl)
+		SSL_set_shutdown(c->ssl, SSL_RECEIVED_SHUTDOWN);
 	wconn_release(c);
 }
 
@@ -221,20 +263,44 @@ wconn_message_started(struct wconn *c)
 		evtimer_add(c->deadline, &tv);
 }
 
+static void wconn_queue_flush(struct wconn *c);
+
+/* TLS records in: what they hold goes onto c->plain, what OpenSSL answers
+ * (an alert, a key update) out with the next flush. 0, or 1 when the
+ * connection is to go once what it holds is framed (why says why). */
+static int
+wconn_decrypt(struct wconn *c, struct evbuffer *in, char *why, size_t len)
+{
+	int r = tls_stream_open(c->ssl, in, c->plain, c->sealed, why, len);
+
+	if (evbuffer_get_length(c->sealed) > 0)
+		wconn_queue_flush(c);
+	if (r == 1)
+		snprintf(why, len, "closed by peer");
+	return r != 0;
+}
+
 static void
 wconn_read(struct bufferevent *bev, void *arg)
 {
 	struct wconn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
 	struct sipframe f;
+	char why[200];
+	int gone = 0;
 
 	c->wired = 1;
+	if (c->plain) {
+		gone = wconn_decrypt(c, in, why, sizeof(why));
+		in = c->plain;
+	}
 	while (!c->closing) {
-		switch (sipframe_next(bufferevent_get_input(bev), c->lim.max_message, &f)) {
+		switch (sipframe_next(in, c->lim.max_message, &f)) {
 		case SIPFRAME_EMPTY:
-			return;
+			goto done;
 		case SIPFRAME_BEGUN:
 			wconn_message_started(c);
-			return;
+			goto done;
 		case SIPFRAME_VERDICT:
 			/* A stream cannot be resynchronised after garbage. */
 			wconn_read_last(c, f.msg, f.status);
@@ -246,6 +312,9 @@ wconn_read(struct bufferevent *bev, void *arg)
 			break;
 		}
 	}
+done:
+	if (gone && !c->closing)
+		wconn_free(c, why);
 }
 
 static void
@@ -321,14 +390,8 @@ wconn_event(struct bufferevent *bev, short what, void *arg)
  * the bufferevent would arm EV_WRITE and disarm it after the write, two
  * epoll_ctl per batch. It gets only what the socket did not take. */
 static void
-wconn_send(struct wconn *c, const char *buf, size_t len)
+wconn_queue_flush(struct wconn *c)
 {
-	if (!c->pending || !c->wired || c->send_err ||
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
-		bufferevent_write(c->bev, buf, len);
-		return;
-	}
-	evbuffer_add(c->pending, buf, len);
 	if (!c->flush_queued) {
 		c->flush_queued = 1;
 		TAILQ_INSERT_TAIL(&c->w->to_flush, c, flush_link);
@@ -337,24 +400,63 @@ wconn_send(struct wconn *c, const char *buf, size_t len)
 }
 
 static void
+wconn_send(struct wconn *c, const char *buf, size_t len)
+{
+	if (c->plain) {		/* TLS: sealed at the flush, all in one record */
+		if (!c->send_err) {
+			evbuffer_add(c->pending, buf, len);
+			wconn_queue_flush(c);
+		}
+		return;
+	}
+	if (!c->pending || !c->wired || c->send_err ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		bufferevent_write(c->bev, buf, len);
+		return;
+	}
+	evbuffer_add(c->pending, buf, len);
+	wconn_queue_flush(c);
+}
+
+/* A write that failed is reported from the loop, not inside our caller. */
+static void
+wconn_send_failed(struct wconn *c, int err, struct evbuffer *out)
+{
+	c->send_err = err;
+	evbuffer_drain(out, evbuffer_get_length(out));
+	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_WRITING,
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static void
 wconn_flush(struct wconn *c)
 {
 	if (c->flush_queued)
 		TAILQ_REMOVE(&c->w->to_flush, c, flush_link);
 	c->flush_queued = 0;
-	if (!c->pending || evbuffer_get_length(c->pending) == 0)
+	if (!c->pending)
 		return;
-	if (evbuffer_write(c->pending, bufferevent_getfd(c->bev)) < 0 &&
-	    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-		/* Reported from the loop, not from inside our caller. */
-		c->send_err = errno;
-		evbuffer_drain(c->pending, evbuffer_get_length(c->pending));
-		bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_WRITING,
-		    BEV_TRIG_DEFER_CALLBACKS);
+	struct evbuffer *out = c->pending;
+	if (c->plain) {
+		if (tls_stream_seal(c->ssl, c->pending, c->sealed) != 0) {
+			wconn_send_failed(c, EPROTO, c->pending);
+			return;
+		}
+		out = c->sealed;
+	}
+	if (evbuffer_get_length(out) == 0)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		bufferevent_write_buffer(c->bev, out);	/* behind what waits */
 		return;
 	}
-	if (evbuffer_get_length(c->pending) > 0)
-		bufferevent_write_buffer(c->bev, c->pending);
+	if (evbuffer_write(out, bufferevent_getfd(c->bev)) < 0 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		wconn_send_failed(c, errno, out);
+		return;
+	}
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_write_buffer(c->bev, out);
 }
 
 static void
@@ -367,7 +469,73 @@ wconns_flush(evutil_socket_t fd, short what, void *arg)
 		wconn_flush(TAILQ_FIRST(&w->to_flush));
 }
 
+/* The handshake of an accepted TLS connection is done: its socket and SSL
+ * go to the inline worker with the "up" (note_up), since the records of an
+ * authenticated peer cost less than the hand-offs a thread would need. */
 static void
+handshake_done(int ok, const char *why, void *arg)
+{
+	struct wconn *c = arg;
+	struct note *n = ok ? note_new(NOTE_UP, c->id) : NULL;
+
+	if (!n) {
+		wconn_free(c, ok ? "out of memory" : why);
+		return;
+	}
+	n->n_names = tls_peer_names(c->ssl, n->names, TLS_MAX_NAMES);
+	peercert_read(SSL_get0_peer_certificate(c->ssl), &n->cert);
+	n->fd = c->fd;
+	n->ssl = c->ssl;
+	n->lim = c->lim;
+	LIST_REMOVE(c, link);
+	hashtab_remove(&c->w->by_id, &c->by_id);
+	tls_handshake_free(c->hs);
+	event_free(c->deadline);
+	free(c);
+	notify(n);
+}
+
+/* Accepted TLS on a SIP worker thread: only the handshake is done here. */
+static int
+handshake_here(const struct worker *w, const struct job *j)
+{
+	return j->ssl && !j->connecting && !j->open && !w->in_core;
+}
+
+/* Plain TCP, and open TLS (its records sealed and opened by tls_stream),
+ * go on a socket bufferevent; a TLS connection we open, on OpenSSL's. */
+static struct bufferevent *
+wconn_bev(struct wconn *c, const struct job *j)
+{
+	struct event_base *base = c->w->base;
+
+	if (j->open && (!(c->plain = evbuffer_new()) || !(c->sealed = evbuffer_new()) ||
+	    !(c->pending = evbuffer_new()) || tls_stream_attach(j->ssl) != 0))
+		return NULL;
+	if (!j->ssl || j->open)
+		return bufferevent_socket_new(base, j->fd, BEV_OPT_CLOSE_ON_FREE);
+	return bufferevent_openssl_socket_new(base, j->fd, j->ssl, j->connecting ?
+	    BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void
+adopt_failed(struct wconn *c, struct job *j)
+{
+	struct note *n = note_new(NOTE_DOWN, j->id);
+
+	if (n) {
+		snprintf(n->why, sizeof(n->why), "out of memory");
+		notify(n);
+	}
+	if (c) {
+		wconn_release(c);	/* frees the SSL and closes the socket */
+		return;
+	}
+	SSL_free(j->ssl);
+	evutil_closesocket(j->fd);
+}
+
+static int
 adopt(struct worker *w, struct job *j)
 {
 	struct wconn *c = calloc(1, sizeof(*c));
@@ -376,45 +544,40 @@ adopt(struct worker *w, struct job *j)
 	if (c) {
 		c->w = w;
 		c->id = j->id;
+		c->fd = j->fd;
+		c->ssl = j->ssl;
 		c->tls = j->ssl != NULL;
 		c->wired = !j->connecting;
 		c->lim = j->lim;
 		c->deadline = evtimer_new(w->base, wconn_deadline, c);
 		c->pending = j->ssl ? NULL : evbuffer_new();
-		c->bev = j->ssl ? bufferevent_openssl_socket_new(w->base, j->fd, j->ssl,
-		    j->connecting ? BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING,
-		    BEV_OPT_CLOSE_ON_FREE) :
-		    bufferevent_socket_new(w->base, j->fd, BEV_OPT_CLOSE_ON_FREE);
+		if (handshake_here(w, j))
+			c->hs = tls_handshake_start(w->base, j->fd, j->ssl, j->lim.handshake,
+			    handshake_done, c);
+		else
+			c->bev = wconn_bev(c, j);
 	}
-	if (!c || !c->bev || !c->deadline || (!j->ssl && !c->pending)) {
-		struct note *n = note_new(NOTE_DOWN, j->id);
-		if (n) {
-			snprintf(n->why, sizeof(n->why), "out of memory");
-			notify(n);
-		}
-		if (c && c->bev) {
-			wconn_release(c);	/* frees the SSL and closes the socket */
-			return;
-		}
-		SSL_free(j->ssl);
-		evutil_closesocket(j->fd);
-		if (c && c->deadline)
-			event_free(c->deadline);
-		if (c && c->pending)
-			evbuffer_free(c->pending);
-		free(c);
-		return;
+	if (!c || (!c->bev && !c->hs) || !c->deadline || (!j->ssl && !c->pending)) {
+		adopt_failed(c, j);
+		return -1;
 	}
 	LIST_INSERT_HEAD(&w->conns, c, link);
 	hashtab_key_u64(c->id, c->id_key);
 	hashtab_insert(&w->by_id, &c->by_id);	/* its buckets exist since workers_start */
+	if (c->hs)
+		return 0;
 	bufferevent_setcb(c->bev, wconn_read, wconn_written, wconn_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, c->lim.max_message * 4);
-	if (c->tls)
+	if (j->open) {
+		c->established = 1;
+		wconn_set_idle(c, c->lim.idle);
+	} else if (c->tls) {
 		bufferevent_set_timeouts(c->bev, &hs, &hs);
-	else	/* plain TCP: a failed connect shows as an error on the first write */
+	} else {	/* plain TCP: a failed connect shows as an error on the first write */
 		wconn_event(c->bev, BEV_EVENT_CONNECTED, c);
+	}
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return 0;
 }
 
 static struct job *
@@ -439,7 +602,7 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 			adopt(w, j);
 			break;
 		case JOB_WRITE:
-			if (c)
+			if (c && c->bev)	/* none before the handshake is done */
 				wconn_send(c, j->data, j->len);
 			break;
 		case JOB_IDLE:
@@ -447,7 +610,9 @@ jobs_run(evutil_socket_t fd, short what, void *arg)
 				wconn_set_idle(c, j->seconds);
 			break;
 		case JOB_CLOSE:
-			if (c) {
+			if (c && c->hs) {
+				wconn_free(c, "closed by umsbcd");
+			} else if (c) {
 				wconn_flush(c);	/* what waits goes first */
 				c->closing = 2;
 				bufferevent_disable(c->bev, EV_READ);
@@ -650,6 +815,10 @@ workers_stop(void)
 	while ((n = next_note())) {
 		if (n->msg)
 			msg_destroy(n->msg);
+		if (n->ssl) {
+			SSL_free(n->ssl);
+			evutil_closesocket(n->fd);
+		}
 		free(n);
 	}
 	jobq_free(&W.notes);

@@ -18,8 +18,10 @@
 /* What a worker reports, delivered in the core thread. */
 struct worker_ops {
 	/* TLS handshake done (names and cert: the peer certificate's), or TCP
-	 * connected (no names, cert->sha1 ""). */
-	void (*up)(uint64_t id, char names[][TLS_NAME_LEN], int n_names,
+	 * connected (no names, cert->sha1 ""). moved_to: the worker that holds
+	 * the connection from now on (an accepted TLS one moves to the inline
+	 * worker once its handshake is done), or -1: where it was. */
+	void (*up)(uint64_t id, int moved_to, char names[][TLS_NAME_LEN], int n_names,
 	    const struct peercert *cert);
 	/* A message; status 0 = parsed, 400 = unparsable, 413 = too large. After
 	 * a non-zero status the worker reads no more from that connection. */
