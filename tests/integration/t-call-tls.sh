@@ -73,6 +73,26 @@ grep -qE 'Certificate accepted at depth=0: .*CN=sbc\.example\.test' "$TD/gw1-cli
   fail "stunnel did not accept umsbcd's certificate"
 ok "gw1 verified umsbcd: $(grep -oE 'TLSv1\.[23][^ ]* ciphersuite: [^ ]+' "$TD/gw1-client.stunnel.log" | head -n 1)"
 
+say "a TLS 1.3 key update in the middle of a gateway's connection"
+# The records of an established connection are sealed and opened in the core
+# thread over memory BIOs: what OpenSSL has to send on its own while reading
+# (here its own KeyUpdate, RFC 8446 4.6.3) must still go out, and the
+# connection must go on. s_client: a line "K" sends a KeyUpdate that asks
+# for the peer's; -msg prints the handshake messages both ways.
+sip_req OPTIONS sip:127.0.0.1:5061 127.0.0.7 5061 TLS ku-1 >"$TD/ku1.txt"
+sip_req OPTIONS sip:127.0.0.1:5061 127.0.0.7 5061 TLS ku-2 >"$TD/ku2.txt"
+{ cat "$TD/ku1.txt"; sleep 1; echo K; sleep 0.5; cat "$TD/ku2.txt"; sleep 1.5; } |
+  timeout 8 openssl s_client -quiet -no_ign_eof -msg -tls1_3 -connect 127.0.0.1:5061 \
+    -bind 127.0.0.7:0 -servername sbc.example.test -verify_hostname sbc.example.test \
+    -verify_return_error -CAfile "$TD/pki/ca.crt" -cert "$TD/pki/gw1.crt" -key "$TD/pki/gw1.key" \
+    >"$TD/ku.out" 2>"$TD/ku.err"
+grep -aqE '^>>> .*KeyUpdate' "$TD/ku.out" || fail "s_client sent no KeyUpdate: $(tail -n 3 "$TD/ku.err")"
+grep -aqE '^<<< .*KeyUpdate' "$TD/ku.out" || fail "umsbcd did not answer the KeyUpdate with its own"
+n=$(grep -acE '^SIP/2\.0 200 ' "$TD/ku.out")
+[ "$n" = 2 ] || fail "expected 200 to both OPTIONS (before and after the key update), got $n: $(grep -aE '^SIP/2\.0' "$TD/ku.out" | tr -d '\r' | tr '\n' '|')"
+grep -aqE '^Call-ID: ku-2' "$TD/ku.out" || fail "no answer to the OPTIONS sent after the key update"
+ok "KeyUpdate answered with umsbcd's own; 200 OK to the OPTIONS before and after it"
+
 say "on the wire: port 5061 is TLS only"
 sleep 0.3                                   # let dumpcap see the last segments
 capture_stop
