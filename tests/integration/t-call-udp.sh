@@ -5,9 +5,9 @@
 #     -> umsbcd outside 127.0.0.1:5060/udp -> umsbcd inside 127.0.0.2:5060/udp
 #     -> um1 (legacy UM server, SIPp UAS 127.0.0.20:5060/udp)
 #
-# Five calls: (1) complete call, (2) 486 Busy Here, (3) CANCEL before the
+# Six calls: (1) complete call, (2) 486 Busy Here, (3) CANCEL before the
 # answer (487), (4) re-INVITE inside the dialog, (5) the UM hangs up (BYE in
-# the reverse direction).  Checks SIPp exit codes on both ends, umsbcd's Via
+# the reverse direction), (6, UDP only) the INVITE sent again after its 200.  Checks SIPp exit codes on both ends, umsbcd's Via
 # and double Record-Route as seen by the UM and by the gateway, Max-Forwards
 # decrement, and that in-dialog requests come back through umsbcd.
 . "$(dirname "$0")/lib.sh"
@@ -71,6 +71,19 @@ check_proxied c5-uac.msg '^BYE ' "$VIA_OUT" "" "" "gateway received the UM's BYE
 sip_received c5-uac.msg '^BYE ' | head -n 1 | grep -qE '^BYE sip:gw@127\.0\.0\.8:5060' ||
   fail "BYE Request-URI at the gateway is not its Contact: $(sip_received c5-uac.msg '^BYE ' | head -n 1)"
 ok "BYE Request-URI at the gateway = its Contact"
+
+if [ "$TR" = u1 ]; then
+  say "call 6: gw2 sends its INVITE again after the 200 (RFC 6026: absorbed)"
+  run_call c6 $TR uac_inv_rtx uas
+  n=$(sip_requests c6-uas.msg INVITE)
+  [ "$n" = 1 ] || fail "the UM received $n INVITEs (expected 1: the retransmission after the 200 is absorbed)"
+  n=0
+  for k in 1 2 3; do
+    sip_received c6-uac.msg '^SIP/2\.0 200' $k | grep -qiE '^CSeq: *1 INVITE' && n=$((n + 1))
+  done
+  [ "$n" = 1 ] || fail "gw2 received $n 200s for its INVITE (expected 1: none for the retransmission)"
+  ok "the retransmitted INVITE reached neither the UM nor got a 200 back"
+fi
 
 assert_alive
 stop_umsbcd
