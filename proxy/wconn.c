@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -23,6 +24,10 @@ struct wconn {
 	uint64_t id;
 	char id_key[HASHTAB_U64_KEYLEN];
 	struct bufferevent *bev;	/* NULL while hs runs */
+	/* A socket bufferevent's connection reads on its own event into in,
+	 * with the idle time-out (wconn_readable); OpenSSL's reads itself. */
+	struct event *rd;
+	struct evbuffer *in;
 	struct tls_handshake *hs;	/* an accepted TLS handshake, on a thread */
 	evutil_socket_t fd;
 	SSL *ssl;			/* NULL: plain TCP */
@@ -48,6 +53,10 @@ wconn_release(struct wconn *c)
 		evbuffer_free(c->pending);
 	if (c->plain)
 		evbuffer_free(c->plain);
+	if (c->in)
+		evbuffer_free(c->in);
+	if (c->rd)
+		event_free(c->rd);
 	if (c->sealed)
 		evbuffer_free(c->sealed);
 	if (c->deadline)
@@ -89,12 +98,21 @@ wconn_find(struct worker *w, uint64_t id)
 	return n ? hashtab_entry(n, struct wconn, by_id) : NULL;
 }
 
+static void
+wconn_stop_reading(struct wconn *c)
+{
+	if (c->rd)
+		event_del(c->rd);
+	else
+		bufferevent_disable(c->bev, EV_READ);
+}
+
 /* The last message read: what the core gets, and nothing more is read. */
 static void
 wconn_read_last(struct wconn *c, msg_t *msg, int status)
 {
 	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	wconn_stop_reading(c);
 	if (c->deadline)
 		event_del(c->deadline);
 	worker_tell_message(c->w, c->id, msg, status);
@@ -128,11 +146,11 @@ wconn_decrypt(struct wconn *c, struct evbuffer *in, char *why, size_t len)
 	return r != 0;
 }
 
+/* What came in: decrypted if it is TLS on a socket bufferevent, then
+ * framed, each message to the core. */
 static void
-wconn_read(struct bufferevent *bev, void *arg)
+wconn_frame(struct wconn *c, struct evbuffer *in)
 {
-	struct wconn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	struct sipframe f;
 	char why[200];
 	int gone = 0;
@@ -166,6 +184,52 @@ done:
 }
 
 static void
+wconn_read(struct bufferevent *bev, void *arg)
+{
+	wconn_frame(arg, bufferevent_get_input(bev));
+}
+
+static void wconn_event(struct bufferevent *bev, short what, void *arg);
+
+/* Reads of our own on a socket bufferevent's connection: libevent's ask the
+ * kernel (FIONREAD) how much waits before every read. One read takes what
+ * fits READ_CHUNK; the event is level-triggered, so the rest comes next. */
+#define READ_CHUNK 8192
+
+static void
+wconn_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct wconn *c = arg;
+	struct evbuffer_iovec v[2];
+	struct iovec io[2];
+
+	if (what & EV_TIMEOUT) {
+		wconn_event(c->bev, BEV_EVENT_TIMEOUT | BEV_EVENT_READING, c);
+		return;
+	}
+	int n = evbuffer_reserve_space(c->in, READ_CHUNK, v, 2);
+	for (int i = 0; i < n; i++) {
+		io[i].iov_base = v[i].iov_base;
+		io[i].iov_len = v[i].iov_len;
+	}
+	ssize_t r = n > 0 ? readv(fd, io, n) : -1;
+	if (r > 0) {
+		size_t left = (size_t)r;
+		int used = 0;
+		for (; used < n && left > 0; used++) {
+			v[used].iov_len = left < v[used].iov_len ? left : v[used].iov_len;
+			left -= v[used].iov_len;
+		}
+		evbuffer_commit_space(c->in, v, used);
+		wconn_frame(c, c->in);
+		return;
+	}
+	if (r < 0 && n > 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	wconn_event(c->bev, BEV_EVENT_READING | (r == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c);
+}
+
+static void
 wconn_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct wconn *c = arg;
@@ -181,7 +245,13 @@ wconn_set_idle(struct wconn *c, int seconds)
 {
 	struct timeval tv = { seconds, 0 };
 
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	if (!c->rd) {
+		bufferevent_set_timeouts(c->bev, &tv, &tv);
+		return;
+	}
+	if (!c->closing)	/* reading: a new read time-out */
+		event_add(c->rd, &tv);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 }
 
 static void
@@ -396,6 +466,12 @@ wconn_adopt(struct worker *w, const struct adoption *a)
 		return 0;
 	bufferevent_setcb(c->bev, wconn_read, wconn_written, wconn_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, c->lim.max_message * 4);
+	if (!bufferevent_openssl_get_ssl(c->bev) &&
+	    (!(c->in = evbuffer_new()) || !(c->rd = event_new(w->base, a->fd, EV_READ | EV_PERSIST,
+	    wconn_readable, c)))) {
+		wconn_free(c, "out of memory");
+		return -1;
+	}
 	if (a->open) {
 		c->established = 1;
 		wconn_set_idle(c, c->lim.idle);
@@ -404,7 +480,7 @@ wconn_adopt(struct worker *w, const struct adoption *a)
 	} else {	/* plain TCP: a failed connect shows as an error on the first write */
 		wconn_event(c->bev, BEV_EVENT_CONNECTED, c);
 	}
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, c->rd ? EV_WRITE : EV_READ | EV_WRITE);
 	return 0;
 }
 
@@ -431,7 +507,7 @@ wconn_close(struct wconn *c)
 	}
 	wconn_flush(c);	/* what waits goes first */
 	c->closing = 2;
-	bufferevent_disable(c->bev, EV_READ);
+	wconn_stop_reading(c);
 	wconn_written(c->bev, c);
 }
 
