@@ -27,6 +27,7 @@ struct worker {
 	TAILQ_HEAD(, wconn) to_flush;	/* connections with pending bytes */
 	struct event *flush;		/* runs wconns_flush, later in this loop turn */
 	struct hashtab by_id;		/* every job names its connection */
+	struct event *sweep;		/* wconn.c: idle TLS buffers given back */
 };
 
 /* A socket given to a worker. open: a TLS handshake done by another worker
