@@ -1,5 +1,5 @@
 # compare-lib.sh -- umsbcd against Kamailio on the same SIPp load, for
-# tests/bench/signaling.sh (modes compare, mem, conns, perf; see its header).
+# tests/bench/signaling.sh (modes compare, maxrate, mem, conns, perf; see its header).
 # Sourced after tests/integration/lib.sh; uses $TD, $SCEN, $BENCH, $HZ, $MAXSOCK.
 
 RATE=${RATE:-2000}
@@ -233,6 +233,34 @@ cmp_run() {
 				f["umsbcd", k], c["umsbcd", k], K, lo["kamailio", k], hi["kamailio", k], f["kamailio", k], c["kamailio", k], u / K } }' \
 		"$TD/results"
 	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# maxrate_run : the highest clean rate of umsbcd and of Kamailio on each
+# front in FRONTS (UM server over MAXRATE_UM, default udp): the rates of
+# RATES in turn, one fresh step each, until a step fails >= 0.1 % of its
+# calls or needs more than 1.5 x its time. No packet capture (MAXRATE_LAT=1
+# for one). Both meet the same SIPp (and stunnel) on the same two cores, so
+# the figure is the pair's, not a server's own limit.
+maxrate_run() {
+	local front srv rate best ok total secs um=${MAXRATE_UM:-udp} LAT=${MAXRATE_LAT:-0}
+	local rates=${RATES:-"2000 3000 4000 5000 6000 8000"}
+	echo "maxrate: rates $rates, ${STEP} s per step, calls held 1 s, UM server over $um"
+	cmp_header
+	: >"$TD/results"
+	for front in $FRONTS; do
+		for srv in umsbcd kamailio; do
+			best=0
+			for rate in $rates; do
+				RATE=$rate cmp_step "$srv" "$front" "$um" 1 >/dev/null
+				set -- $(tail -n 1 "$TD/results")
+				cat <<<"$*"
+				total=$6 ok=$7 secs=${18%s}
+				[ $((ok * 1000)) -ge $((total * 999)) ] && [ "$secs" -le $((STEP * 3 / 2 + 3)) ] || break
+				best=$rate
+			done
+			echo "RESULT maxrate $srv front $front um $um: highest clean rate $best cps"
+		done
+	done
 }
 
 # mem_run : RSS per call in progress, UDP front and UM server

@@ -1,5 +1,5 @@
 #!/bin/bash
-# signaling.sh [udp|tls|tlsnew|both|all|compare|mem|conns|perf] -- signaling
+# signaling.sh [udp|tls|tlsnew|both|all|compare|maxrate|mem|conns|perf] -- signaling
 # figures of umsbcd. A benchmark, not a test: it prints figures and never fails
 # on a slow machine.
 #
@@ -27,6 +27,10 @@
 #        average; then the ratios umsbcd/Kamailio. KAM_ARGS: Kamailio's
 #        options (default "-x tlsf -X tlsf", its fast memory managers)
 #        tcp front: gw2 SIPp -t t1 (one connection) -> 127.0.0.1:5060
+#   maxrate: the highest clean rate (< 0.1 % failed, in 1.5 x the step's
+#        time) of umsbcd and of Kamailio on each front in FRONTS, UM server
+#        over MAXRATE_UM (udp): RATES ("2000 3000 4000 5000 6000 8000") in
+#        turn, one fresh step of STEP_SECONDS each, no packet capture
 #   mem: RSS per call in progress: MEM_CPS (200) calls/s held MEM_HOLD (60) s,
 #        UDP front and UM server; (RSS at the plateau - idle) / calls in progress
 #   conns: CONNS (10000) idle mutual-TLS connections from gw1's address
@@ -125,15 +129,16 @@ case $MODE in
 udp|tls|tlsnew) legacy_setup; run_mode "$MODE" ;;
 both) legacy_setup; run_mode udp; run_mode tls ;;
 all) legacy_setup; run_mode udp; run_mode tls; run_mode tlsnew ;;
-compare|mem|conns|perf)
+compare|maxrate|mem|conns|perf)
 	. "$BENCH/compare-lib.sh"
 	cmp_setup
 	case $MODE in
 	compare) cmp_run ;;
+	maxrate) maxrate_run ;;
 	mem) mem_run ;;
 	conns) conns_run ;;
 	perf) perf_run ;;
 	esac ;;
-*) fail "usage: signaling.sh [udp|tls|tlsnew|both|all|compare|mem|conns|perf]" ;;
+*) fail "usage: signaling.sh [udp|tls|tlsnew|both|all|compare|maxrate|mem|conns|perf]" ;;
 esac
 finish 2>/dev/null || true
