@@ -38,7 +38,7 @@
 #define U_FAST_RETRIES 4
 #define U_RETRY_MS 100
 /* recvmsg_out header + the source address + a datagram as on the other path */
-#define U_NAME ((unsigned)sizeof(struct sockaddr_storage))
+#define U_NAME ((unsigned)sizeof(union maddr))
 #define U_BUF ((unsigned)sizeof(struct io_uring_recvmsg_out) + U_NAME + MEDIA_BUF)
 
 /* user_data: operation, socket generation, slot or buffer id. */
@@ -62,7 +62,7 @@ struct uslot {
 struct usend {
 	struct msghdr h;
 	struct iovec iov;
-	struct sockaddr_storage to;
+	union maddr to;
 	uint32_t slot, gen;	/* the socket it leaves by, for the counters */
 };
 
