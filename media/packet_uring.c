@@ -54,6 +54,7 @@ struct uslot {
 	uint32_t gen;
 	uint32_t next_free;
 	int rearm;		/* on the rearm list */
+	int cancel;		/* closed, its receive's cancel still to be queued */
 	unsigned errs;		/* receives ended in an error since the last packet */
 	int64_t retry_ms;	/* not armed again before this */
 };
@@ -315,6 +316,51 @@ media_uring_sock_add(struct mworker *w, struct msock *k)
 	return 0;
 }
 
+/* Queued SQEs the kernel has not taken that name fd become no-ops with the
+ * same user_data (a send's buffer still comes back): once the caller closes
+ * fd, the process may give its number to another file. */
+static void
+sqes_forget_fd(struct muring *u, int fd)
+{
+	struct io_uring_sq *sq = &u->ring.sq;
+
+	for (unsigned i = io_uring_smp_load_acquire(sq->khead); i != sq->sqe_tail; i++) {
+		struct io_uring_sqe *sqe = &sq->sqes[sq->array[i & sq->ring_mask]];
+		if (sqe->fd == fd && !(sqe->flags & IOSQE_FIXED_FILE)) {
+			uint64_t ud = sqe->user_data;
+			io_uring_prep_nop(sqe);
+			io_uring_sqe_set_data64(sqe, ud);
+		}
+	}
+}
+
+/* Queues the cancel of a slot's multishot receive (by its user_data, not
+ * its fd: the number may be reused). -1 without an SQE. */
+static int
+cancel_recv(struct muring *u, uint32_t idx)
+{
+	struct io_uring_sqe *sqe = sqe_get(u);
+
+	if (!sqe)
+		return -1;
+	io_uring_prep_cancel64(sqe, UD(OP_RECV, u->slot[idx].gen, idx), 0);
+	io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0, 0));
+	return 0;
+}
+
+static void
+slot_free(struct muring *u, uint32_t idx)
+{
+	u->slot[idx].cancel = 0;
+	u->slot[idx].gen++;
+	u->slot[idx].next_free = u->free_head;
+	u->free_head = idx;
+}
+
+/* The receive must let go of the socket, or it stays armed on it, holding
+ * the port, after the caller has closed the descriptor. Without an SQE (the
+ * ring refused a submit) the slot stays taken with its generation and the
+ * cancel is queued by the next round (rearm_all). */
 void
 media_uring_sock_del(struct mworker *w, struct msock *k)
 {
@@ -323,21 +369,20 @@ media_uring_sock_del(struct mworker *w, struct msock *k)
 
 	if (idx == MSOCK_NO_SLOT)
 		return;
-	struct io_uring_sqe *sqe = sqe_get(u);
-	if (sqe) {	/* else closing the ring (worker_free) cancels it */
-		io_uring_prep_cancel64(sqe, UD(OP_RECV, u->slot[idx].gen, idx), 0);
-		io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0, 0));
-	}
-	/* Before the caller closes the descriptor: the receive lets go of the
-	 * socket now, and a send queued for it is not issued on a number the
-	 * process may already have given to another file. */
-	io_uring_submit(&u->ring);
 	u->slot[idx].k = NULL;
 	u->nsock--;
-	u->slot[idx].gen++;
-	u->slot[idx].next_free = u->free_head;
-	u->free_head = idx;
 	k->slot = MSOCK_NO_SLOT;
+	if (cancel_recv(u, idx) == 0) {
+		slot_free(u, idx);
+	} else {
+		u->slot[idx].cancel = 1;
+		want_rearm(u, idx);
+	}
+	/* Before the caller closes the descriptor: a send queued for it is not
+	 * issued on a number the process may already have given to another
+	 * file. */
+	if (io_uring_submit(&u->ring) < 0)
+		sqes_forget_fd(u, k->fd);
 }
 
 /* The socket of a completion, or NULL when it has been closed since. */
@@ -481,6 +526,13 @@ rearm_all(struct mworker *w, struct muring *u, int64_t now)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t idx = u->rearm[i];
 		u->slot[idx].rearm = 0;
+		if (u->slot[idx].cancel) {
+			if (cancel_recv(u, idx) == 0)
+				slot_free(u, idx);
+			else
+				want_rearm(u, idx);
+			continue;
+		}
 		if (!u->slot[idx].k)
 			continue;
 		if (u->slot[idx].retry_ms > now || budget <= 0) {
