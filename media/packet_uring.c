@@ -26,10 +26,11 @@
 #define U_SQ 512		/* submission queue entries */
 #define U_CQ 8192		/* completion queue: many multishot CQEs per wait */
 #define U_NBUF 512		/* provided buffers per worker at most (a power of two) */
-/* Of those, the ring gets one per two sockets (a call's RTCP ports carry a
- * hundredth of its packets), U_MIN_BUF at least, as the sockets come: a
- * buffer's pages are touched once the ring has cycled through it, and 512
- * buffers were 11 KiB of RSS per call at 200 calls on two workers. */
+/* Of those, the ring gets one per four sockets (one per call: a call's RTCP
+ * ports carry a hundredth of its packets, and a buffer is back as soon as
+ * its send completes), U_MIN_BUF at least, as the sockets come: a buffer's
+ * pages are touched once the ring has cycled through it, so each costs its
+ * 2 KiB of RSS (at one per two sockets, 4.2 KiB per call at 400 calls). */
 #define U_MIN_BUF 128
 #define U_BGID 7
 /* A receive that ends in an error is armed again at once this many times in
@@ -167,7 +168,7 @@ bufring_init(struct io_uring *ring, struct io_uring_buf_ring **br, size_t *size)
 static void
 buf_fit(struct muring *u)
 {
-	unsigned want = u->nsock / 2;
+	unsigned want = u->nsock / 4;
 
 	want = want < U_MIN_BUF ? U_MIN_BUF : want > U_NBUF ? U_NBUF : want;
 	if (want <= u->nbuf)
