@@ -16,7 +16,7 @@
 struct mbatch {
 	struct mmsghdr rmsg[MEDIA_BATCH];
 	struct iovec riov[MEDIA_BATCH];
-	struct sockaddr_storage rsrc[MEDIA_BATCH];
+	union maddr rsrc[MEDIA_BATCH];
 	struct mmsghdr smsg[MEDIA_BATCH];
 	struct iovec siov[MEDIA_BATCH];
 	struct msock *svia[MEDIA_BATCH];

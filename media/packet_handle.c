@@ -40,11 +40,9 @@ media_tally_sent(struct mtally *t, struct mside *out, int bytes)
 
 /* Has the packet come from the address a (length 0: none yet)? */
 static int
-same_addr(const struct sockaddr_storage *a, socklen_t alen,
-    const struct sockaddr_storage *b, socklen_t blen)
+same_addr(const union maddr *a, socklen_t alen, const union maddr *b, socklen_t blen)
 {
-	return alen != 0 && blen != 0 &&
-	    netaddr_equal((const struct sockaddr *)a, (const struct sockaddr *)b);
+	return alen != 0 && blen != 0 && netaddr_equal(&a->sa, &b->sa);
 }
 
 /* RTP or RTCP (RFC 5761 4: RTCP packet types 192-223 sit where RTP has its
@@ -62,7 +60,7 @@ classify(const struct msock *k, const uint8_t *p, int len)
 }
 
 static void
-latch_to(struct mside *sd, int kind, const struct sockaddr_storage *src, socklen_t len)
+latch_to(struct mside *sd, int kind, const union maddr *src, socklen_t len)
 {
 	for (int k = 0; k < 2; k++)
 		if (k == kind || sd->mux) {

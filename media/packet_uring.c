@@ -26,10 +26,11 @@
 #define U_SQ 512		/* submission queue entries */
 #define U_CQ 8192		/* completion queue: many multishot CQEs per wait */
 #define U_NBUF 512		/* provided buffers per worker at most (a power of two) */
-/* Of those, the ring gets one per two sockets (a call's RTCP ports carry a
- * hundredth of its packets), U_MIN_BUF at least, as the sockets come: a
- * buffer's pages are touched once the ring has cycled through it, and 512
- * buffers were 11 KiB of RSS per call at 200 calls on two workers. */
+/* Of those, the ring gets one per four sockets (one per call: a call's RTCP
+ * ports carry a hundredth of its packets, and a buffer is back as soon as
+ * its send completes), U_MIN_BUF at least, as the sockets come: a buffer's
+ * pages are touched once the ring has cycled through it, so each costs its
+ * 2 KiB of RSS (at one per two sockets, 4.2 KiB per call at 400 calls). */
 #define U_MIN_BUF 128
 #define U_BGID 7
 /* A receive that ends in an error is armed again at once this many times in
@@ -38,7 +39,7 @@
 #define U_FAST_RETRIES 4
 #define U_RETRY_MS 100
 /* recvmsg_out header + the source address + a datagram as on the other path */
-#define U_NAME ((unsigned)sizeof(struct sockaddr_storage))
+#define U_NAME ((unsigned)sizeof(union maddr))
 #define U_BUF ((unsigned)sizeof(struct io_uring_recvmsg_out) + U_NAME + MEDIA_BUF)
 
 /* user_data: operation, socket generation, slot or buffer id. */
@@ -54,6 +55,7 @@ struct uslot {
 	uint32_t gen;
 	uint32_t next_free;
 	int rearm;		/* on the rearm list */
+	int cancel;		/* closed, its receive's cancel still to be queued */
 	unsigned errs;		/* receives ended in an error since the last packet */
 	int64_t retry_ms;	/* not armed again before this */
 };
@@ -62,7 +64,7 @@ struct uslot {
 struct usend {
 	struct msghdr h;
 	struct iovec iov;
-	struct sockaddr_storage to;
+	union maddr to;
 	uint32_t slot, gen;	/* the socket it leaves by, for the counters */
 };
 
@@ -166,7 +168,7 @@ bufring_init(struct io_uring *ring, struct io_uring_buf_ring **br, size_t *size)
 static void
 buf_fit(struct muring *u)
 {
-	unsigned want = u->nsock / 2;
+	unsigned want = u->nsock / 4;
 
 	want = want < U_MIN_BUF ? U_MIN_BUF : want > U_NBUF ? U_NBUF : want;
 	if (want <= u->nbuf)
@@ -315,6 +317,51 @@ media_uring_sock_add(struct mworker *w, struct msock *k)
 	return 0;
 }
 
+/* Queued SQEs the kernel has not taken that name fd become no-ops with the
+ * same user_data (a send's buffer still comes back): once the caller closes
+ * fd, the process may give its number to another file. */
+static void
+sqes_forget_fd(struct muring *u, int fd)
+{
+	struct io_uring_sq *sq = &u->ring.sq;
+
+	for (unsigned i = io_uring_smp_load_acquire(sq->khead); i != sq->sqe_tail; i++) {
+		struct io_uring_sqe *sqe = &sq->sqes[sq->array[i & sq->ring_mask]];
+		if (sqe->fd == fd && !(sqe->flags & IOSQE_FIXED_FILE)) {
+			uint64_t ud = sqe->user_data;
+			io_uring_prep_nop(sqe);
+			io_uring_sqe_set_data64(sqe, ud);
+		}
+	}
+}
+
+/* Queues the cancel of a slot's multishot receive (by its user_data, not
+ * its fd: the number may be reused). -1 without an SQE. */
+static int
+cancel_recv(struct muring *u, uint32_t idx)
+{
+	struct io_uring_sqe *sqe = sqe_get(u);
+
+	if (!sqe)
+		return -1;
+	io_uring_prep_cancel64(sqe, UD(OP_RECV, u->slot[idx].gen, idx), 0);
+	io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0, 0));
+	return 0;
+}
+
+static void
+slot_free(struct muring *u, uint32_t idx)
+{
+	u->slot[idx].cancel = 0;
+	u->slot[idx].gen++;
+	u->slot[idx].next_free = u->free_head;
+	u->free_head = idx;
+}
+
+/* The receive must let go of the socket, or it stays armed on it, holding
+ * the port, after the caller has closed the descriptor. Without an SQE (the
+ * ring refused a submit) the slot stays taken with its generation and the
+ * cancel is queued by the next round (rearm_all). */
 void
 media_uring_sock_del(struct mworker *w, struct msock *k)
 {
@@ -323,21 +370,20 @@ media_uring_sock_del(struct mworker *w, struct msock *k)
 
 	if (idx == MSOCK_NO_SLOT)
 		return;
-	struct io_uring_sqe *sqe = sqe_get(u);
-	if (sqe) {	/* else closing the ring (worker_free) cancels it */
-		io_uring_prep_cancel64(sqe, UD(OP_RECV, u->slot[idx].gen, idx), 0);
-		io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0, 0));
-	}
-	/* Before the caller closes the descriptor: the receive lets go of the
-	 * socket now, and a send queued for it is not issued on a number the
-	 * process may already have given to another file. */
-	io_uring_submit(&u->ring);
 	u->slot[idx].k = NULL;
 	u->nsock--;
-	u->slot[idx].gen++;
-	u->slot[idx].next_free = u->free_head;
-	u->free_head = idx;
 	k->slot = MSOCK_NO_SLOT;
+	if (cancel_recv(u, idx) == 0) {
+		slot_free(u, idx);
+	} else {
+		u->slot[idx].cancel = 1;
+		want_rearm(u, idx);
+	}
+	/* Before the caller closes the descriptor: a send queued for it is not
+	 * issued on a number the process may already have given to another
+	 * file. */
+	if (io_uring_submit(&u->ring) < 0)
+		sqes_forget_fd(u, k->fd);
 }
 
 /* The socket of a completion, or NULL when it has been closed since. */
@@ -481,6 +527,13 @@ rearm_all(struct mworker *w, struct muring *u, int64_t now)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t idx = u->rearm[i];
 		u->slot[idx].rearm = 0;
+		if (u->slot[idx].cancel) {
+			if (cancel_recv(u, idx) == 0)
+				slot_free(u, idx);
+			else
+				want_rearm(u, idx);
+			continue;
+		}
 		if (!u->slot[idx].k)
 			continue;
 		if (u->slot[idx].retry_ms > now || budget <= 0) {

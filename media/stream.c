@@ -121,30 +121,41 @@ key_equal(const struct sdes_key *a, const struct sdes_key *b)
 	return a->suite == b->suite && memcmp(a->key_salt, b->key_salt, n) == 0;
 }
 
-static void
-port_plus_one(struct sockaddr_storage *ss)
+/* An SDP's address as the worker keeps it (length 0: not known). -1: not
+ * IPv4 or IPv6, or shorter than its family's. */
+static int
+compact(const struct sockaddr_storage *ss, socklen_t len, union maddr *out, socklen_t *outlen)
 {
-	struct sockaddr *sa = (struct sockaddr *)ss;
+	socklen_t need = ss->ss_family == AF_INET ? sizeof(out->in) :
+	    ss->ss_family == AF_INET6 ? sizeof(out->in6) : 0;
 
-	netaddr_set_port(sa, (uint16_t)(netaddr_port(sa) + 1));
+	memset(out, 0, sizeof(*out));
+	*outlen = 0;
+	if (len == 0)
+		return 0;
+	if (need == 0 || len < need)
+		return -1;
+	memcpy(out, ss, need);
+	*outlen = need;
+	return 0;
 }
 
 /* The addresses to accept from and send to; RTCP defaults per RFC 3605 /
- * RFC 5761. */
-static void
+ * RFC 5761. -1 on an address compact refuses. */
+static int
 fill_remotes(const struct mside *sd, const struct media_peer *p, struct mcmd *c)
 {
-	c->remote[KIND_RTP] = p->rtp;
-	c->remote_len[KIND_RTP] = p->rtp_len;
+	if (compact(&p->rtp, p->rtp_len, &c->remote[KIND_RTP], &c->remote_len[KIND_RTP]) < 0)
+		return -1;
 	if (sd->mux || (p->rtcp_len == 0 && p->rtp_len > 0)) {
-		c->remote[KIND_RTCP] = p->rtp;
-		c->remote_len[KIND_RTCP] = p->rtp_len;
+		c->remote[KIND_RTCP] = c->remote[KIND_RTP];
+		c->remote_len[KIND_RTCP] = c->remote_len[KIND_RTP];
 		if (!sd->mux)
-			port_plus_one(&c->remote[KIND_RTCP]);
-	} else {
-		c->remote[KIND_RTCP] = p->rtcp;
-		c->remote_len[KIND_RTCP] = p->rtcp_len;
+			netaddr_set_port(&c->remote[KIND_RTCP].sa,
+			    (uint16_t)(netaddr_port(&c->remote[KIND_RTP].sa) + 1));
+		return 0;
 	}
+	return compact(&p->rtcp, p->rtcp_len, &c->remote[KIND_RTCP], &c->remote_len[KIND_RTCP]);
 }
 
 /* A libsrtp context for a changed key (NULL for plain). */
@@ -167,14 +178,13 @@ media_stream_update(struct media_stream *s, enum media_side side, const struct m
 
 	if (!c)
 		return -ENOMEM;
-	if (p->rtp_len > sizeof(c->remote[0]) || p->rtcp_len > sizeof(c->remote[0]) ||
+	if (fill_remotes(sd, p, c) < 0 ||
 	    prepare_key(&sd->rx_key, &p->rx, SRTPCTX_INBOUND, &c->set_rx, &c->rx) < 0 ||
 	    prepare_key(&sd->tx_key, &p->tx, SRTPCTX_OUTBOUND, &c->set_tx, &c->tx) < 0) {
 		media_srtpctx_free(c->rx);
 		free(c);
 		return -EINVAL;
 	}
-	fill_remotes(sd, p, c);
 	c->kind = MCMD_UPDATE;
 	c->s = s;
 	c->side = side;

@@ -471,6 +471,41 @@ START_TEST(raw_udptl_both_ways)
 }
 END_TEST
 
+/* The worker keeps a peer's address in 28 bytes: an update takes IPv4 and
+ * IPv6 of their full length (or longer, as a sockaddr_storage), no other. */
+START_TEST(update_checks_address)
+{
+	struct media_relay *r = relay_new(1);
+	uint16_t base = test_port_base(2, 8);
+	struct media_stream_conf conf = { { pool_at(base, 4), pool_at((uint16_t)(base + 4), 4) },
+	    { 1, 1 }, 0 };
+	struct media_stream *s;
+	struct media_peer p;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&p.rtp;
+
+	ck_assert_int_eq(media_stream_new(r, &conf, &s), 0);
+	memset(&p, 0, sizeof(p));
+	p.rtp.ss_family = AF_UNIX;
+	p.rtp_len = sizeof(struct sockaddr_in);
+	ck_assert_int_eq(media_stream_update(s, MEDIA_OUTSIDE, &p), -EINVAL);
+	v6->sin6_family = AF_INET6;
+	v6->sin6_port = htons(4000);
+	v6->sin6_addr = in6addr_loopback;
+	p.rtp_len = sizeof(struct sockaddr_in);	/* shorter than its family's */
+	ck_assert_int_eq(media_stream_update(s, MEDIA_OUTSIDE, &p), -EINVAL);
+	p.rtp_len = sizeof(*v6);
+	ck_assert_int_eq(media_stream_update(s, MEDIA_OUTSIDE, &p), 0);
+	p.rtp.ss_family = AF_INET;
+	p.rtp_len = sizeof(p.rtp);
+	ck_assert_int_eq(media_stream_update(s, MEDIA_INSIDE, &p), 0);
+	media_stream_destroy(s);
+	ck_assert(pool_drains(conf.pool[0]) && pool_drains(conf.pool[1]));
+	media_relay_free(r);
+	media_portpool_free(conf.pool[0]);
+	media_portpool_free(conf.pool[1]);
+}
+END_TEST
+
 START_TEST(relay_free_cleans_up)
 {
 	struct media_relay *r = relay_new(3);
@@ -674,6 +709,7 @@ relay_tcase(const char *name, void (*io)(void))
 	tcase_add_test(tc, silence_and_hold);
 	tcase_add_test(tc, exhaustion_gives_back);
 	tcase_add_test(tc, raw_udptl_both_ways);
+	tcase_add_test(tc, update_checks_address);
 	tcase_add_test(tc, relay_free_cleans_up);
 	tcase_add_test(tc, many_calls_at_once);
 	tcase_add_test(tc, destroy_under_traffic);
