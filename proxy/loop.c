@@ -31,6 +31,22 @@ fnv_url(uint32_t h, url_t const *u)
 	return fnv(h, u ? u->url_host : NULL);
 }
 
+/* v in decimal, as "%u" would write it (loop_hash runs per request). */
+static void
+decimal(char out[16], unsigned v)
+{
+	char tmp[16];
+	int n = 0, i = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		out[i++] = tmp[--n];
+	out[i] = '\0';
+}
+
 uint32_t
 loop_hash(sip_t const *sip)
 {
@@ -41,7 +57,7 @@ loop_hash(sip_t const *sip)
 	h = fnv(h, sip->sip_from ? sip->sip_from->a_tag : NULL);
 	h = fnv(h, sip->sip_to ? sip->sip_to->a_tag : NULL);
 	h = fnv(h, sip->sip_call_id ? sip->sip_call_id->i_id : NULL);
-	snprintf(cseq, sizeof(cseq), "%u", sip->sip_cseq ? (unsigned)sip->sip_cseq->cs_seq : 0);
+	decimal(cseq, sip->sip_cseq ? (unsigned)sip->sip_cseq->cs_seq : 0);
 	h = fnv(h, cseq);
 	for (sip_route_t const *r = sip->sip_route; r; r = r->r_next)
 		h = fnv_url(h, r->r_url);

@@ -331,6 +331,64 @@ sipmsg_check_response(sip_t const *sip)
 	    sip->sip_from && sip->sip_to ? 0 : -1;
 }
 
+/* Appends h as msg_header_e writes it to the malloc'd b (*cap, *n used). */
+static int
+put_encoded(char **b, size_t *cap, size_t *n, msg_header_t const *h)
+{
+	for (;;) {
+		issize_t m = msg_header_e(*b + *n, (isize_t)(*cap - *n), h, 0);
+		if (m < 0)
+			return -1;
+		if ((size_t)m < *cap - *n) {
+			*n += (size_t)m;
+			return 0;
+		}
+		char *bigger = realloc(*b, 2 * (*n + (size_t)m + 1));
+		if (!bigger)
+			return -1;
+		*b = bigger;
+		*cap = 2 * (*n + (size_t)m + 1);
+	}
+}
+
+/* The 100 Trying each INVITE gets, written straight from the request's
+ * parsed headers: the same text as the message sipmsg_response builds and
+ * prints (each header as sofia-sip encodes it), without a message made and
+ * five headers copied into it for each INVITE. */
+static char *
+trying(sip_t const *sip, const char *phrase, size_t *len)
+{
+	static const char tail[] = "Server: umsbc/" PACKAGE_VERSION "\r\nContent-Length: 0\r\n\r\n";
+	size_t cap = 1024, n = 0, plen = strlen(phrase);
+	char *b = malloc(cap);
+
+	if (!b || plen > 256) {
+		free(b);
+		return NULL;
+	}
+	memcpy(b, "SIP/2.0 100 ", 12);
+	memcpy(b + 12, phrase, plen);
+	memcpy(b + 12 + plen, "\r\n", 2);
+	n = 14 + plen;
+	int bad = 0;
+	for (sip_via_t const *v = sip->sip_via; v && !bad; v = v->v_next)
+		bad = put_encoded(&b, &cap, &n, (msg_header_t const *)v);
+	msg_header_t const *h[] = { (msg_header_t const *)sip->sip_from,
+	    (msg_header_t const *)sip->sip_to, (msg_header_t const *)sip->sip_call_id,
+	    (msg_header_t const *)sip->sip_cseq };
+	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]) && !bad; i++)
+		bad = put_encoded(&b, &cap, &n, h[i]);
+	char *room = bad || cap - n >= sizeof(tail) ? b : realloc(b, n + sizeof(tail));
+	if (bad || !room) {
+		free(b);
+		return NULL;
+	}
+	b = room;
+	memcpy(b + n, tail, sizeof(tail));
+	*len = n + sizeof(tail) - 1;
+	return b;
+}
+
 char *
 sipmsg_response(msg_t *req, int status, const char *phrase, const char *extra,
     size_t *len)
@@ -348,6 +406,8 @@ sipmsg_response(msg_t *req, int status, const char *phrase, const char *extra,
 	if (!sip || !sip->sip_request || !sip->sip_via || !sip->sip_from ||
 	    !sip->sip_to || !sip->sip_call_id || !sip->sip_cseq)
 		return sipmsg_raw_response(req, status, phrase, extra, len);
+	if (status == 100 && phrase && !extra)
+		return trying(sip, phrase, len);
 	if (!(rsp = new_msg(sip_default_mclass(), 0)))
 		return NULL;
 	rs = sip_object(rsp);

@@ -21,11 +21,19 @@
 #define LINGER_INVITE_MS (64 * T1_MS)	/* absorb retransmissions, relay 2xx ones (RFC 6026) */
 #define LINGER_OTHER_MS (2 * T2_MS)	/* two retransmission intervals, shorter than Timer J to save memory */
 
+/* The only durations a transaction's timer is set to. */
+enum { WAIT_TICK, WAIT_LINGER_INVITE, WAIT_LINGER_OTHER, N_WAITS };
+static const long wait_ms[N_WAITS] = { TICK_MS, LINGER_INVITE_MS, LINGER_OTHER_MS };
+
 static struct {
 	struct event_base *base;
 	const struct txn_ops *ops;
 	long failover_ms;
 	int64_t (*now_ms)(void);	/* NULL: CLOCK_MONOTONIC */
+	/* libevent's common timeouts: a queue per duration, O(1) to add and
+	 * delete, where its heap costs log n with 64,000 lingering at 2,000
+	 * calls/s. NULL: the plain duration. */
+	const struct timeval *wait[N_WAITS];
 } T;
 
 static const char *
@@ -110,6 +118,10 @@ txn_init(struct event_base *base, const struct txn_ops *ops, long failover_ms)
 	T.base = base;
 	T.ops = ops;
 	T.failover_ms = failover_ms;
+	for (int i = 0; i < N_WAITS; i++) {
+		struct timeval tv = { wait_ms[i] / 1000, (wait_ms[i] % 1000) * 1000 };
+		T.wait[i] = base ? event_base_init_common_timeout(base, &tv) : NULL;
+	}
 }
 
 void
@@ -165,7 +177,7 @@ txn_index(struct txn *t)
 	hashtab_insert(&theirs, &t->by_theirs);
 }
 
-static void arm(struct txn *t, long ms);
+static void arm(struct txn *t, int wait);
 
 /* The hop we leave may retransmit the final we ACKed, our ACK lost (RFC 3261
  * 17.1.1.2; only over UDP). A stand-in under the old branch holds the ACK
@@ -188,7 +200,7 @@ leave_stand_in(struct txn *t)
 	s->local = 1;
 	s->state = TXN_COMPLETED;
 	hashtab_insert(&ours, &s->by_ours);
-	arm(s, LINGER_INVITE_MS);
+	arm(s, WAIT_LINGER_INVITE);
 }
 
 void
@@ -224,11 +236,11 @@ txn_free(struct txn *t)
 /* ---- the clock ---- */
 
 static void
-arm(struct txn *t, long ms)
+arm(struct txn *t, int wait)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval tv = { wait_ms[wait] / 1000, (wait_ms[wait] % 1000) * 1000 };
 
-	evtimer_add(&t->timer, &tv);
+	evtimer_add(&t->timer, T.wait[wait] ? T.wait[wait] : &tv);
 }
 
 void
@@ -237,7 +249,7 @@ txn_sent(struct txn *t)
 	t->tried_ms = t->rtx_at_ms = txn_now_ms();
 	t->rtx_ms = T1_MS;
 	t->state = TXN_CALLING;
-	arm(t, TICK_MS);
+	arm(t, WAIT_TICK);
 }
 
 void
@@ -259,7 +271,7 @@ txn_complete(struct txn *t)
 	free(t->out);
 	t->out = NULL;
 	t->state = TXN_COMPLETED;
-	arm(t, t->method == sip_method_invite ? LINGER_INVITE_MS : LINGER_OTHER_MS);
+	arm(t, t->method == sip_method_invite ? WAIT_LINGER_INVITE : WAIT_LINGER_OTHER);
 }
 
 int
@@ -318,7 +330,7 @@ txn_tick(struct txn *t)
 		t->rtx_ms = next_interval(t);
 		T.ops->retransmit(t);
 	}
-	arm(t, TICK_MS);
+	arm(t, WAIT_TICK);
 }
 
 /* ---- the table ---- */

@@ -346,25 +346,25 @@ conns_run() {
 	done
 }
 
-# perf_run : where umsbcd's time goes, UDP front at RATE
+# perf_run : where umsbcd's time goes, PERF_FRONT (udp) at RATE
 perf_run() {
-	local um=${PERF_UM:-tcp} ppid
+	local um=${PERF_UM:-tcp} front=${PERF_FRONT:-udp} ppid
 	need perf
 	uas_up "$um"
 	srv_start umsbcd "$um"
 	if [ "${PERF_SYSCALLS:-0}" = 1 ]; then	# system calls per thread instead of a profile
 		perf trace -s -p "$SRV_PID" -o "$TD/perf.out" >/dev/null 2>&1 &
 	else
-		perf record -e cpu-clock -g -p "$SRV_PID" -o "$TD/perf.data" >"$TD/perf.out" 2>&1 &
+		perf record -e cpu-clock --call-graph "${PERF_CG:-fp}" -p "$SRV_PID" -o "$TD/perf.data" >"$TD/perf.out" 2>&1 &
 	fi
 	ppid=$!
 	track $ppid
-	uac_args udp
+	uac_args "$front"
 	timeout $((STEP * 4 + 30)) sipp "${UAC[@]}" -r "$RATE" -m $((RATE * STEP)) -l $((RATE * 3)) -d 1000 \
 		-timeout $((STEP * 4 + 20)) >"$TD/uac-perf.out" 2>&1
 	kill -INT $ppid; wait_exit $ppid 60 >/dev/null
 	srv_stop
-	echo "perf: umsbcd, UDP front, UM server over $um, $RATE cps x $STEP s: $(grep -a 'Successful call' "$TD/uac-perf.out" | tail -1 | awk -F'|' '{print $3+0}') calls"
+	echo "perf: umsbcd, $front front, UM server over $um, $RATE cps x $STEP s: $(grep -a 'Successful call' "$TD/uac-perf.out" | tail -1 | awk -F'|' '{print $3+0}') calls"
 	if [ "${PERF_SYSCALLS:-0}" = 1 ]; then
 		echo "--- system calls (perf trace -s), per thread"
 		grep -E '^ [a-z].*\(|^ +[a-z_0-9]+ +[0-9]+ ' "$TD/perf.out" | head -60

@@ -41,7 +41,7 @@
 #        tcp_children = 1 here (CONNS_KAM_TCP_CHILDREN): with 2, Debian's
 #        5.6.3 on OpenSSL 3 loses TLS workers to a double free within 100
 #        handshakes (kamailio#3791)
-#   perf: `perf record -g` of umsbcd for one step (UDP front, UM server over
+#   perf: `perf record -g` of umsbcd for one step (PERF_FRONT, default udp; UM server over
 #        PERF_UM, default tcp, at RATE): the top DSOs and symbols
 # Latency: dumpcap on lo keeps only datagrams/segments that start with
 # "INVITE" or "SIP/2.0 100 " (a BPF filter on the payload, so the capture

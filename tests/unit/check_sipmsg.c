@@ -157,6 +157,43 @@ START_TEST(response_copies_dialog_headers)
 }
 END_TEST
 
+/* A 100 Trying is written straight from the request: the same text as the
+ * general path gives (it takes the extra header line), headers folded,
+ * compact, in lists or oddly spaced as sofia-sip writes them. */
+START_TEST(trying_as_the_general_path_writes_it)
+{
+	static const char *reqs[] = {
+		"INVITE sip:123@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.8:5070;branch=z9hG4bK-1\r\n"
+		"Via:  SIP/2.0/TCP 10.0.0.1 ;branch=z9hG4bK-2 ;received=10.0.0.2, SIP/2.0/UDP h;rport\r\n"
+		"From:<sip:gw@127.0.0.8>  ;tag=a\r\nt: \"Mr. X\" <sip:123@127.0.0.1;user=phone>\r\n"
+		"i: c1@test\r\nCSeq:   7\r\n  INVITE\r\nMax-Forwards: 70\r\nl: 0\r\n\r\n",
+		"INVITE sip:123@127.0.0.1 SIP/2.0\r\n"
+		"v: SIP/2.0/UDP [::1]:5070;branch=z9hG4bK-3\r\nf: sip:gw@h;tag=b\r\n"
+		"To: sip:123@h;tag=already\r\nCall-ID: x\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n",
+	};
+
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		msg_t *msg;
+		size_t used, n, m;
+		ck_assert_int_eq(sipmsg_parse(reqs[i], strlen(reqs[i]), 1, 65535, &msg, &used), SIPMSG_OK);
+		char *fast = sipmsg_response(msg, 100, "Trying", NULL, &n);
+		char *general = sipmsg_response(msg, 100, "Trying", "X-Extra: 1", &m);
+		ck_assert_ptr_nonnull(fast);
+		ck_assert_ptr_nonnull(general);
+		char *x = strstr(general, "X-Extra: 1\r\n");
+		ck_assert_ptr_nonnull(x);
+		memmove(x, x + 12, strlen(x + 12) + 1);
+		ck_assert_uint_eq(n, strlen(fast));
+		ck_assert_uint_eq(m - 12, n);
+		ck_assert_msg(strcmp(fast, general) == 0, "%zu:\n%s---\n%s", i, fast, general);
+		free(fast);
+		free(general);
+		msg_destroy(msg);
+	}
+}
+END_TEST
+
 START_TEST(bad_request_still_answered)
 {
 	static const char nocallid[] = "INVITE sip:a@b SIP/2.0\r\n"
@@ -442,6 +479,7 @@ sipmsg_suite(void)
 	tcase_add_test(tc, huge_content_length_refused);
 	tcase_add_test(tc, oversized_message_is_too_large);
 	tcase_add_test(tc, response_copies_dialog_headers);
+	tcase_add_test(tc, trying_as_the_general_path_writes_it);
 	tcase_add_test(tc, bad_request_still_answered);
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);
 	tcase_add_test(tc, rfc4475_intmeth_is_proxied);
