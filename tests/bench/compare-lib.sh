@@ -140,10 +140,12 @@ tree_mem() {
 	done | awk 'NF == 3 { h += $1; r += $2; s += $3 } END { print h + 0, r + 0, s + 0 }'
 }
 
-# BPF: UDP datagrams and TCP segments whose payload starts "INVITE" or "SIP/2.0 100 "
+# BPF: UDP datagrams whose payload starts "INVITE" or "SIP/2.0 100 ", and
+# every TCP segment with a payload: a server that writes all of a loop
+# turn in one segment puts 100s and INVITEs inside it, not only first
 TCPOFF='((tcp[12:1] & 0xf0) >> 2)'
 LAT_BPF="(udp and (udp[8:4] = 0x494e5649 or (udp[8:4] = 0x5349502f and udp[16:4] = 0x31303020))) or
- (tcp and (tcp[$TCPOFF:4] = 0x494e5649 or (tcp[$TCPOFF:4] = 0x5349502f and tcp[$TCPOFF + 8:4] = 0x31303020)))"
+ (tcp and ip[2:2] - ((ip[0] & 0x0f) << 2) - $TCPOFF > 0)"
 
 # lat_start / lat_stop : dumpcap on lo (pcap format) into $TD/lat.pcap;
 # lat_figures: "p50_100 p99_100 p50_fwd p99_fwd n_100 n_fwd" in us

@@ -2,11 +2,13 @@
 """sip-latency.py PCAP [UM-ADDRESS] -- call set-up latency through a proxy
 from a packet capture (pcap, not pcapng: dumpcap -P), for signaling.sh.
 
-Reads the IPv4 UDP datagrams and TCP segments whose payload starts with
-"INVITE " or "SIP/2.0 100 " (the capture filter keeps only those) and, per
-Call-ID, takes the first INVITE not addressed to the UM server (the
-gateway's), the first 100 and the first INVITE addressed to UM-ADDRESS
-(default 127.0.0.20: the forwarded one). Prints one line, times in
+Reads the IPv4 UDP datagrams whose payload starts with "INVITE " or
+"SIP/2.0 100 " and every TCP segment with a payload (the capture filter
+keeps only those). A TCP segment may carry several messages (a server that
+writes a loop turn at once): every INVITE or 100 that starts a line there
+counts, with the segment's time. Per Call-ID it takes the first INVITE not
+addressed to the UM server (the gateway's), the first 100 and the first
+INVITE addressed to UM-ADDRESS (default 127.0.0.20: the forwarded one). Prints one line, times in
 microseconds from the capture's timestamps:
 
   p50_100 p99_100 p50_fwd p99_fwd n_100 n_fwd
@@ -20,6 +22,8 @@ import struct
 import sys
 
 CALLID = re.compile(rb"\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)", re.I)
+# A message of interest starts the payload or a line inside it.
+START = re.compile(rb"(?:^|(?<=\n))(INVITE |SIP/2\.0 100 )")
 LINK_HDR = {1: 14, 113: 16, 276: 20, 0: 4, 101: 0, 228: 0}
 
 
@@ -63,15 +67,19 @@ def main():
             pl = ip[ihl + ((ip[ihl + 12] >> 4) * 4):]
         else:
             continue
-        if pl.startswith(b"INVITE "):
-            table = fwd if dst == um else inv
-        elif pl.startswith(b"SIP/2.0 100 "):
-            table = t100
-        else:
-            continue
-        m = CALLID.search(pl)
-        if m:
-            table.setdefault(m.group(1).strip(), ts)
+        starts = [m.start() for m in START.finditer(pl)] if proto == 6 else [0]
+        for i, at in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else len(pl)
+            msg = pl[at:end]
+            if msg.startswith(b"INVITE "):
+                table = fwd if dst == um else inv
+            elif msg.startswith(b"SIP/2.0 100 "):
+                table = t100
+            else:
+                continue
+            m = CALLID.search(msg)
+            if m:
+                table.setdefault(m.group(1).strip(), ts)
 
     def pct(v, p):
         if not v:
