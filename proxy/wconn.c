@@ -386,7 +386,7 @@ wconns_flush(evutil_socket_t fd, short what, void *arg)
  * received nothing since the last sweep gives back OpenSSL's record buffers
  * (about 11 KiB); the next record takes new ones. A busy one keeps them, so
  * records do not allocate and free them each (SSL_MODE_RELEASE_BUFFERS
- * would: 0.2-0.35 us per record in and out). */
+ * would: about 0.36 us per record in and out, measured). */
 #define SWEEP_SECONDS 10
 
 static void
