@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* recvmmsg */
 #include "config.h"
 
 #include <errno.h>
@@ -129,42 +130,62 @@ deliver(struct listener *li, const struct netaddr *peer, struct conn *c,
 
 /* ---- UDP ---- */
 
+/* One datagram of a batch: refused, a keep-alive, too large, or parsed and
+ * handed on. */
+static void
+udp_datagram(struct listener *li, const struct netaddr *peer, char *buf, size_t n)
+{
+	if (!within_budget(li, peer, SRC_UDP))
+		return;
+	/* Strangers are dropped before a byte of theirs is parsed. */
+	struct admission adm = admit(li, peer, NULL);
+	if (adm.verdict == ADMIT_DROP) {
+		log_refusal(li, peer, adm);
+		return;
+	}
+	if (n <= 4 && strspn(buf, "\r\n") == n)
+		return;	/* RFC 5626 keep-alive */
+	if (n > (size_t)T.conf->sip.max_message_size) {
+		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s dropped (%zu bytes, over max_message_size)",
+		    peer_str(peer, (char[NETADDR_STRLEN]){0}), n);
+		return;
+	}
+	msg_t *msg;
+	size_t used;
+	sipmsg_parse(buf, n, 1, (size_t)T.conf->sip.max_message_size, &msg, &used);
+	if (msg)
+		deliver(li, peer, NULL, adm, msg);
+	else
+		log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s dropped",
+		    peer_str(peer, (char[NETADDR_STRLEN]){0}));
+}
+
+/* Up to UDP_BATCH datagrams in one recvmmsg: a wake-up at load finds
+ * several, and a short batch says the queue is empty without the extra
+ * call that would return EAGAIN. Core thread only (static buffers). */
 static void
 udp_read(evutil_socket_t fd, short what, void *arg)
 {
-	static char buf[UDP_MAX + 1];
+	static char buf[UDP_BATCH][UDP_MAX + 1];
+	static struct netaddr peer[UDP_BATCH];
+	static struct iovec iov[UDP_BATCH];
+	static struct mmsghdr mm[UDP_BATCH];
+	static int ready;
 	struct listener *li = arg;
 
 	(void)what;
-	for (int i = 0; i < UDP_BATCH; i++) {
-		struct netaddr peer;
-		peer.len = sizeof(peer.ss);
-		ssize_t n = recvfrom(fd, buf, UDP_MAX, 0, (struct sockaddr *)&peer.ss, &peer.len);
-		if (n < 0)
-			return;
-		if (!within_budget(li, &peer, SRC_UDP))
-			continue;
-		/* Strangers are dropped before a byte of theirs is parsed. */
-		struct admission adm = admit(li, &peer, NULL);
-		if (adm.verdict == ADMIT_DROP) {
-			log_refusal(li, &peer, adm);
-			continue;
-		}
-		if (n <= 4 && strspn(buf, "\r\n") == (size_t)n)
-			continue;	/* RFC 5626 keep-alive */
-		if (n > T.conf->sip.max_message_size) {
-			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s dropped (%zd bytes, over max_message_size)",
-			    peer_str(&peer, (char[NETADDR_STRLEN]){0}), n);
-			continue;
-		}
-		msg_t *msg;
-		size_t used;
-		sipmsg_parse(buf, (size_t)n, 1, (size_t)T.conf->sip.max_message_size, &msg, &used);
-		if (msg)
-			deliver(li, &peer, NULL, adm, msg);
-		else
-			log_limited(LOG_NOTICE, EV_MALFORMED, "malformed SIP from peer=%s dropped",
-			    peer_str(&peer, (char[NETADDR_STRLEN]){0}));
+	for (int i = 0; !ready && i < UDP_BATCH; i++) {
+		iov[i] = (struct iovec){ buf[i], UDP_MAX };
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = &peer[i].ss,
+		    .msg_namelen = sizeof(peer[i].ss), .msg_iov = &iov[i], .msg_iovlen = 1 };
+	}
+	ready = 1;
+	int got = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < got; i++) {
+		peer[i].len = mm[i].msg_hdr.msg_namelen;
+		mm[i].msg_hdr.msg_namelen = sizeof(peer[i].ss);	/* the kernel's to write */
+		buf[i][mm[i].msg_len] = '\0';
+		udp_datagram(li, &peer[i], buf[i], mm[i].msg_len);
 	}
 }
 
