@@ -223,7 +223,11 @@ wconn_readable(evutil_socket_t fd, short what, void *arg)
 			left -= v[used].iov_len;
 		}
 		evbuffer_commit_space(c->in, v, used);
+		struct worker *w = c->w;	/* c may be gone after framing */
 		wconn_frame(c, c->in);
+		/* What this read's messages produced goes now, not after the
+		 * loop turn's other reads have been handled too. */
+		wconns_flush(-1, 0, w);
 		return;
 	}
 	if (r < 0 && n > 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
