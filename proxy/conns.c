@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -47,13 +48,36 @@ gw_key(const struct hashtab_node *n)
 	return hashtab_entry(n, struct conns_gw, node)->key;
 }
 
+/* The by_peer key: side, transport, then the port and address bytes in
+ * hex. Every send toward a peer looks it up, so no inet_ntop or snprintf;
+ * the lookup compares the addresses themselves, the key only spreads them. */
 static void
 format_peer(enum side side, enum transport tp, const struct netaddr *a, char *out, size_t len)
 {
-	char p[NETADDR_STRLEN];
+	static const char hex[] = "0123456789abcdef";
+	const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
+	const unsigned char *port, *addr;
+	size_t n, o = 0;
 
-	snprintf(out, len, "%d/%d/%s", (int)side, (int)tp,
-	    netaddr_str((const struct sockaddr *)&a->ss, p, sizeof(p)));
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		port = (const unsigned char *)&s6->sin6_port;
+		addr = s6->sin6_addr.s6_addr;
+		n = 16;
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+		port = (const unsigned char *)&s4->sin_port;
+		addr = (const unsigned char *)&s4->sin_addr;
+		n = sa->sa_family == AF_INET ? 4 : 0;
+	}
+	out[o++] = (char)('0' + (int)side);
+	out[o++] = (char)('0' + (int)tp);
+	for (size_t i = 0; i < 2 + n && o + 3 <= len; i++) {
+		unsigned char b = i < 2 ? port[i] : addr[i - 2];
+		out[o++] = hex[b >> 4];
+		out[o++] = hex[b & 15];
+	}
+	out[o] = '\0';
 }
 
 struct conn *
