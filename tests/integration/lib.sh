@@ -284,6 +284,9 @@ make_pki() {
 #  CONF_GW2_EXTRA       settings added inside the node group, the dial
 #                       plans main / branch and the gateways gw1 / gw2, e.g.
 #                       'max_calls = 2; outbound = { deny = ( "^\\+44" ); };'
+#  CONF_GW1_ADDRESSES   gw1's source addresses (default "127.0.0.7"), e.g.
+#                       '"127.0.0.7", "127.0.0.1"' for a client that cannot
+#                       choose its source address
 #  CONF_GW1_DIALPLAN    gw1's dial plan (default "main", secured); e.g. a
 #                       sip-secured plan of CONF_EXTRA_DIALPLANS, for calls
 #                       over mutual TLS whose media SIPp can send (plain RTP)
@@ -293,6 +296,7 @@ make_pki() {
 CONF_UM_SERVERS='{ name = "um1"; uri = "sip:127.0.0.20:5060;transport=udp"; probe_interval = 0; }'
 CONF_DIALPLAN_UMS='"um1"'
 CONF_GW1_DIALPLAN=main
+CONF_GW1_ADDRESSES='"127.0.0.7"'
 CONF_EXTRA_DIALPLANS=
 CONF_EXTRA_GATEWAYS=
 CONF_NODE_EXTRA=
@@ -332,7 +336,7 @@ dialplans = (
   $CONF_EXTRA_DIALPLANS
 );
 gateways = (
-  { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( "127.0.0.7" ); port = 5061; dialplan = "$CONF_GW1_DIALPLAN";${CONF_GW1_EXTRA:+ $CONF_GW1_EXTRA} },
+  { name = "gw1"; fqdn = "gw1.example.test"; addresses = ( $CONF_GW1_ADDRESSES ); port = 5061; dialplan = "$CONF_GW1_DIALPLAN";${CONF_GW1_EXTRA:+ $CONF_GW1_EXTRA} },
   { name = "gw2"; fqdn = "gw2.example.test"; addresses = ( "127.0.0.8" ); port = 5060; dialplan = "branch";${CONF_GW2_EXTRA:+ $CONF_GW2_EXTRA} }
   $CONF_EXTRA_GATEWAYS
 );

@@ -27,6 +27,16 @@
 # (--openssl) that adds gw1's certificate to every s_client call; those
 # handshakes complete and renegotiation is really tried (checked below).
 # testssl's own ClientHellos over bash sockets still go without one.
+#  testssl cannot choose its source address, so gw1 may also come from
+# 127.0.0.1 here: a refused connection (right certificate, wrong address) is
+# closed just after the handshake, and an s_client that sees that close exits
+# non-zero, which testssl reads as "client authentication": it then skips the
+# renegotiation check (seen in CI, 2026-12-07). Admitted, the connection stays
+# up until s_client leaves, and the check runs every time.
+#  NO_ENGINE: testssl looks for OpenSSL's GOST engine (not in Debian's
+# openssl, and not a suite umsbcd would offer) and otherwise files a WARN
+# "engine_problem" about its own client, which says nothing about umsbcd
+# (whether the JSON file gets it depends on testssl's start-up order).
 #  Allowed WARN, from testssl's resumption heuristics meeting a client
 # certificate (resumption saves time, it is not a security property):
 #   sessionresumption_ID "check failed, pls report": testssl compares bytes
@@ -48,6 +58,7 @@ need testssl python3
 
 say "1. umsbcd with a CA-issued certificate like a real CA's"
 PKI_DAYS=400 make_pki "$TD/pki"
+CONF_GW1_ADDRESSES='"127.0.0.7", "127.0.0.1"'
 write_conf "$TD"
 (
 	cd "$TD/pki" &&
@@ -75,7 +86,7 @@ exec $(command -v openssl) "\$@"
 EOF
 chmod 755 "$TD/bin/openssl"
 t0=$(date +%s)
-timeout -k 5 160 testssl --quiet --color 0 --warnings off --nodns none --ip 127.0.0.1 \
+NO_ENGINE=true timeout -k 5 160 testssl --quiet --color 0 --warnings off --nodns none --ip 127.0.0.1 \
 	--connect-timeout 5 --openssl-timeout 10 --add-ca "$TD/pki/ca.crt" --openssl "$TD/bin/openssl" \
 	--jsonfile "$TD/testssl.json" -p -s -f -P -E -S -U sbc.example.test:5061 >"$TD/testssl.out" 2>&1
 rc=$?
