@@ -50,7 +50,7 @@ same_addr(const union maddr *a, socklen_t alen, const union maddr *b, socklen_t 
 static int
 classify(const struct msock *k, const uint8_t *p, int len)
 {
-	if (k->side->s->raw)
+	if (k->side->raw)
 		return len > 0 ? KIND_RTP : -1;
 	if (len < 8 || (p[0] >> 6) != 2)
 		return -1;

@@ -20,11 +20,12 @@
  * our memory one SSRC at a time; a real stream has one or two. */
 #define MAX_SSRCS 16
 
+/* What a packet reads (session, n_ssrc, ssrc[0]) in the first cache line. */
 struct srtpctx {
 	srtp_t session;
 	enum sdes_suite suite;
-	uint32_t ssrc[MAX_SSRCS];	/* as on the wire, most recently used first */
 	int n_ssrc;
+	uint32_t ssrc[MAX_SSRCS];	/* as on the wire, most recently used first */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
