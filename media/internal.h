@@ -173,6 +173,17 @@ struct mdest {
 /* 1: send it as d says; 0: dropped (and counted). scratch: MEDIA_BUF bytes. */
 int media_packet_handle(struct msock *k, struct mpkt *p, int64_t now, uint8_t *scratch,
     struct mtally *t, struct mdest *d);
+/* Prefetching what media_packet_handle will read for a packet, in stages:
+ * each stage loads only lines the stage before asked for, so a worker can
+ * run a stage over a whole round of packets before the next one and the
+ * cache misses of many calls overlap instead of coming one after another. */
+struct mwarm {
+	const struct mside *in, *out;
+};
+void media_warm_1(struct mwarm *m, const struct msock *k);	/* k's line */
+void media_warm_2(struct mwarm *m);
+void media_warm_3(struct mwarm *m);
+void media_warm_4(struct mwarm *m);
 void media_tally_count(struct mtally *t, struct mside *sd, enum media_ctr k, uint64_t n);
 /* A send's outcome: bytes sent, or -1 (dropped: UDP does not retry). */
 void media_tally_sent(struct mtally *t, struct mside *out, int bytes);
