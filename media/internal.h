@@ -49,47 +49,59 @@ union maddr {
 struct mside;
 
 /* One local socket and its event (recvmmsg path) or its slot in the
- * worker's io_uring socket table (packet_uring.c). */
+ * worker's io_uring socket table (packet_uring.c). 32 bytes: both of a
+ * side's sockets share one cache line. */
 struct msock {
 	struct mside *side;
 	int kind;		/* what arrives here (RTP socket + mux: both) */
 	int fd;
-	struct event *ev;
 	uint32_t slot;		/* MSOCK_NO_SLOT: not armed */
+	struct event *ev;
 };
 
 #define MSOCK_NO_SLOT UINT32_MAX
 
+/* A cache line; the packet path's fields are grouped in whole lines. */
+#define MEDIA_LINE 64
+
+/* Laid out for the packet path: a relayed packet touches four cache lines of
+ * each side (the line of flags and keys, its peer address, its socket, the
+ * counters), where thousands of calls' sides do not stay in the cache; what
+ * only the proxy thread or set-up reads comes after them. */
 struct mside {
-	struct media_stream *s;
-	int idx, mux;
-	struct portpool *pool;
-	struct media_ports ports;
-	struct msock sock[2];	/* sock[KIND_RTCP].fd = -1 with rtcp-mux */
-
-	/* worker only */
-	union maddr remote[2];
+	/* worker only, read by every packet: one line */
+	_Alignas(MEDIA_LINE) struct media_stream *s;
+	uint8_t idx, mux;
+	uint8_t raw;			/* the stream's, here to save a line */
+	uint8_t latch, latched[2];
 	socklen_t remote_len[2];	/* 0: unknown */
-	int latch, latched[2];
-	struct srtpctx_rx rx;	/* NULL cur: plain */
-	struct srtpctx *tx;	/* NULL: plain */
-
+	struct srtpctx_rx rx;		/* NULL cur: plain */
+	struct srtpctx *tx;		/* NULL: plain */
 	/* written by the worker, read by anyone */
-	struct mctr ctr;
 	_Atomic int64_t last_ms;
 
+	/* worker only: one line */
+	_Alignas(MEDIA_LINE) union maddr remote[2];
+	_Alignas(MEDIA_LINE) struct msock sock[2];	/* sock[KIND_RTCP].fd = -1 with rtcp-mux */
+
+	/* written by the worker, read by anyone: one line */
+	_Alignas(MEDIA_LINE) struct mctr ctr;
+
+	/* set-up only */
+	struct portpool *pool;
+	struct media_ports ports;
 	/* proxy thread only: to see whether an update changes the keys */
 	struct sdes_key rx_key, tx_key;
 };
 
 struct mworker;
 
+/* Allocated aligned to MEDIA_LINE (media_stream_new). */
 struct media_stream {
 	struct mworker *w;
 	LIST_ENTRY(media_stream) link;	/* worker only */
-	struct mside side[2];
-	int raw;			/* set before the worker sees it */
 	int hold;			/* proxy thread only */
+	struct mside side[2];
 };
 
 enum mcmd_kind { MCMD_ADD, MCMD_UPDATE, MCMD_DEL, MCMD_QUIT };
@@ -161,6 +173,17 @@ struct mdest {
 /* 1: send it as d says; 0: dropped (and counted). scratch: MEDIA_BUF bytes. */
 int media_packet_handle(struct msock *k, struct mpkt *p, int64_t now, uint8_t *scratch,
     struct mtally *t, struct mdest *d);
+/* Prefetching what media_packet_handle will read for a packet, in stages:
+ * each stage loads only lines the stage before asked for, so a worker can
+ * run a stage over a whole round of packets before the next one and the
+ * cache misses of many calls overlap instead of coming one after another. */
+struct mwarm {
+	const struct mside *in, *out;
+};
+void media_warm_1(struct mwarm *m, const struct msock *k);	/* k's line */
+void media_warm_2(struct mwarm *m);
+void media_warm_3(struct mwarm *m);
+void media_warm_4(struct mwarm *m);
 void media_tally_count(struct mtally *t, struct mside *sd, enum media_ctr k, uint64_t n);
 /* A send's outcome: bytes sent, or -1 (dropped: UDP does not retry). */
 void media_tally_sent(struct mtally *t, struct mside *out, int bytes);

@@ -50,7 +50,7 @@ same_addr(const union maddr *a, socklen_t alen, const union maddr *b, socklen_t 
 static int
 classify(const struct msock *k, const uint8_t *p, int len)
 {
-	if (k->side->s->raw)
+	if (k->side->raw)
 		return len > 0 ? KIND_RTP : -1;
 	if (len < 8 || (p[0] >> 6) != 2)
 		return -1;
@@ -113,6 +113,56 @@ forward(struct mtally *t, struct mside *out, int kind, struct mpkt *p, struct md
 	d->to = &out->remote[kind];
 	d->tolen = out->remote_len[kind];
 	return 1;
+}
+
+/* ---- prefetching (internal.h): the lines of internal.h's struct mside ---- */
+
+static void
+warm_side(const struct mside *sd)
+{
+	__builtin_prefetch(sd);			/* flags, keys, last_ms */
+	__builtin_prefetch(&sd->remote);
+	__builtin_prefetch(&sd->sock);
+	__builtin_prefetch(&sd->ctr);
+}
+
+/* k's line is there: its side. */
+void
+media_warm_1(struct mwarm *m, const struct msock *k)
+{
+	m->in = k->side;
+	m->out = NULL;
+	warm_side(m->in);
+}
+
+/* The side's first line is there: the other side and the inbound keys. */
+void
+media_warm_2(struct mwarm *m)
+{
+	if (!m->in)
+		return;
+	m->out = &m->in->s->side[!m->in->idx];
+	warm_side(m->out);
+	if (m->in->rx.cur)
+		__builtin_prefetch(m->in->rx.cur);
+}
+
+void
+media_warm_3(struct mwarm *m)
+{
+	if (!m->in)
+		return;
+	if (m->out->tx)
+		__builtin_prefetch(m->out->tx);
+	if (m->in->rx.cur)
+		media_srtpctx_warm(m->in->rx.cur);
+}
+
+void
+media_warm_4(struct mwarm *m)
+{
+	if (m->in && m->out->tx)
+		media_srtpctx_warm(m->out->tx);
 }
 
 int

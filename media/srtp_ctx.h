@@ -45,6 +45,11 @@ void media_srtpctx_free(struct srtpctx *c);
 enum srtpctx_result media_srtpctx_protect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
 enum srtpctx_result media_srtpctx_unprotect(struct srtpctx *c, uint8_t *pkt, int *len, int rtcp);
 
+/* Asks the CPU for the lines a packet's protect or unprotect will read
+ * first: libsrtp2's session and our OpenSSL states of its RTP cipher and
+ * auth (srtp_ossl.c). Reads c's first line; nothing else is loaded. */
+void media_srtpctx_warm(const struct srtpctx *c);
+
 /* Inbound keys of one peer: cur decrypts; next, once set, is tried first and
  * replaces cur at its first success; the replaced context is parked in
  * retired so the packet path never frees. Owned by one thread. */

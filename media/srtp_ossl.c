@@ -32,6 +32,29 @@ struct aes {
 	uint8_t salt[16];	/* ICM: the 14-byte salt, two zero bytes: the block counter */
 };
 
+/* ---- where a session's states are, for prefetching (srtp_ossl.h) ---- */
+
+/* OpenSSL's EVP_CIPHER_CTX is opaque: the lines its per-packet fields sit
+ * in, as far as an address tells (3.x: about 170 bytes). */
+#define EVP_CTX_GUESS 192
+
+static _Thread_local struct srtp_ossl_regions *noting;
+static _Thread_local int noted_cipher, noted_auth;
+
+void
+media_srtp_ossl_note(struct srtp_ossl_regions *r)
+{
+	noting = r;
+	noted_cipher = noted_auth = 0;
+}
+
+static void
+note(int slot, const void *p, size_t len)
+{
+	noting->p[slot] = p;
+	noting->len[slot] = (unsigned)len;
+}
+
 /* A cipher_t or auth_t and its state in one block, so dealloc frees one. */
 static void *
 alloc_with_state(size_t outer, size_t state)
@@ -59,6 +82,10 @@ aes_alloc(srtp_cipher_pointer_t *cp, const srtp_cipher_type_t *type, int algorit
 	c->type = type;
 	c->algorithm = algorithm;
 	c->key_len = key_len;
+	if (noting && !noted_cipher++) {
+		note(0, c, sizeof(*c) + sizeof(*s));
+		note(1, s->ctx, EVP_CTX_GUESS);
+	}
 	*cp = c;
 	return srtp_err_status_ok;
 }
@@ -241,6 +268,8 @@ hmac_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len)
 	a->key_len = key_len;
 	a->out_len = out_len;
 	a->prefix_len = 0;
+	if (noting && !noted_auth++)
+		note(2, a, sizeof(*a) + sizeof(*s));
 	*ap = a;
 	return srtp_err_status_ok;
 }

@@ -15,6 +15,19 @@
  * 0, or -1 when a type was refused (the stock one stays). */
 int media_srtp_ossl_install(void);
 
+/* Where one session's RTP cipher and auth keep their state, so that the
+ * packet path can prefetch it (srtp_ctx.h): regions of memory, in order. */
+#define SRTP_OSSL_REGIONS 3
+struct srtp_ossl_regions {
+	const void *p[SRTP_OSSL_REGIONS];	/* NULL: none */
+	unsigned len[SRTP_OSSL_REGIONS];
+};
+
+/* Until called again with NULL, the first cipher and the first auth that
+ * libsrtp2 allocates through our types in this thread (srtp_create: the RTP
+ * ones come before RTCP's and the key derivation's) are noted in r. */
+void media_srtp_ossl_note(struct srtp_ossl_regions *r);
+
 /* 1 once media_srtp_ossl_install succeeded in this process. */
 int media_srtp_ossl_installed(void);
 

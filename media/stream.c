@@ -20,6 +20,18 @@ media_now_ms(void)
 
 /* ---- creation and teardown ---- */
 
+/* Zeroed, and aligned as its sides' cache-line groups say (internal.h). */
+static struct media_stream *
+stream_alloc(void)
+{
+	size_t size = (sizeof(struct media_stream) + MEDIA_LINE - 1) / MEDIA_LINE * MEDIA_LINE;
+	struct media_stream *s = aligned_alloc(_Alignof(struct media_stream), size);
+
+	if (s)
+		memset(s, 0, sizeof(*s));
+	return s;
+}
+
 static int
 side_init(struct media_stream *s, int idx, const struct media_stream_conf *conf, int64_t now)
 {
@@ -32,8 +44,10 @@ side_init(struct media_stream *s, int idx, const struct media_stream_conf *conf,
 	sd->pool = conf->pool[idx];
 	if ((r = media_portpool_get(sd->pool, !sd->mux, &sd->ports)) < 0)
 		return r;
-	sd->sock[KIND_RTP] = (struct msock){ sd, KIND_RTP, sd->ports.rtp_fd, NULL, MSOCK_NO_SLOT };
-	sd->sock[KIND_RTCP] = (struct msock){ sd, KIND_RTCP, sd->ports.rtcp_fd, NULL, MSOCK_NO_SLOT };
+	sd->sock[KIND_RTP] = (struct msock){ .side = sd, .kind = KIND_RTP, .fd = sd->ports.rtp_fd,
+	    .slot = MSOCK_NO_SLOT };
+	sd->sock[KIND_RTCP] = (struct msock){ .side = sd, .kind = KIND_RTCP, .fd = sd->ports.rtcp_fd,
+	    .slot = MSOCK_NO_SLOT };
 	atomic_store_explicit(&sd->last_ms, now, memory_order_relaxed);
 	return 0;
 }
@@ -42,7 +56,7 @@ int
 media_stream_new(struct media_relay *r, const struct media_stream_conf *conf,
     struct media_stream **out)
 {
-	struct media_stream *s = calloc(1, sizeof(*s));
+	struct media_stream *s = stream_alloc();
 	struct mcmd *c = calloc(1, sizeof(*c));
 	int64_t now = media_now_ms();
 	int err;
@@ -61,7 +75,8 @@ media_stream_new(struct media_relay *r, const struct media_stream_conf *conf,
 		free(c);
 		return err;
 	}
-	s->raw = conf->raw;
+	/* set before the worker sees it */
+	s->side[MEDIA_OUTSIDE].raw = s->side[MEDIA_INSIDE].raw = conf->raw != 0;
 	s->w = media_relay_pick(r);
 	c->kind = MCMD_ADD;
 	c->s = s;
@@ -231,7 +246,7 @@ apply_update(struct mside *sd, struct mcmd *c)
 		sd->remote_len[k] = c->remote_len[k];
 		sd->latched[k] = 0;
 	}
-	sd->latch = c->latch;
+	sd->latch = c->latch != 0;
 	if (c->set_rx && c->rx)
 		media_srtpctx_rx_rekey(&sd->rx, c->rx);
 	else if (c->set_rx)
