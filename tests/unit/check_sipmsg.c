@@ -355,6 +355,48 @@ START_TEST(print_copies_what_did_not_change)
 }
 END_TEST
 
+/* sipmsg_print writes the first line itself: byte for byte what sofia-sip's
+ * own encoder (msg_header_e) writes for it, whatever parts the URI has. */
+static const char *const first_lines[] = {
+	"INVITE sip:123@127.0.0.1 SIP/2.0",
+	"INVITE sips:+4420@um.example.test:5061;transport=tls;user=phone SIP/2.0",
+	"OPTIONS sip:user:secret@[2001:db8::1]:5060;lr?Subject=x&Priority=urgent SIP/2.0",
+	"REGISTER sip:example.test SIP/2.0",
+	"MESSAGE tel:+358-555-1234567;postd=pp22 SIP/2.0",
+	"INFO http://www.example.test/a/b?c=d#frag SIP/2.0",
+	"BYE im:user@example.test SIP/2.0",
+	"SIP/2.0 200 OK",
+	"SIP/2.0 183 Session Progress",
+	"SIP/2.0 486 Busy Here",
+	"SIP/2.0 699 ",
+	"SIP/2.0 100 Trying with a long phrase, commas, and \"quotes\"",
+};
+
+START_TEST(print_first_line_as_sofia_encodes_it)
+{
+	const char *line = first_lines[_i];
+	char text[1024], want[1024];
+	msg_t *msg;
+	size_t used, n;
+
+	snprintf(text, sizeof(text), "%s\r\nVia: SIP/2.0/UDP 127.0.0.8;branch=z9hG4bK-1\r\n"
+	    "From: <sip:gw@127.0.0.8>;tag=a\r\nTo: <sip:123@127.0.0.1>\r\nCall-ID: c1@test\r\n"
+	    "CSeq: 1 %s\r\nContent-Length: 0\r\n\r\n", line,
+	    strncmp(line, "SIP/2.0", 7) == 0 ? "INVITE" : strtok(strcpy(want, line), " "));
+	ck_assert_int_eq(sipmsg_parse(text, strlen(text), 1, 65535, &msg, &used), SIPMSG_OK);
+	msg_header_t *first = *msg_chain_head(msg);
+	issize_t m = msg_header_e(want, sizeof(want), first, 0);
+	ck_assert_int_gt(m, 0);
+	char *out = sipmsg_print(msg, &n);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_ge(n, (size_t)m);
+	ck_assert_msg(memcmp(out, want, (size_t)m) == 0, "first line %.*s, sofia-sip writes %s",
+	    (int)m, out, want);
+	ck_assert_msg(memcmp(want + m - 2, "\r\n", 2) == 0, "sofia-sip's line ends in CRLF");
+	msg_destroy(msg);
+}
+END_TEST
+
 /* 3.1.2.1 badinv01: the Via does not parse; the 400 still carries it. */
 START_TEST(rfc4475_broken_via_answered)
 {
@@ -484,6 +526,8 @@ sipmsg_suite(void)
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);
 	tcase_add_test(tc, rfc4475_intmeth_is_proxied);
 	tcase_add_test(tc, print_copies_what_did_not_change);
+	tcase_add_loop_test(tc, print_first_line_as_sofia_encodes_it, 0,
+	    (int)(sizeof(first_lines) / sizeof(first_lines[0])));
 	tcase_add_test(tc, rfc4475_broken_via_answered);
 	tcase_add_test(tc, rfc4475_no_request_line_answered);
 	tcase_add_test(tc, rfc4475_not_answered);
