@@ -478,17 +478,14 @@ as_it_came(msg_header_t const *h, msg_header_t const *first)
 static size_t
 put_pieces(char *b, size_t cap, const char *const *p, size_t np)
 {
-	size_t len[24], total = 0;
+	size_t total = 0;
 
 	for (size_t i = 0; i < np; i++)
-		total += len[i] = strlen(p[i]);
+		total += strlen(p[i]);
 	if (total >= cap)
 		return total;
-	for (size_t i = 0; i < np; i++) {
-		memcpy(b, p[i], len[i]);
-		b += len[i];
-	}
-	*b = '\0';
+	for (size_t i = 0; i < np; i++)
+		b = stpcpy(b, p[i]);
 	return total;
 }
 
