@@ -564,6 +564,15 @@ warm_sock(struct muring *u, const struct io_uring_cqe *cqe)
 	return slot_live(u, UD_IDX(cqe->user_data), UD_GEN(cqe->user_data));
 }
 
+/* The send slot of a send's completion, or NULL. */
+static struct usend *
+warm_send(struct muring *u, const struct io_uring_cqe *cqe)
+{
+	uint32_t idx = UD_IDX(cqe->user_data);
+
+	return UD_OP(cqe->user_data) == OP_SEND && idx < U_NBUF ? &u->send[idx] : NULL;
+}
+
 /* Each stage over the whole chunk before the next: a stage reads only what
  * the one before asked for, and the chunk's misses overlap. Everything read
  * is live now (a command that frees a stream runs later, while the chunk is
@@ -572,25 +581,26 @@ static void
 warm(struct muring *u, struct io_uring_cqe **c, unsigned n)
 {
 	struct mwarm m[U_WARM];
-	struct msock *k;
+	struct msock *k[U_WARM];
+	struct usend *s;
 
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t idx = UD_IDX(c[i]->user_data);
 		if (UD_OP(c[i]->user_data) == OP_RECV && idx < u->nslot)
 			__builtin_prefetch(&u->slot[idx]);
-		else if (UD_OP(c[i]->user_data) == OP_SEND && idx < U_NBUF)
-			__builtin_prefetch(&u->send[idx].side);
+		else if ((s = warm_send(u, c[i])))
+			__builtin_prefetch(&s->side);
 	}
 	for (unsigned i = 0; i < n; i++) {
 		m[i].in = NULL;
-		if ((k = warm_sock(u, c[i])))
-			__builtin_prefetch(k);
-		else if (UD_OP(c[i]->user_data) == OP_SEND && UD_IDX(c[i]->user_data) < U_NBUF)
-			__builtin_prefetch(&u->send[UD_IDX(c[i]->user_data)].side->ctr);
+		if ((k[i] = warm_sock(u, c[i])))
+			__builtin_prefetch(k[i]);
+		else if ((s = warm_send(u, c[i])))
+			__builtin_prefetch(&s->side->ctr);
 	}
 	for (unsigned i = 0; i < n; i++)
-		if ((k = warm_sock(u, c[i])))
-			media_warm_1(&m[i], k);
+		if (k[i])
+			media_warm_1(&m[i], k[i]);
 	for (unsigned i = 0; i < n; i++)
 		media_warm_2(&m[i]);
 	for (unsigned i = 0; i < n; i++)
