@@ -492,7 +492,7 @@ put_pieces(char *b, size_t cap, const char *const *p, size_t np)
 /* The request or status line, as sofia-sip's encoder writes it (the same
  * pieces: its own URL_PRINT_ARGS, the status as three digits, 000 out of
  * range), without its snprintf of some twenty %s for each message we
- * forward (1-2 % of the core thread in the profile). Anything else, or a
+ * forward (1.4 % of umsbcd in the UDP profile). Anything else, or a
  * part missing, goes to msg_header_e. */
 static issize_t
 first_line_e(char *b, size_t cap, msg_header_t const *h)
@@ -542,8 +542,9 @@ sipmsg_print(msg_t *msg, size_t *len)
 		cap += h->sh_data ? h->sh_len : 0;
 	if (!(b = su_alloc(home, (isize_t)cap)))
 		return NULL;
-	for (msg_header_t *h = *msg_chain_head(msg); h; h = h->sh_succ) {
-		if (as_it_came(h, *msg_chain_head(msg))) {
+	msg_header_t *first = *msg_chain_head(msg);
+	for (msg_header_t *h = first; h; h = h->sh_succ) {
+		if (as_it_came(h, first)) {
 			if (!(b = reserve(home, b, &cap, n, h->sh_len)))
 				return NULL;
 			memcpy(b + n, h->sh_data, h->sh_len);
@@ -551,7 +552,7 @@ sipmsg_print(msg_t *msg, size_t *len)
 			continue;
 		}
 		issize_t m;
-		while ((m = h == *msg_chain_head(msg) ? first_line_e(b + n, cap - n, h) :
+		while ((m = h == first ? first_line_e(b + n, cap - n, h) :
 		    msg_header_e(b + n, (isize_t)(cap - n), h, 0)) >= 0 &&
 		    (size_t)m >= cap - n)
 			if (!(b = reserve(home, b, &cap, n, (size_t)m)))
