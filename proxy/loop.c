@@ -77,10 +77,13 @@ sent_by_us(const struct conf *c, sip_via_t const *v)
 	size_t n = strlen(host);
 	if (n > 2 && host[0] == '[')	/* an IPv6 reference; listeners hold the bare address */
 		host++, n -= 2;
+	int port = atoi(v->v_port);	/* once, not per listener: this runs per Via of each request */
 	for (int i = 0; i < c->n_listen; i++) {
 		const struct conf_listen *li = &c->listen[i];
+		if (port != li->port)
+			continue;
 		const char *ours = route_listen_host(c, li);
-		if (atoi(v->v_port) == li->port && strlen(ours) == n && strncasecmp(host, ours, n) == 0)
+		if (strlen(ours) == n && strncasecmp(host, ours, n) == 0)
 			return 1;
 	}
 	return 0;

@@ -213,6 +213,8 @@ route_is_us(const struct conf *c, url_t const *u)
 	if (!u || !u->url_host)
 		return 0;
 	uint16_t port = u->url_port ? (uint16_t)atoi(u->url_port) : 0;
+	struct netaddr sa;
+	int parsed = 0;		/* the host as an address: read once, at the first listener that needs it */
 	for (int i = 0; i < c->n_listen; i++) {
 		const struct conf_listen *li = &c->listen[i];
 		uint16_t want = port ? port : (li->tp == TP_TLS ? 5061 : 5060);
@@ -220,8 +222,9 @@ route_is_us(const struct conf *c, url_t const *u)
 			continue;
 		if (strcasecmp(u->url_host, route_listen_host(c, li)) == 0)
 			return 1;
-		struct netaddr sa;
-		if (netaddr_parse(u->url_host, 0, &sa) == 0 &&
+		if (!parsed)
+			parsed = netaddr_parse(u->url_host, 0, &sa) == 0 ? 1 : -1;
+		if (parsed > 0 &&
 		    netaddr_same_host((struct sockaddr *)&sa.ss, (struct sockaddr *)&li->sa.ss))
 			return 1;
 	}

@@ -355,6 +355,53 @@ START_TEST(print_copies_what_did_not_change)
 }
 END_TEST
 
+/* stamp_request's Via and Record-Route come from one parsed copy per
+ * listener text, shared: each request still gets its own branch, the
+ * entries print as the text they stand for, and taking one request's stamps
+ * off (a failover) leaves the next request's as they were. */
+START_TEST(stamps_shared_per_listener_print_alike)
+{
+	struct listener in = { .side = SIDE_OUTSIDE, .tp = TP_TLS, .hostport = "127.0.0.1:5061" };
+	struct listener out = { .side = SIDE_INSIDE, .tp = TP_UDP, .hostport = "127.0.0.2:5060" };
+	msg_t *a, *b;
+	size_t used, n;
+
+	ck_assert_int_eq(sipmsg_parse(two_vias, sizeof(two_vias) - 1, 1, 65535, &a, &used), SIPMSG_OK);
+	ck_assert_int_eq(sipmsg_parse(two_vias, sizeof(two_vias) - 1, 1, 65535, &b, &used), SIPMSG_OK);
+	ck_assert_int_eq(stamp_request(a, "z9hG4bK-first", &in, &out, 1), 0);
+	ck_assert_int_eq(stamp_request(b, "z9hG4bK-second", &in, &out, 1), 0);
+	ck_assert_str_eq(sip_object(a)->sip_via->v_branch, "z9hG4bK-first");
+	ck_assert_str_eq(sip_object(b)->sip_via->v_branch, "z9hG4bK-second");
+	ck_assert_int_eq(stamp_remove(a, "z9hG4bK-first"), 1);
+	ck_assert_int_eq(stamp_request(a, "z9hG4bK-third", &out, &in, 1), 0);
+	char *text = sipmsg_print(b, &n);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\r\nVia: SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bK-second\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nRecord-Route: <sip:127.0.0.2:5060;transport=udp;lr>\r\n"
+	    "Record-Route: <sip:127.0.0.1:5061;transport=tls;lr>\r\n"));
+	ck_assert_ptr_null(strstr(text, "z9hG4bK-third"));
+	text = sipmsg_print(a, &n);
+	ck_assert_ptr_nonnull(strstr(text, "\r\nVia: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-third\r\n"));
+	ck_assert_ptr_null(strstr(text, "z9hG4bK-first"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nRecord-Route: <sip:127.0.0.1:5061;transport=tls;lr>\r\n"
+	    "Record-Route: <sip:127.0.0.2:5060;transport=udp;lr>\r\n"));
+	/* An ACK's branch: "z9hG4bK-a" and at least 8 hex digits. */
+	msg_t *ack;
+	static const char ack_text[] = "ACK sip:123@127.0.0.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.8:5070;branch=z9hG4bK-1\r\n"
+	    "From: <sip:gw@127.0.0.8>;tag=a\r\nTo: <sip:123@127.0.0.1>;tag=b\r\n"
+	    "Call-ID: c1@test\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+	ck_assert_int_eq(sipmsg_parse(ack_text, sizeof(ack_text) - 1, 1, 65535, &ack, &used), SIPMSG_OK);
+	ck_assert_int_eq(stamp_ack(ack, &out), 0);
+	char want[48];
+	snprintf(want, sizeof(want), "z9hG4bK-a%08lx", msg_hash_string("z9hG4bK-1"));
+	ck_assert_str_eq(sip_object(ack)->sip_via->v_branch, want);
+	msg_destroy(ack);
+	msg_destroy(a);
+	msg_destroy(b);
+}
+END_TEST
+
 /* sipmsg_print writes the first line itself: byte for byte what sofia-sip's
  * own encoder (msg_header_e) writes for it, whatever parts the URI has. */
 static const char *const first_lines[] = {
@@ -526,6 +573,7 @@ sipmsg_suite(void)
 	tcase_add_test(tc, ack_and_cancel_follow_the_invite);
 	tcase_add_test(tc, rfc4475_intmeth_is_proxied);
 	tcase_add_test(tc, print_copies_what_did_not_change);
+	tcase_add_test(tc, stamps_shared_per_listener_print_alike);
 	tcase_add_loop_test(tc, print_first_line_as_sofia_encodes_it, 0,
 	    (int)(sizeof(first_lines) / sizeof(first_lines[0])));
 	tcase_add_test(tc, rfc4475_broken_via_answered);
