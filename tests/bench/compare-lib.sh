@@ -237,6 +237,35 @@ cmp_run() {
 	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# ab_run : two umsbcd binaries, UMSBCD (A) and UMSBCD_B (B), on one cell
+# (AB_FRONT, default udp; AB_UM, default udp), AB_PAIRS (default 6) pairs of
+# steps, the order turned round every pair (A B, B A, ...) so that a machine
+# that slows down or speeds up over minutes weighs on both alike. Without
+# Kamailio: this is for telling whether a change to umsbcd helps, where two
+# compare runs differ by more than the change. Prints each step and, per
+# pair, B's CPU per call over A's; then their median and range.
+ab_run() {
+	local front=${AB_FRONT:-udp} um=${AB_UM:-udp} pairs=${AB_PAIRS:-6} i a=$UMSBCD b=$UMSBCD_B
+	[ -x "$b" ] || fail "ab: UMSBCD_B (the binary to set against UMSBCD) is not executable: '$b'"
+	echo "ab: A = $a, B = $b; front $front, UM server $um, $pairs pairs of $RATE cps x ${STEP} s steps"
+	cmp_header
+	: >"$TD/results"
+	for ((i = 1; i <= pairs; i++)); do
+		for w in $( ((i % 2)) && echo "A B" || echo "B A"); do
+			UMSBCD=$([ "$w" = A ] && echo "$a" || echo "$b")
+			cmp_step umsbcd "$front" "$um" "$i$w"
+		done
+	done
+	UMSBCD=$a
+	awk '{ r = $4; w = substr(r, length(r)); p = substr(r, 1, length(r) - 1); cpu[p, w] = $9; n[p] = 1 }
+		END { k = 0; for (p in n) if ((p, "A") in cpu && cpu[p, "A"] > 0) { q[++k] = cpu[p, "B"] / cpu[p, "A"]; sa += cpu[p, "A"]; sb += cpu[p, "B"] }
+			if (!k) { print "ab: no pair measured"; exit }
+			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+			med = k % 2 ? q[(k + 1) / 2] : (q[k / 2] + q[k / 2 + 1]) / 2
+			printf "ab: B/A CPU per call, median of %d pairs %.3f [%.3f-%.3f]; means A %.1f us, B %.1f us\n", k, med, q[1], q[k], sa / k, sb / k }' \
+		"$TD/results"
+}
+
 # maxrate_run : the highest clean rate of umsbcd and of Kamailio on each
 # front in FRONTS (UM server over MAXRATE_UM, default udp): the rates of
 # RATES in turn, one fresh step each, until a step fails >= 0.1 % of its

@@ -1,5 +1,5 @@
 #!/bin/bash
-# signaling.sh [udp|tls|tlsnew|both|all|compare|maxrate|mem|conns|perf] -- signaling
+# signaling.sh [udp|tls|tlsnew|both|all|compare|maxrate|mem|conns|perf|ab] -- signaling
 # figures of umsbcd. A benchmark, not a test: it prints figures and never fails
 # on a slow machine.
 #
@@ -41,6 +41,9 @@
 #        tcp_children = 1 here (CONNS_KAM_TCP_CHILDREN): with 2, Debian's
 #        5.6.3 on OpenSSL 3 loses TLS workers to a double free within 100
 #        handshakes (kamailio#3791)
+#   ab: umsbcd (UMSBCD) against another build of it (UMSBCD_B) on one cell
+#        (AB_FRONT, AB_UM), AB_PAIRS pairs of steps in turned order; the
+#        median of B/A CPU per call (see ab_run in compare-lib.sh)
 #   perf: `perf record -g` of umsbcd for one step (PERF_FRONT, default udp; UM server over
 #        PERF_UM, default tcp, at RATE): the top DSOs and symbols
 # Latency: dumpcap on lo keeps only datagrams/segments that start with
@@ -129,7 +132,7 @@ case $MODE in
 udp|tls|tlsnew) legacy_setup; run_mode "$MODE" ;;
 both) legacy_setup; run_mode udp; run_mode tls ;;
 all) legacy_setup; run_mode udp; run_mode tls; run_mode tlsnew ;;
-compare|maxrate|mem|conns|perf)
+compare|maxrate|mem|conns|perf|ab)
 	. "$BENCH/compare-lib.sh"
 	cmp_setup
 	case $MODE in
@@ -138,7 +141,8 @@ compare|maxrate|mem|conns|perf)
 	mem) mem_run ;;
 	conns) conns_run ;;
 	perf) perf_run ;;
+	ab) ab_run ;;
 	esac ;;
-*) fail "usage: signaling.sh [udp|tls|tlsnew|both|all|compare|maxrate|mem|conns|perf]" ;;
+*) fail "usage: signaling.sh [udp|tls|tlsnew|both|all|compare|maxrate|mem|conns|perf|ab]" ;;
 esac
 finish 2>/dev/null || true
