@@ -26,6 +26,7 @@ enum log_event {
 	EV_REFUSALS_SUPPRESSED = 2003,
 	EV_PEER_CERT_EXPIRING = 2004,
 	EV_PEER_CERT_EXPIRED = 2005,
+	EV_TLS_KEYLOG = 2006,		/* SSLKEYLOGFILE set: TLS secrets written to a file */
 	EV_MALFORMED = 2010,
 	EV_CONN_TIMEOUT = 2011,		/* a connection closed: idle, or a message never ended */
 	EV_ACCEPT_FAILED = 2012,	/* accept() failed (out of descriptors): accepts paused */

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "log.h"
 #include "tls.h"
+#include "tls_keylog.h"
 
 /* Modern AEAD suites only for TLS 1.2; TLS 1.3 suites are OpenSSL's defaults. */
 static const char cipher_list[] =
@@ -43,6 +44,7 @@ make_ctx(const SSL_METHOD *m, const struct conf *c, struct cert_identity *id,
 	X509_STORE_up_ref(trust);
 	SSL_CTX_set_cert_store(ctx, trust);
 	SSL_CTX_set_verify_depth(ctx, 8);
+	tls_keylog_attach(ctx);
 	return ctx;
 }
 

@@ -12,13 +12,14 @@
 # Checks: the calls complete on both ends; umsbcd's Via/Record-Route at the UM
 # and at the gateway; stunnel verified umsbcd's certificate; on the wire
 # (dumpcap on lo), port 5061 carries a TLS handshake and application data and
-# no cleartext SIP at all.
+# no cleartext SIP at all; with SSLKEYLOGFILE (umsbcd's key log), tshark
+# decrypts that capture and finds the calls' INVITEs.
 . "$(dirname "$0")/lib.sh"
 need stunnel dumpcap tshark
 
 say "umsbcd with gw1 (secured, 127.0.0.7, TLS) and um1 (udp)"
 write_conf "$TD"
-start_umsbcd "$TD"
+SSLKEYLOGFILE=$TD/keys.log start_umsbcd "$TD"
 wait_port tcp 127.0.0.1 5061 5 || fail "umsbcd not listening on tls 127.0.0.1:5061"
 ok "umsbcd ready, TLS listener on 127.0.0.1:5061"
 
@@ -103,6 +104,15 @@ cl=$(tshark_count 'tcp.port == 5061 && (frame contains "INVITE" || frame contain
 [ "$ad" -ge 4 ] || fail "too few TLS application-data records on 5061 ($ad)"
 [ "$cl" = 0 ] || fail "$cl frame(s) on port 5061 contain cleartext SIP"
 ok "5061: $hs ClientHello, $ad application-data frames, 0 frames with cleartext SIP"
+
+say "SSLKEYLOGFILE: umsbcd's key log decrypts the capture"
+grep -q 'UMS2006 .*SSLKEYLOGFILE=' "$TD/umsbcd.log" || fail "no UMS2006 warning for SSLKEYLOGFILE"
+[ "$(stat -c %a "$TD/keys.log")" = 600 ] || fail "key log mode $(stat -c %a "$TD/keys.log"), expected 600"
+grep -qE '^(CLIENT_TRAFFIC_SECRET_0|CLIENT_RANDOM) [0-9a-f]{64} [0-9a-f]+$' "$TD/keys.log" ||
+  fail "no TLS secret in the key log: $(head -c 300 "$TD/keys.log")"
+inv=$(tshark_count 'tcp.port == 5061 && sip.Method == "INVITE"' -o "tls.keylog_file:$TD/keys.log")
+[ "$inv" -ge 2 ] || fail "tshark decrypted $inv INVITE(s) on 5061 with umsbcd's key log, expected 2"
+ok "key log: $(grep -c . "$TD/keys.log") lines (mode 600, UMS2006 logged); tshark decrypts $inv INVITEs on 5061"
 
 assert_alive
 stop_umsbcd
