@@ -19,7 +19,7 @@ cmp_setup() {
 	command -v kamailio >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] ||
 		fail "Kamailio is needed: apt-get install -y kamailio kamailio-tls-modules"
 	need python3 ps socat
-	[ "$LAT" = 1 ] && need dumpcap
+	[ "$LAT" = 1 ] && need dumpcap tshark
 	make_pki "$TD/pki"
 	cat >"$TD/tls.cfg" <<-EOF
 	# written by tests/bench/compare-lib.sh: mutual TLS as umsbcd does it
@@ -176,8 +176,16 @@ uac_args() {
 cmp_step() {
 	local srv=$1 front=$2 um=$3 rep=$4 total=$((RATE * STEP)) out=$TD/uac-$1-$2-$3-$4.out
 	local c0 c1 t0 t1 ok fl lat mem
+	local tlslat=""
 	uas_up "$um"
-	srv_start "$srv" "$um"
+	# umsbcd on the TLS front: its key log, to time messages at its own
+	# socket too (tls_socket_lat), not only on stunnel's plain side
+	if [ "$srv" = umsbcd ] && [ "$front" = tls ] && [ "$LAT" = 1 ] && [ "${TLS_SOCKET_LAT:-1}" = 1 ]; then
+		rm -f "$TD/keys.log"
+		SSLKEYLOGFILE=$TD/keys.log srv_start "$srv" "$um"
+	else
+		srv_start "$srv" "$um"
+	fi
 	[ "$LAT" = 1 ] && lat_start
 	c0=$(tree_ticks "$SRV_PID"); t0=$(now_ms)
 	uac_args "$front"
@@ -188,6 +196,8 @@ cmp_step() {
 	lat="- - - - 0 0"
 	if [ "$LAT" = 1 ]; then
 		lat=$(lat_stop)
+		[ -s "$TD/keys.log" ] && tlslat=$(tls_socket_lat)
+		rm -f "$TD/keys.log"
 		if [ "${KEEP_PCAP:-0}" = 1 ]; then mv "$TD/lat.pcap" "$TD/lat-$srv-$front-$um-$rep.pcap"; else rm -f "$TD/lat.pcap"; fi
 	fi
 	srv_stop
@@ -204,6 +214,25 @@ cmp_step() {
 	printf '%-8s %-4s %-3s %3s %6d %6d %6d %6d %8s %6s %6s %6s %6s %6s %9s %9s %6s %6s\n' "$srv" "$front" "$um" "$rep" \
 		"$RATE" "$total" "$ok" "$fl" "$cpu_us" "$1" "$2" "$3" "$4" "$5" "${mem%% *}" "${mem##* }" "$load" \
 		"$(((t1 - t0) / 1000))s" | tee -a "$TD/results"
+	[ -n "$tlslat" ] && set -- $tlslat &&
+		printf '%-8s %-4s %-3s %3s   at umsbcd'"'"'s own TLS socket: 100p50 %s 100p99 %s fwdp50 %s fwdp99 %s (n %s)\n' \
+			"$srv" "$front" "$um" "$rep" "$1" "$2" "$3" "$4" "$5"
+	return 0
+}
+
+# tls_socket_lat : "p50_100 p99_100 p50_fwd p99_fwd n_100 n_fwd" with the
+# gateway's INVITE and umsbcd's 100 timed on port 5061 itself: tshark
+# decrypts the capture's port-5061 frames with umsbcd's key log
+# (SSLKEYLOGFILE). On the TLS front the plain side is SIPp <-> stunnel, so
+# lat_figures hold stunnel's work both ways; these do not. About a minute
+# of tshark per step.
+tls_socket_lat() {
+	tshark -r "$TD/lat.pcap" -2 -R 'tcp.port == 5061' -w "$TD/tls.pcap" >/dev/null 2>&1 &&
+		tshark -r "$TD/tls.pcap" -o "tls.keylog_file:$TD/keys.log" -Y sip -T fields -E separator='|' \
+			-e frame.time_epoch -e tcp.dstport -e sip.Call-ID -e sip.Method -e sip.Status-Code \
+			>"$TD/tls.txt" 2>/dev/null &&
+		python3 "$BENCH/sip-latency.py" "$TD/lat.pcap" 127.0.0.20 --tls "$TD/tls.txt"
+	rm -f "$TD/tls.pcap" "$TD/tls.txt"
 }
 
 cmp_header() {

@@ -15,6 +15,16 @@ microseconds from the capture's timestamps:
 
 (a percentile is "-" when no call had both packets). tshark did the same in
 minutes for 90,000 packets; this takes seconds.
+
+  sip-latency.py PCAP UM-ADDRESS --tls FIELDS
+
+times the gateway's side at umsbcd's own TLS socket instead: FIELDS is what
+tshark printed for the decrypted port-5061 frames (umsbcd's SSLKEYLOGFILE),
+one frame a line, "time|tcp.dstport|Call-IDs|methods|status codes" (lists
+comma-separated, tshark -T fields -E separator='|'): the first INVITE to
+port 5061 and the first 100 from it, per Call-ID. A frame with requests and
+responses mixed (their lists then do not line up with its Call-IDs) is left
+out. The forwarded INVITE still comes from PCAP.
 """
 import re
 import socket
@@ -52,10 +62,38 @@ def packets(path):
             yield sec + frac / (1e9 if nano else 1e6), data[skip:]
 
 
+def tls_times(path, inv, t100):
+    """First INVITE to 5061 and first 100 from it, per Call-ID, from tshark's fields."""
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("|")
+            if len(parts) < 5:
+                continue
+            ts, dport = float(parts[0]), parts[1]
+            ids = parts[2].split(",")
+            if dport == "5061":
+                kinds, table, want = parts[3].split(","), inv, "INVITE"
+            else:
+                kinds, table, want = parts[4].split(","), t100, "100"
+            if len(kinds) != len(ids):
+                continue
+            for c, k in zip(ids, kinds):
+                if k == want:
+                    table.setdefault(c.strip().encode(), ts)
+
+
 def main():
-    um = socket.inet_aton(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.20")
+    args = sys.argv[1:]
+    tls = None
+    if "--tls" in args:
+        i = args.index("--tls")
+        tls = args[i + 1]
+        del args[i:i + 2]
+    um = socket.inet_aton(args[1] if len(args) > 1 else "127.0.0.20")
     inv, fwd, t100 = {}, {}, {}
-    for ts, ip in packets(sys.argv[1]):
+    if tls:
+        tls_times(tls, inv, t100)
+    for ts, ip in packets(args[0]):
         if len(ip) < 20 or ip[0] >> 4 != 4:
             continue
         ihl = (ip[0] & 15) * 4
@@ -72,10 +110,12 @@ def main():
             end = starts[i + 1] if i + 1 < len(starts) else len(pl)
             msg = pl[at:end]
             if msg.startswith(b"INVITE "):
-                table = fwd if dst == um else inv
-            elif msg.startswith(b"SIP/2.0 100 "):
+                table = fwd if dst == um else (None if tls else inv)
+            elif msg.startswith(b"SIP/2.0 100 ") and not tls:
                 table = t100
             else:
+                continue
+            if table is None:
                 continue
             m = CALLID.search(msg)
             if m:
