@@ -34,8 +34,9 @@ put(char *buf, size_t cap, size_t *n, const char *s)
  * for every request through a listener, so each is parsed once into a home
  * that lives as long as the process, and a request gets a shallow copy
  * (msg_header_copy_one shares the strings, so nothing may edit a stamp's
- * URL or host in place: replace the header instead): parsing the text again cost a
- * Via about 1,000 and a Record-Route 1,500 instructions more (callgrind).
+ * URL or host in place: replace the header instead). Parsing the text
+ * again cost a Via about 1,000 and a Record-Route 1,500 instructions more
+ * (callgrind).
  * A reload that changes the listeners adds entries; when the table is full,
  * stamps are parsed per request as before. Core thread only. */
 #define TEMPLATES 32
