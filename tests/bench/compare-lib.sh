@@ -274,7 +274,7 @@ cmp_run() {
 # compare runs differ by more than the change. Prints each step and, per
 # pair, B's CPU per call over A's; then their median and range.
 ab_run() {
-	local front=${AB_FRONT:-udp} um=${AB_UM:-udp} pairs=${AB_PAIRS:-6} i a=$UMSBCD b=$UMSBCD_B
+	local front=${AB_FRONT:-udp} um=${AB_UM:-udp} pairs=${AB_PAIRS:-6} i w a=$UMSBCD b=$UMSBCD_B
 	[ -x "$b" ] || fail "ab: UMSBCD_B (the binary to set against UMSBCD) is not executable: '$b'"
 	echo "ab: A = $a, B = $b; front $front, UM server $um, $pairs pairs of $RATE cps x ${STEP} s steps"
 	cmp_header
@@ -287,7 +287,7 @@ ab_run() {
 	done
 	UMSBCD=$a
 	awk '{ r = $4; w = substr(r, length(r)); p = substr(r, 1, length(r) - 1); cpu[p, w] = $9; n[p] = 1 }
-		END { k = 0; for (p in n) if ((p, "A") in cpu && cpu[p, "A"] > 0) { q[++k] = cpu[p, "B"] / cpu[p, "A"]; sa += cpu[p, "A"]; sb += cpu[p, "B"] }
+		END { k = 0; for (p in n) if ((p, "A") in cpu && (p, "B") in cpu && cpu[p, "A"] > 0) { q[++k] = cpu[p, "B"] / cpu[p, "A"]; sa += cpu[p, "A"]; sb += cpu[p, "B"] }
 			if (!k) { print "ab: no pair measured"; exit }
 			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
 			med = k % 2 ? q[(k + 1) / 2] : (q[k / 2] + q[k / 2 + 1]) / 2
