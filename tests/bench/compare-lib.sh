@@ -117,6 +117,19 @@ srv_stop() {
 	SRV_PID=
 }
 
+# udp_counters : the namespace's UDP counters (/proc/net/snmp), "name value" lines
+udp_counters() {
+	awk '$1 == "Udp:" { if (!n++) for (i = 2; i <= NF; i++) k[i] = $i; else for (i = 2; i <= NF; i++) print k[i], $i }' /proc/net/snmp
+}
+
+# udp_drops BEFORE : the UDP datagrams the namespace lost since the
+# udp_counters snapshot in file BEFORE (receive or send buffer full,
+# checksum), if any
+udp_drops() {
+	udp_counters | awk 'NR == FNR { d[$1] = $2; next }
+		$1 ~ /Errors$/ && $2 - d[$1] > 0 { printf " %s %d", $1, $2 - d[$1] }' "$1" -
+}
+
 # tree_pids PID : PID and all its descendants (Kamailio forks its workers)
 tree_pids() {
 	ps -e -o pid=,ppid= | awk -v r="$1" '{ pp[$1] = $2 } END {
@@ -144,8 +157,8 @@ tree_mem() {
 # every TCP segment with a payload: a server that writes all of a loop
 # turn in one segment puts 100s and INVITEs inside it, not only first
 TCPOFF='((tcp[12:1] & 0xf0) >> 2)'
-LAT_BPF="(udp and (udp[8:4] = 0x494e5649 or (udp[8:4] = 0x5349502f and udp[16:4] = 0x31303020))) or
- (tcp and ip[2:2] - ((ip[0] & 0x0f) << 2) - $TCPOFF > 0)"
+LAT_BPF=${LAT_BPF:-"(udp and (udp[8:4] = 0x494e5649 or (udp[8:4] = 0x5349502f and udp[16:4] = 0x31303020))) or
+ (tcp and ip[2:2] - ((ip[0] & 0x0f) << 2) - $TCPOFF > 0)"}
 
 # lat_start / lat_stop : dumpcap on lo (pcap format) into $TD/lat.pcap;
 # lat_figures: "p50_100 p99_100 p50_fwd p99_fwd n_100 n_fwd" in us
@@ -172,6 +185,38 @@ uac_args() {
 	UAC+=(-s 123 -nostdin -max_socket $MAXSOCK)
 }
 
+# uac_run FRONT CALLS OUT : the gateway's side of a step, RATE cps. UACS
+# (default 1) SIPp processes share the calls on the udp and tcp fronts,
+# each from its own port of the gateway's address (OUT.0, OUT.1, ...): at
+# 4,000-5,000 cps a lone SIPp UAC now and then leaves a call unanswered
+# whose 200 the server had sent and no kernel counter shows dropped (see
+# docs/BENCHMARKS.md, "Stop 24"), with Kamailio as with umsbcd.
+uac_run() {
+	local front=$1 total=$2 out=$3 n=${UACS:-1} i m pids=""
+	[ "$front" = tls ] && n=1
+	rm -f "$out".*
+	uac_args "$front"
+	for ((i = 0; i < n; i++)); do
+		local a=("${UAC[@]}")
+		[ "$n" -gt 1 ] && a=("${a[@]/#5060/$((5060 + 2 * i))}")
+		m=$((total / n + (i < total % n ? 1 : 0)))
+		timeout $((STEP * 4 + 30)) sipp "${a[@]}" -r "$(awk -v r="$RATE" -v n="$n" 'BEGIN { print r / n }')" \
+			-m "$m" -l $((RATE * 3)) -d 1000 -timeout $((STEP * 4 + 20)) >"$out.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	wait $pids
+}
+
+# uac_ok OUT : the calls uac_run's SIPps completed
+uac_ok() {
+	local f sum=0 ok
+	for f in "$1".*; do
+		ok=$(grep -a 'Successful call' "$f" | tail -1 | awk -F'|' '{print $3+0}')
+		sum=$((sum + ${ok:-0}))
+	done
+	echo "$sum"
+}
+
 # cmp_step SERVER FRONT UM REP : one step; appends a line to $TD/results
 cmp_step() {
 	local srv=$1 front=$2 um=$3 rep=$4 total=$((RATE * STEP)) out=$TD/uac-$1-$2-$3-$4.out
@@ -187,12 +232,13 @@ cmp_step() {
 		srv_start "$srv" "$um"
 	fi
 	[ "$LAT" = 1 ] && lat_start
+	udp_counters >"$TD/udp0"
 	c0=$(tree_ticks "$SRV_PID"); t0=$(now_ms)
-	uac_args "$front"
-	timeout $((STEP * 4 + 30)) sipp "${UAC[@]}" -r "$RATE" -m "$total" -l $((RATE * 3)) -d 1000 \
-		-timeout $((STEP * 4 + 20)) >"$out" 2>&1
+	uac_run "$front" "$total" "$out"
 	t1=$(now_ms); c1=$(tree_ticks "$SRV_PID")
 	mem=$(tree_mem "$SRV_PID")
+	local drops
+	drops=$(udp_drops "$TD/udp0")
 	lat="- - - - 0 0"
 	if [ "$LAT" = 1 ]; then
 		lat=$(lat_stop)
@@ -201,9 +247,8 @@ cmp_step() {
 		if [ "${KEEP_PCAP:-0}" = 1 ]; then mv "$TD/lat.pcap" "$TD/lat-$srv-$front-$um-$rep.pcap"; else rm -f "$TD/lat.pcap"; fi
 	fi
 	srv_stop
-	ok=$(grep -a 'Successful call' "$out" | tail -1 | awk -F'|' '{print $3+0}')
-	fl=$(grep -a 'Failed call' "$out" | tail -1 | awk -F'|' '{print $3+0}')
-	ok=${ok:-0} fl=$((total - ${ok:-0}))	# calls never completed count as failed too
+	ok=$(uac_ok "$out")
+	fl=$((total - ok))	# calls never completed count as failed too
 	local cpu_us=$(( (c1 - c0) * 1000000 / HZ / (ok > 0 ? ok : 1) ))
 	# the machine's load: /proc/stat is no help in this sandbox (its idle
 	# counter stands still, its busy jiffies undercount what the processes
@@ -217,6 +262,8 @@ cmp_step() {
 	[ -n "$tlslat" ] && set -- $tlslat &&
 		printf '%-8s %-4s %-3s %3s   at umsbcd'"'"'s own TLS socket: 100p50 %s 100p99 %s fwdp50 %s fwdp99 %s (n %s)\n' \
 			"$srv" "$front" "$um" "$rep" "$1" "$2" "$3" "$4" "$5"
+	[ -n "$drops" ] && printf '%-8s %-4s %-3s %3s   UDP datagrams lost:%s\n' \
+		"$srv" "$front" "$um" "$rep" "$drops"
 	return 0
 }
 
@@ -303,8 +350,9 @@ ab_run() {
 # the figure is the pair's, not a server's own limit.
 maxrate_run() {
 	local front srv rate best ok total secs um=${MAXRATE_UM:-udp} LAT=${MAXRATE_LAT:-0}
-	local rates=${RATES:-"2000 3000 4000 5000 6000 8000"}
-	echo "maxrate: rates $rates, ${STEP} s per step, calls held 1 s, UM server over $um"
+	local rates=${RATES:-"2000 3000 4000 5000 6000 7000 8000"}
+	UACS=${UACS:-2}
+	echo "maxrate: rates $rates, ${STEP} s per step, calls held 1 s, UM server over $um, $UACS SIPp UACs on the udp and tcp fronts"
 	cmp_header
 	: >"$TD/results"
 	for front in $FRONTS; do

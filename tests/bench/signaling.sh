@@ -27,10 +27,15 @@
 #        average; then the ratios umsbcd/Kamailio. KAM_ARGS: Kamailio's
 #        options (default "-x tlsf -X tlsf", its fast memory managers)
 #        tcp front: gw2 SIPp -t t1 (one connection) -> 127.0.0.1:5060
+#        A step in which the kernel dropped UDP datagrams (the *Errors
+#        counters of /proc/net/snmp, all of the namespace) says so on a line
+#        of its own, with the counts
 #   maxrate: the highest clean rate (< 0.1 % failed, in 1.5 x the step's
 #        time) of umsbcd and of Kamailio on each front in FRONTS, UM server
-#        over MAXRATE_UM (udp): RATES ("2000 3000 4000 5000 6000 8000") in
-#        turn, one fresh step of STEP_SECONDS each, no packet capture
+#        over MAXRATE_UM (udp): RATES ("2000 3000 4000 5000 6000 7000 8000")
+#        in turn, one fresh step of STEP_SECONDS each, no packet capture; on
+#        the udp and tcp fronts UACS (2) SIPp processes share the gateway's
+#        load (one SIPp loses received responses first, see uac_run)
 #   mem: RSS per call in progress: MEM_CPS (200) calls/s held MEM_HOLD (60) s,
 #        UDP front and UM server; (RSS at the plateau - idle) / calls in progress
 #   conns: CONNS (10000) idle mutual-TLS connections from gw1's address
@@ -60,7 +65,6 @@ need sipp stunnel
 MODE=${1:-both}
 BENCH=$(cd "$IT_DIR/../bench" && pwd)
 STEP=${STEP_SECONDS:-10}
-RATES=${RATES:-"200 400 800 1600 3200 6400 12800"}
 HZ=$(getconf CLK_TCK)
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 MAXSOCK=$(( $(ulimit -n) - 500 ))	# SIPp refuses -max_socket above the open-files limit
@@ -104,7 +108,7 @@ sessionResume = no"
 		dest=127.0.0.1:5060 t=u1 from=127.0.0.8 port=5060
 	fi
 	printf '%-4s %8s %8s %8s %8s %10s %12s\n' mode cps calls ok failed "fail%" "cpu_us/call"
-	for rate in $RATES; do
+	for rate in ${RATES:-200 400 800 1600 3200 6400 12800}; do
 		local total=$((rate * STEP)) c0 c1 t0 t1 out=$TD/uac-$mode-$rate.out
 		c0=$(cpu_ticks "$UMSBCD_PID"); t0=$(now_ms)
 		timeout $((STEP * 4 + 30)) sipp -sf "$TD/uac_bench.xml" -s 123 "$dest" -t $t -i $from -p $port \
