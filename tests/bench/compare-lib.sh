@@ -175,11 +175,13 @@ lat_stop() {
 	python3 "$BENCH/sip-latency.py" "$TD/lat.pcap" 127.0.0.20
 }
 
-# uac_args FRONT : UAC=(the gateway's SIPp arguments for FRONT)
+# uac_args FRONT [PORT] : UAC=(the gateway's SIPp arguments for FRONT; on
+# the udp and tcp fronts from local PORT, default 5060)
 uac_args() {
+	local p=${2:-5060}
 	case $1 in
-	udp) UAC=(-sf "$TD/uac_udp.xml" 127.0.0.1:5060 -t u1 -i $GW_UDP -p 5060 -mi $GW_UDP) ;;
-	tcp) UAC=(-sf "$TD/uac_tcp.xml" 127.0.0.1:5060 -t t1 -i $GW_UDP -p 5060 -mi $GW_UDP) ;;
+	udp) UAC=(-sf "$TD/uac_udp.xml" 127.0.0.1:5060 -t u1 -i $GW_UDP -p "$p" -mi $GW_UDP) ;;
+	tcp) UAC=(-sf "$TD/uac_tcp.xml" 127.0.0.1:5060 -t t1 -i $GW_UDP -p "$p" -mi $GW_UDP) ;;
 	tls) UAC=(-sf "$TD/uac_tls.xml" 127.0.0.7:15061 -t t1 -i $GW_TLS -p 5070 -mi $GW_TLS) ;;
 	esac
 	UAC+=(-s 123 -nostdin -max_socket $MAXSOCK)
@@ -195,12 +197,10 @@ uac_run() {
 	local front=$1 total=$2 out=$3 n=${UACS:-1} i m pids=""
 	[ "$front" = tls ] && n=1
 	rm -f "$out".*
-	uac_args "$front"
 	for ((i = 0; i < n; i++)); do
-		local a=("${UAC[@]}")
-		[ "$n" -gt 1 ] && a=("${a[@]/#5060/$((5060 + 2 * i))}")
+		uac_args "$front" $((5060 + 2 * i))
 		m=$((total / n + (i < total % n ? 1 : 0)))
-		timeout $((STEP * 4 + 30)) sipp "${a[@]}" -r "$(awk -v r="$RATE" -v n="$n" 'BEGIN { print r / n }')" \
+		timeout $((STEP * 4 + 30)) sipp "${UAC[@]}" -r "$(awk -v r="$RATE" -v n="$n" 'BEGIN { print r / n }')" \
 			-m "$m" -l $((RATE * 3)) -d 1000 -timeout $((STEP * 4 + 20)) >"$out.$i" 2>&1 &
 		pids="$pids $!"
 	done

@@ -35,7 +35,7 @@
 #        over MAXRATE_UM (udp): RATES ("2000 3000 4000 5000 6000 7000 8000")
 #        in turn, one fresh step of STEP_SECONDS each, no packet capture; on
 #        the udp and tcp fronts UACS (2) SIPp processes share the gateway's
-#        load (one SIPp loses received responses first, see uac_run)
+#        load (a lone SIPp is the first to give way, see uac_run)
 #   mem: RSS per call in progress: MEM_CPS (200) calls/s held MEM_HOLD (60) s,
 #        UDP front and UM server; (RSS at the plateau - idle) / calls in progress
 #   conns: CONNS (10000) idle mutual-TLS connections from gw1's address
@@ -56,7 +56,8 @@
 # costs little); tests/bench/sip-latency.py reads Call-ID and the kernel's
 # timestamps (1 us resolution; LAT=0: no capture); per call the first
 # INVITE from the gateway, the first 100 to it and the first INVITE to the
-# UM server. On the tls front the gateway side
+# UM server. LAT_BPF replaces the capture filter (e.g. "port 5060" and
+# KEEP_PCAP=1 IT_KEEP=1 to keep every packet of a step). On the tls front the gateway side
 # is SIPp <-> stunnel (plain TCP on 127.0.0.7:15061): those figures include
 # stunnel's TLS work both ways.
 IT_LIMIT=0
