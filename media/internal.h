@@ -48,18 +48,29 @@ union maddr {
 
 struct mside;
 
-/* One local socket and its event (recvmmsg path) or its slot in the
- * worker's io_uring socket table (packet_uring.c). 32 bytes: both of a
- * side's sockets share one cache line. */
+/* One local port: its socket and, on the io_uring path, its twin, a second
+ * socket on the port connected to where this one sends (portpool.c:
+ * media_portpool_twin), each with its slot in the worker's socket table
+ * (packet_uring.c). 32 bytes: both of a side's sockets share one cache
+ * line. */
 struct msock {
 	struct mside *side;
-	int kind;		/* what arrives here (RTP socket + mux: both) */
 	int fd;
 	uint32_t slot;		/* MSOCK_NO_SLOT: not armed */
-	struct event *ev;
+	int tfd;		/* the twin: -1 until the first send */
+	uint32_t tslot;
+	uint8_t kind;		/* what arrives here (RTP socket + mux: both) */
+	int8_t twin;		/* TWIN_* */
 };
 
 #define MSOCK_NO_SLOT UINT32_MAX
+
+/* msock.twin: is tfd connected to where the port sends now? */
+enum {
+	TWIN_FAILED = -1,	/* no (it could not be): send from fd until the address moves */
+	TWIN_STALE = 0,		/* no: (re)connect it at the next send */
+	TWIN_READY = 1,
+};
 
 /* A cache line; the packet path's fields are grouped in whole lines. */
 #define MEDIA_LINE 64
@@ -88,6 +99,7 @@ struct mside {
 	_Alignas(MEDIA_LINE) struct mctr ctr;
 
 	/* set-up only */
+	struct event *ev[2];		/* recvmmsg path: sock[i]'s */
 	struct portpool *pool;
 	struct media_ports ports;
 	/* proxy thread only: to see whether an update changes the keys */
@@ -168,6 +180,7 @@ struct mdest {
 	struct msock *via;
 	const union maddr *to;
 	socklen_t tolen;
+	int own;		/* to is via's own peer (not RTCP muxed onto RTP's port) */
 };
 
 /* 1: send it as d says; 0: dropped (and counted). scratch: MEDIA_BUF bytes. */
@@ -185,6 +198,8 @@ void media_warm_2(struct mwarm *m);
 void media_warm_3(struct mwarm *m);
 void media_warm_4(struct mwarm *m);
 void media_tally_count(struct mtally *t, struct mside *sd, enum media_ctr k, uint64_t n);
+/* The side's peer address of kind moved: its twin must follow. */
+void media_side_retarget(struct mside *sd, int kind);
 /* A send's outcome: bytes sent, or -1 (dropped: UDP does not retry). */
 void media_tally_sent(struct mtally *t, struct mside *out, int bytes);
 void media_tally_publish(struct mworker *w, struct mtally *t);

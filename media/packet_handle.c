@@ -59,6 +59,14 @@ classify(const struct msock *k, const uint8_t *p, int len)
 	return len >= 12 ? KIND_RTP : -1;
 }
 
+void
+media_side_retarget(struct mside *sd, int kind)
+{
+	/* With rtcp-mux the RTP port sends RTCP too, but its twin follows RTP. */
+	if (kind == KIND_RTP || !sd->mux)
+		sd->sock[kind].twin = TWIN_STALE;
+}
+
 static void
 latch_to(struct mside *sd, int kind, const union maddr *src, socklen_t len)
 {
@@ -68,6 +76,7 @@ latch_to(struct mside *sd, int kind, const union maddr *src, socklen_t len)
 			memcpy(&sd->remote[k], src, len);
 			sd->remote_len[k] = len;
 			sd->latched[k] = 1;
+			media_side_retarget(sd, k);
 		}
 }
 
@@ -112,6 +121,7 @@ forward(struct mtally *t, struct mside *out, int kind, struct mpkt *p, struct md
 	d->via = &out->sock[out->mux ? KIND_RTP : kind];
 	d->to = &out->remote[kind];
 	d->tolen = out->remote_len[kind];
+	d->own = d->via == &out->sock[kind];
 	return 1;
 }
 

@@ -56,6 +56,7 @@ enum { OP_RECV = 1, OP_SEND, OP_CMD, OP_CANCEL };
 
 struct uslot {
 	struct msock *k;	/* NULL: free */
+	int fd;			/* k->fd, or k->tfd for its twin */
 	uint32_t gen;
 	uint32_t next_free;
 	int rearm;		/* on the rearm list */
@@ -291,35 +292,40 @@ arm_recv(struct muring *u, uint32_t idx)
 		want_rearm(u, idx);
 		return;
 	}
-	io_uring_prep_recvmsg_multishot(sqe, u->slot[idx].k->fd, &u->rhdr, 0);
+	io_uring_prep_recvmsg_multishot(sqe, u->slot[idx].fd, &u->rhdr, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = U_BGID;
 	io_uring_sqe_set_data64(sqe, UD(OP_RECV, u->slot[idx].gen, idx));
 }
 
-int
-media_uring_sock_add(struct mworker *w, struct msock *k)
+/* A slot receiving on fd for k, armed; MSOCK_NO_SLOT without memory. */
+static uint32_t
+slot_take(struct muring *u, struct msock *k, int fd)
 {
-	struct muring *u = w->u;
-
-	k->slot = MSOCK_NO_SLOT;
-	if (k->fd < 0)
-		return 0;
 	if (u->free_head == UINT32_MAX && slot_grow(u) < 0)
-		return -1;
+		return MSOCK_NO_SLOT;
 	uint32_t idx = u->free_head;
 	u->free_head = u->slot[idx].next_free;
 	u->slot[idx].k = k;
+	u->slot[idx].fd = fd;
 	u->nsock++;
 	buf_fit(u);
 	u->slot[idx].errs = 0;
 	u->slot[idx].retry_ms = 0;
-	k->slot = idx;
 	/* Still on the rearm list from its previous socket (closed within this
 	 * round of completions): rearm_all arms it, and only once. */
 	if (!u->slot[idx].rearm)
 		arm_recv(u, idx);
-	return 0;
+	return idx;
+}
+
+int
+media_uring_sock_add(struct mworker *w, struct msock *k)
+{
+	k->slot = MSOCK_NO_SLOT;
+	if (k->fd < 0)
+		return 0;
+	return (k->slot = slot_take(w->u, k, k->fd)) == MSOCK_NO_SLOT ? -1 : 0;
 }
 
 /* Queued SQEs the kernel has not taken that name fd become no-ops with the
@@ -367,28 +373,41 @@ slot_free(struct muring *u, uint32_t idx)
  * the port, after the caller has closed the descriptor. Without an SQE (the
  * ring refused a submit) the slot stays taken with its generation and the
  * cancel is queued by the next round (rearm_all). */
+static void
+slot_drop(struct muring *u, uint32_t *idx)
+{
+	uint32_t i = *idx;
+
+	if (i == MSOCK_NO_SLOT)
+		return;
+	u->slot[i].k = NULL;
+	u->nsock--;
+	*idx = MSOCK_NO_SLOT;
+	if (cancel_recv(u, i) == 0) {
+		slot_free(u, i);
+	} else {
+		u->slot[i].cancel = 1;
+		want_rearm(u, i);
+	}
+}
+
 void
 media_uring_sock_del(struct mworker *w, struct msock *k)
 {
 	struct muring *u = w->u;
-	uint32_t idx = k->slot;
 
-	if (idx == MSOCK_NO_SLOT)
+	if (k->slot == MSOCK_NO_SLOT && k->tslot == MSOCK_NO_SLOT)
 		return;
-	u->slot[idx].k = NULL;
-	u->nsock--;
-	k->slot = MSOCK_NO_SLOT;
-	if (cancel_recv(u, idx) == 0) {
-		slot_free(u, idx);
-	} else {
-		u->slot[idx].cancel = 1;
-		want_rearm(u, idx);
-	}
-	/* Before the caller closes the descriptor: a send queued for it is not
-	 * issued on a number the process may already have given to another
+	slot_drop(u, &k->slot);
+	slot_drop(u, &k->tslot);
+	/* Before the caller closes the descriptors: a send queued for them is
+	 * not issued on a number the process may already have given to another
 	 * file. */
-	if (io_uring_submit(&u->ring) < 0)
+	if (io_uring_submit(&u->ring) < 0) {
 		sqes_forget_fd(u, k->fd);
+		if (k->tfd >= 0)
+			sqes_forget_fd(u, k->tfd);
+	}
 }
 
 /* The socket of a completion, or NULL when it has been closed since. */
@@ -400,6 +419,45 @@ slot_live(struct muring *u, uint32_t idx, uint32_t gen)
 	return u->slot[idx].k;
 }
 
+/* ---- the twin: a port's sends to its own peer ---- */
+
+/* Connects k's twin to where k sends now (opening and arming it the first
+ * time). A port without one sends from its own socket, by address. */
+static void
+twin_follow(struct muring *u, struct msock *k, const union maddr *to, socklen_t tolen)
+{
+	k->twin = TWIN_FAILED;
+	if (k->tfd >= 0) {
+		if (connect(k->tfd, &to->sa, tolen) == 0)
+			k->twin = TWIN_READY;
+		return;
+	}
+	if ((k->tfd = media_portpool_twin(k->fd, &to->sa, tolen)) < 0) {
+		k->tfd = -1;
+		return;
+	}
+	/* Its peer's datagrams now reach it: unread, they would be lost. */
+	if ((k->tslot = slot_take(u, k, k->tfd)) == MSOCK_NO_SLOT) {
+		close(k->tfd);
+		k->tfd = -1;
+		return;
+	}
+	k->twin = TWIN_READY;
+}
+
+/* The descriptor to send d's packet from; *named: the address must go
+ * with it. */
+static int
+send_fd(struct muring *u, const struct mdest *d, int *named)
+{
+	struct msock *k = d->via;
+
+	if (d->own && k->twin == TWIN_STALE)
+		twin_follow(u, k, d->to, d->tolen);
+	*named = !(d->own && k->twin == TWIN_READY);
+	return *named ? k->fd : k->tfd;
+}
+
 /* ---- completions ---- */
 
 static int
@@ -407,23 +465,32 @@ queue_send(struct muring *u, unsigned bid, const struct mpkt *p, const struct md
 {
 	struct usend *s = &u->send[bid];
 	struct io_uring_sqe *sqe;
+	int named;
 
-	if (d->via->slot == MSOCK_NO_SLOT || !(sqe = sqe_get(u)))
+	if (d->via->slot == MSOCK_NO_SLOT)
 		return 0;
-	memcpy(&s->to, d->to, d->tolen);
-	s->iov.iov_base = p->buf;
-	s->iov.iov_len = (size_t)p->len;
-	memset(&s->h, 0, sizeof(s->h));
-	s->h.msg_name = &s->to;
-	s->h.msg_namelen = d->tolen;
-	s->h.msg_iov = &s->iov;
-	s->h.msg_iovlen = 1;
+	int fd = send_fd(u, d, &named);
+	if (!(sqe = sqe_get(u)))
+		return 0;
 	s->slot = d->via->slot;
 	s->gen = u->slot[s->slot].gen & 0xffffffu;
 	s->side = d->via->side;
 	/* MSG_DONTWAIT: a full socket buffer fails the send at once, as on the
-	 * other path, instead of parking it until the socket is writable. */
-	io_uring_prep_sendmsg(sqe, d->via->fd, &s->h, MSG_DONTWAIT);
+	 * other path, instead of parking it until the socket is writable.
+	 * Without an address a plain send: no msghdr for the kernel to copy. */
+	if (!named) {
+		io_uring_prep_send(sqe, fd, p->buf, (size_t)p->len, MSG_DONTWAIT);
+	} else {
+		s->iov.iov_base = p->buf;
+		s->iov.iov_len = (size_t)p->len;
+		memset(&s->h, 0, sizeof(s->h));
+		memcpy(&s->to, d->to, d->tolen);
+		s->h.msg_name = &s->to;
+		s->h.msg_namelen = d->tolen;
+		s->h.msg_iov = &s->iov;
+		s->h.msg_iovlen = 1;
+		io_uring_prep_sendmsg(sqe, fd, &s->h, MSG_DONTWAIT);
+	}
 	io_uring_sqe_set_data64(sqe, UD(OP_SEND, 0, bid));
 	u->sends++;
 	return 1;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "media/portpool.h"
@@ -96,6 +97,40 @@ take(struct portpool *p, uint16_t port, int pair, struct media_ports *out)
 	out->rtcp_fd = b;
 	out->rtcp_port = pair ? (uint16_t)(port + 1) : 0;
 	return 0;
+}
+
+static int
+reuseport(int fd, int on)
+{
+	return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+}
+
+/* SO_REUSEPORT is on only while the twin binds: once it is off on both, no
+ * other socket can bind the port (and the kernel picks between the two by
+ * their match alone, not by a reuseport hash). */
+int
+media_portpool_twin(int fd, const struct sockaddr *to, socklen_t tolen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int t = -1, e = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	if (reuseport(fd, 1) < 0)
+		return -errno;
+	if ((t = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
+	    reuseport(t, 1) < 0 || bind(t, (struct sockaddr *)&ss, len) < 0 ||
+	    reuseport(t, 0) < 0 || connect(t, to, tolen) < 0)
+		e = errno;
+	if (reuseport(fd, 0) < 0 && !e)
+		e = errno;
+	if (e) {
+		if (t >= 0)
+			close(t);
+		return -e;
+	}
+	return t;
 }
 
 static int

@@ -31,6 +31,11 @@ void media_portpool_free(struct portpool *pool);
 int media_portpool_get(struct portpool *pool, int pair, struct media_ports *out);
 /* Closes the sockets and frees the ports; out-> fds become -1. */
 void media_portpool_put(struct portpool *pool, struct media_ports *ports);
+/* A second socket on fd's port, connected to to: the kernel delivers that
+ * peer's datagrams to it (a connected socket is the better match) and keeps
+ * the route on it, so a send skips the route lookup; everyone else's still
+ * reach fd. The caller must read both. The new fd, or -errno. */
+int media_portpool_twin(int fd, const struct sockaddr *to, socklen_t tolen);
 /* Ports currently handed out. */
 size_t media_portpool_in_use(struct portpool *pool);
 /* The local address (port 0), for the proxy's c= line. */

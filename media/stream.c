@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "media/internal.h"
 #include "media/stream.h"
@@ -45,9 +46,9 @@ side_init(struct media_stream *s, int idx, const struct media_stream_conf *conf,
 	if ((r = media_portpool_get(sd->pool, !sd->mux, &sd->ports)) < 0)
 		return r;
 	sd->sock[KIND_RTP] = (struct msock){ .side = sd, .kind = KIND_RTP, .fd = sd->ports.rtp_fd,
-	    .slot = MSOCK_NO_SLOT };
+	    .slot = MSOCK_NO_SLOT, .tfd = -1, .tslot = MSOCK_NO_SLOT };
 	sd->sock[KIND_RTCP] = (struct msock){ .side = sd, .kind = KIND_RTCP, .fd = sd->ports.rtcp_fd,
-	    .slot = MSOCK_NO_SLOT };
+	    .slot = MSOCK_NO_SLOT, .tfd = -1, .tslot = MSOCK_NO_SLOT };
 	atomic_store_explicit(&sd->last_ms, now, memory_order_relaxed);
 	return 0;
 }
@@ -88,11 +89,16 @@ media_stream_new(struct media_relay *r, const struct media_stream_conf *conf,
 static void
 sock_close(struct mworker *w, struct msock *k)
 {
+	struct event **ev = &k->side->ev[k->kind];
+
 	if (w->u)
 		media_uring_sock_del(w, k);
-	if (k->ev)
-		event_free(k->ev);
-	k->ev = NULL;
+	if (k->tfd >= 0)
+		close(k->tfd);	/* the port's own fd is the pool's */
+	k->tfd = -1;
+	if (*ev)
+		event_free(*ev);
+	*ev = NULL;
 }
 
 /* In the owning worker (or after it has stopped). */
@@ -219,8 +225,10 @@ sock_open(struct mworker *w, struct msock *k)
 		return 0;
 	if (w->u)
 		return media_uring_sock_add(w, k);
-	k->ev = event_new(w->base, k->fd, EV_READ | EV_PERSIST, media_packet_readable, k);
-	return k->ev && event_add(k->ev, NULL) == 0 ? 0 : -1;
+	struct event **ev = &k->side->ev[k->kind];
+
+	*ev = event_new(w->base, k->fd, EV_READ | EV_PERSIST, media_packet_readable, k);
+	return *ev && event_add(*ev, NULL) == 0 ? 0 : -1;
 }
 
 static void
@@ -245,6 +253,7 @@ apply_update(struct mside *sd, struct mcmd *c)
 		sd->remote[k] = c->remote[k];
 		sd->remote_len[k] = c->remote_len[k];
 		sd->latched[k] = 0;
+		media_side_retarget(sd, k);
 	}
 	sd->latch = c->latch != 0;
 	if (c->set_rx && c->rx)

@@ -18,8 +18,10 @@ fdlimit_need(const struct conf *c)
 {
 	long n = (long)c->tls.max_connections + c->n_listen + FD_MARGIN;
 
+	/* Two sockets a media port: its own and its connected twin
+	 * (media/portpool.h, io_uring path). */
 	if (c->media.enabled)
-		n += c->media.port_max - c->media.port_min + 1;
+		n += 2L * (c->media.port_max - c->media.port_min + 1);
 	n += hub_relay_fds(c->hub);
 	return n;
 }

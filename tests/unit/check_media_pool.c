@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "media_suites.h"
@@ -137,6 +138,89 @@ START_TEST(churn_leaks_nothing)
 }
 END_TEST
 
+static int
+udp_at(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static void
+send_to_port(int from, uint16_t port, char tag)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sendto(from, &tag, 1, 0, (struct sockaddr *)&a, sizeof(a)), 1);
+}
+
+/* The tag waiting on fd (loopback delivers within the sendto), or 0. */
+static char
+tag_on(int fd)
+{
+	char c;
+
+	return recv(fd, &c, 1, MSG_DONTWAIT) == 1 ? c : 0;
+}
+
+/* The twin gets its peer's datagrams, the port's own socket everyone
+ * else's; its sends leave from the port; reconnected, it follows; and no
+ * other socket can bind the port, SO_REUSEPORT or not. */
+START_TEST(twin_takes_its_peer_only)
+{
+	uint16_t base = test_port_base(0, 12);
+	struct portpool *p = loopback_pool(base, (uint16_t)(base + 1));
+	struct media_ports x;
+	struct sockaddr_in pa;
+	socklen_t len = sizeof(pa);
+	int peer = udp_at((uint16_t)(base + 4)), stranger = udp_at((uint16_t)(base + 5));
+
+	ck_assert_int_eq(media_portpool_get(p, 0, &x), 0);
+	ck_assert_int_eq(getsockname(peer, (struct sockaddr *)&pa, &len), 0);
+	int t = media_portpool_twin(x.rtp_fd, (struct sockaddr *)&pa, len);
+	ck_assert_int_ge(t, 0);
+	ck_assert_int_eq(bound_port(t), x.rtp_port);
+	send_to_port(peer, x.rtp_port, 'p');
+	send_to_port(stranger, x.rtp_port, 's');
+	ck_assert_int_eq(tag_on(t), 'p');
+	ck_assert_int_eq(tag_on(x.rtp_fd), 's');
+	ck_assert_int_eq(tag_on(t) | tag_on(x.rtp_fd), 0);
+	ck_assert_int_eq(send(t, "o", 1, 0), 1);
+	struct sockaddr_in from;
+	len = sizeof(from);
+	char c = 0;
+	ck_assert_int_eq(recvfrom(peer, &c, 1, MSG_DONTWAIT, (struct sockaddr *)&from, &len), 1);
+	ck_assert_int_eq(ntohs(from.sin_port), x.rtp_port);
+
+	len = sizeof(pa);
+	ck_assert_int_eq(getsockname(stranger, (struct sockaddr *)&pa, &len), 0);
+	ck_assert_int_eq(connect(t, (struct sockaddr *)&pa, len), 0);
+	send_to_port(peer, x.rtp_port, 'p');
+	send_to_port(stranger, x.rtp_port, 's');
+	ck_assert_int_eq(tag_on(t), 's');
+	ck_assert_int_eq(tag_on(x.rtp_fd), 'p');
+
+	int on = 1, squat = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(x.rtp_port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(setsockopt(squat, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)), 0);
+	ck_assert_int_eq(bind(squat, (struct sockaddr *)&a, sizeof(a)), -1);
+	ck_assert_int_eq(errno, EADDRINUSE);
+	close(squat);
+	close(t);
+	media_portpool_put(p, &x);
+	ck_assert_uint_eq(media_portpool_in_use(p), 0);
+	media_portpool_free(p);
+	close(peer);
+	close(stranger);
+}
+END_TEST
+
 START_TEST(bad_ranges)
 {
 	ck_assert_ptr_null(loopback_pool(30001, 30000));
@@ -155,6 +239,7 @@ media_pool_suite(void)
 	tcase_add_test(tc, singles_for_rtcp_mux);
 	tcase_add_test(tc, skips_foreign_ports);
 	tcase_add_test(tc, churn_leaks_nothing);
+	tcase_add_test(tc, twin_takes_its_peer_only);
 	tcase_add_test(tc, bad_ranges);
 	suite_add_tcase(s, tc);
 	return s;

@@ -384,6 +384,35 @@ START_TEST(rekey_through_relay)
 }
 END_TEST
 
+/* A re-INVITE moves the gateway: the UM's packets follow it (on the io_uring
+ * path the port's connected twin is connected anew), and the old address,
+ * whose packets now reach the port's other socket, is a stranger. */
+START_TEST(peer_moves)
+{
+	struct call c;
+	struct media_peer gw;
+	uint8_t got[512];
+
+	call_open(&c, relay_suites[_i], 0);
+	um_to_gw(&c, 1);
+	gw_to_um(&c, &c.gw, 1, 1);
+	as_peer(&gw, &c.stranger, NULL);
+	gw.rx = c.gw_key;
+	gw.tx = c.our_key;
+	ck_assert_int_eq(media_stream_update(c.s, MEDIA_OUTSIDE, &gw), 0);
+	struct peer old = c.gw;
+	c.gw = c.stranger;				/* um_to_gw reads c.gw */
+	for (uint16_t seq = 2; seq <= 4; seq++)
+		um_to_gw(&c, seq);
+	ck_assert_int_eq(peer_recv(&old, got, sizeof(got), 0), -1);
+	gw_to_um(&c, &old, 2, 0);
+	ck_assert(ctr_reaches(c.s, MEDIA_OUTSIDE, MEDIA_CTR_FOREIGN, 1));
+	gw_to_um(&c, &c.gw, 3, 1);
+	c.stranger = old;				/* call_close closes both */
+	call_close(&c);
+}
+END_TEST
+
 START_TEST(silence_and_hold)
 {
 	struct call c;
@@ -706,6 +735,7 @@ relay_tcase(const char *name, void (*io)(void))
 	tcase_add_loop_test(tc, drops_counted, 0, n);
 	tcase_add_test(tc, latch_on_authenticated);
 	tcase_add_loop_test(tc, rekey_through_relay, 0, n);
+	tcase_add_loop_test(tc, peer_moves, 0, n);
 	tcase_add_test(tc, silence_and_hold);
 	tcase_add_test(tc, exhaustion_gives_back);
 	tcase_add_test(tc, raw_udptl_both_ways);
