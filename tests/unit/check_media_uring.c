@@ -92,10 +92,12 @@ drops(struct media_stream *s, enum media_side side)
 }
 
 /* The gateway's address in the SDP is a closed port: what the relay sends
- * there comes back as ICMP port unreachable, which (with IP_RECVERR, set
- * here from outside) leaves a socket error that ends the multishot receive
- * with -ECONNREFUSED. The gateway, latched from its real address, must
- * still be heard. */
+ * there comes back as ICMP port unreachable, which leaves a socket error
+ * that ends a multishot receive with -ECONNREFUSED: on the port's twin,
+ * connected to that address (on the port's own socket too, were it the
+ * sender, with IP_RECVERR set here from outside). The gateway, latched from
+ * its real address, must still be heard, on the port's own socket and,
+ * once the twin has followed the latch, on the twin whose receive ended. */
 START_TEST(receive_error_rearmed)
 {
 	char why[256];
@@ -136,6 +138,13 @@ START_TEST(receive_error_rearmed)
 		ck_assert_int_eq(upeer_recv(&um, got, sizeof(got)), len);
 	}
 	ck_assert_uint_eq(drops(s, MEDIA_OUTSIDE), 1);	/* the ended receive, counted */
+	upeer_send(&um, media_stream_port(s, MEDIA_INSIDE, 0), pkt, len);
+	ck_assert_int_eq(upeer_recv(&gw, got, sizeof(got)), len);	/* the latched gateway */
+	for (int i = 0; i < 3; i++) {
+		upeer_send(&gw, out_port, pkt, len);
+		ck_assert_int_eq(upeer_recv(&um, got, sizeof(got)), len);
+	}
+	ck_assert_uint_eq(drops(s, MEDIA_OUTSIDE), 1);
 	media_stream_destroy(s);
 	end = media_now_ms() + WAIT_MS;
 	while (media_portpool_in_use(pool) > 0 && media_now_ms() < end)
