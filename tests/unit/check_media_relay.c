@@ -384,6 +384,19 @@ START_TEST(rekey_through_relay)
 }
 END_TEST
 
+static int
+port_binds(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* A re-INVITE moves the gateway: the UM's packets follow it (on the io_uring
  * path the port's connected twin is connected anew), and the old address,
  * whose packets now reach the port's other socket, is a stranger. */
@@ -410,6 +423,9 @@ START_TEST(peer_moves)
 	gw_to_um(&c, &c.gw, 3, 1);
 	c.stranger = old;				/* call_close closes both */
 	call_close(&c);
+	/* The twins went with their ports: both bind again. */
+	ck_assert(port_binds(c.out_port));
+	ck_assert(port_binds(c.in_port));
 }
 END_TEST
 
