@@ -81,7 +81,8 @@ struct muring {
 	uint8_t *bufs;		/* U_NBUF * U_BUF */
 	int nret;		/* buffers given back, not yet published */
 	unsigned nbuf;		/* buffers in the ring's rotation: 0 .. nbuf-1 */
-	uint32_t nsock;		/* live sockets */
+	uint32_t nsock;		/* live ports' own sockets (not twins: a twin takes over
+				 * its port's peer, it brings no more packets) */
 	int inring;		/* published, not yet seen taken by a receive */
 	struct usend send[U_NBUF];	/* by buffer id */
 	unsigned sends;		/* send CQEs still to come */
@@ -308,8 +309,6 @@ slot_take(struct muring *u, struct msock *k, int fd)
 	u->free_head = u->slot[idx].next_free;
 	u->slot[idx].k = k;
 	u->slot[idx].fd = fd;
-	u->nsock++;
-	buf_fit(u);
 	u->slot[idx].errs = 0;
 	u->slot[idx].retry_ms = 0;
 	/* Still on the rearm list from its previous socket (closed within this
@@ -325,7 +324,11 @@ media_uring_sock_add(struct mworker *w, struct msock *k)
 	k->slot = MSOCK_NO_SLOT;
 	if (k->fd < 0)
 		return 0;
-	return (k->slot = slot_take(w->u, k, k->fd)) == MSOCK_NO_SLOT ? -1 : 0;
+	if ((k->slot = slot_take(w->u, k, k->fd)) == MSOCK_NO_SLOT)
+		return -1;
+	w->u->nsock++;
+	buf_fit(w->u);
+	return 0;
 }
 
 /* Queued SQEs the kernel has not taken that name fd become no-ops with the
@@ -381,7 +384,6 @@ slot_drop(struct muring *u, uint32_t *idx)
 	if (i == MSOCK_NO_SLOT)
 		return;
 	u->slot[i].k = NULL;
-	u->nsock--;
 	*idx = MSOCK_NO_SLOT;
 	if (cancel_recv(u, i) == 0) {
 		slot_free(u, i);
@@ -398,6 +400,8 @@ media_uring_sock_del(struct mworker *w, struct msock *k)
 
 	if (k->slot == MSOCK_NO_SLOT && k->tslot == MSOCK_NO_SLOT)
 		return;
+	if (k->slot != MSOCK_NO_SLOT)
+		u->nsock--;
 	slot_drop(u, &k->slot);
 	slot_drop(u, &k->tslot);
 	/* Before the caller closes the descriptors: a send queued for them is
