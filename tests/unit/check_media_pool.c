@@ -212,6 +212,10 @@ START_TEST(twin_takes_its_peer_only)
 	ck_assert_int_eq(bind(squat, (struct sockaddr *)&a, sizeof(a)), -1);
 	ck_assert_int_eq(errno, EADDRINUSE);
 	close(squat);
+	squat = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_eq(bind(squat, (struct sockaddr *)&a, sizeof(a)), -1);
+	ck_assert_int_eq(errno, EADDRINUSE);
+	close(squat);
 	close(t);
 	media_portpool_put(p, &x);
 	ck_assert_uint_eq(media_portpool_in_use(p), 0);
