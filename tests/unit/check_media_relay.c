@@ -339,6 +339,36 @@ START_TEST(drops_counted)
 }
 END_TEST
 
+/* A send the kernel refuses (the limited broadcast address, without
+ * SO_BROADCAST) is a drop of the side it leaves by, not a packet out; once
+ * the peer is reachable again its packets go out and are counted. */
+START_TEST(failed_send_counted)
+{
+	struct call c;
+	struct media_peer um;
+	struct peer nowhere = { .fd = -1 };
+
+	call_open(&c, SDES_AES_CM_128_HMAC_SHA1_80, 0);
+	nowhere.addr.sin_family = AF_INET;
+	nowhere.addr.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	nowhere.addr.sin_port = htons(9);
+	as_peer(&um, &nowhere, &c.um_rtcp);
+	ck_assert_int_eq(media_stream_update(c.s, MEDIA_INSIDE, &um), 0);
+	gw_to_um(&c, &c.gw, 1, 0);
+	ck_assert(ctr_reaches(c.s, MEDIA_INSIDE, MEDIA_CTR_DROPS, 1));
+	ck_assert_uint_eq(ctr(c.s, MEDIA_INSIDE, MEDIA_CTR_PACKETS_OUT), 0);
+	ck_assert_uint_eq(ctr(c.s, MEDIA_INSIDE, MEDIA_CTR_BYTES_OUT), 0);
+
+	as_peer(&um, &c.um_rtp, &c.um_rtcp);
+	ck_assert_int_eq(media_stream_update(c.s, MEDIA_INSIDE, &um), 0);
+	gw_to_um(&c, &c.gw, 2, 1);
+	ck_assert(ctr_reaches(c.s, MEDIA_INSIDE, MEDIA_CTR_PACKETS_OUT, 1));
+	ck_assert(ctr_reaches(c.s, MEDIA_INSIDE, MEDIA_CTR_BYTES_OUT, 172));
+	ck_assert_uint_eq(ctr(c.s, MEDIA_INSIDE, MEDIA_CTR_DROPS), 1);
+	call_close(&c);
+}
+END_TEST
+
 /* NAT: no address from the SDP; a stranger's garbage does not latch, the
  * first authenticated packet does, and the return path follows it. */
 START_TEST(latch_on_authenticated)
@@ -749,6 +779,7 @@ relay_tcase(const char *name, void (*io)(void))
 	tcase_add_loop_test(tc, rtp_both_ways, 0, n);
 	tcase_add_loop_test(tc, rtcp_both_ways, 0, n);
 	tcase_add_loop_test(tc, drops_counted, 0, n);
+	tcase_add_test(tc, failed_send_counted);
 	tcase_add_test(tc, latch_on_authenticated);
 	tcase_add_loop_test(tc, rekey_through_relay, 0, n);
 	tcase_add_loop_test(tc, peer_moves, 0, n);
