@@ -31,7 +31,11 @@
 # floor of one relayed packet on this machine (recvmmsg + sendmmsg with
 # loopback delivery + SRTP, in CPU time); the summary gives each relay's
 # packets/s per core as a share of that limit and umsbcd's against rtpengine's
-# at the same N.
+# at the same N, and each relay's CPU over mediagen's in the same step
+# ("per gen"). The relays run one after the other, and the machine's speed
+# moves between runs; mediagen's work is the same in both, so its CPU is a
+# yardstick of the moment, and rtpengine's "per gen" over umsbcd's is the
+# steadier ratio (reported beside the plain one as "by gen").
 # N grows (STEPS) until loss > LOSS_LIMIT % (default 1) or the generator
 # cannot keep its schedule (then the relay's limit was not reached).
 #
@@ -349,11 +353,18 @@ if [ ${#LIMITS[@]} -gt 0 ]; then
 	echo "  limit of this machine: $LIM packets/s per core (media_limit, runs: ${LIMITS[*]})"
 fi
 printf '%s\n' "${RESULTS[@]}" | awk -v lim="${LIM:-0}" '
-	$2 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ { core[$1, $2] = $4; rel[$1] = 1; n[$2] = 1 }
+	$2 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ {
+		core[$1, $2] = $4; rel[$1] = 1; n[$2] = 1
+		split($7, g, "+")
+		if (g[1] + g[2] > 0) pergen[$1, $2] = $6 / (g[1] + g[2]) }
 	END { for (c in n) for (r in rel) if ((r, c) in core) {
 		line = sprintf("  %-13s %5d calls: %6d pkt/s/core", r, c, core[r, c])
 		if (lim > 0) line = line sprintf(" = %5.1f %% of the limit", 100 * core[r, c] / lim)
-		if (r != "rtpengine" && ("rtpengine", c) in core)
+		if ((r, c) in pergen) line = line sprintf(", %.3f per gen", pergen[r, c])
+		if (r != "rtpengine" && ("rtpengine", c) in core) {
 			line = line sprintf(", %.2f x rtpengine", core[r, c] / core["rtpengine", c])
+			if ((r, c) in pergen && ("rtpengine", c) in pergen && pergen[r, c] > 0)
+				line = line sprintf(" (%.2f x by gen)", pergen["rtpengine", c] / pergen[r, c])
+		}
 		print line } }' | sort -k2,2 -k3n
 finish 2>/dev/null || true
