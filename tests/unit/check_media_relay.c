@@ -339,9 +339,11 @@ START_TEST(drops_counted)
 }
 END_TEST
 
-/* A send the kernel refuses (the limited broadcast address, without
- * SO_BROADCAST) is a drop of the side it leaves by, not a packet out; once
- * the peer is reachable again its packets go out and are counted. */
+/* A send the kernel refuses (to the limited broadcast address: EACCES
+ * without SO_BROADCAST, in a bare network namespace too) is a drop of the
+ * side it leaves by, not a packet out. On the io_uring path the twin cannot
+ * connect there either (EACCES), so the port sends by address. Once the
+ * peer is reachable again its packets go out and are counted. */
 START_TEST(failed_send_counted)
 {
 	struct call c;
